@@ -1,0 +1,64 @@
+/**
+ * The contract between one service actor (actors/service/) and the supervisor
+ * that hosts it (actors/supervisor/), the orchestrator that drives it and the
+ * socket clients that watch it.
+ */
+import type { Observable } from 'rxjs';
+
+/** SPEC §3: the only states a service actor has. */
+export type ServiceState = 'down' | 'starting' | 'up-unready' | 'ready' | 'stopping' | 'failed';
+
+/** One event a service actor received, as appended to the event log (SPEC §4). */
+export interface ServiceEventRecord {
+  /** Wall clock, ms since the epoch; also inside the machine event so replay is exact. */
+  time: number;
+  service: string;
+  /** The machine event's type, e.g. `run.spawned`, `run.exited`, `readiness.notified`. */
+  type: string;
+  from: ServiceState;
+  to: ServiceState;
+  /** The machine event minus `type`: pid, code, signal, startTime, error... */
+  payload: Record<string, unknown>;
+  /** The change that asked for it, if any. */
+  changeId: number | null;
+  /** The machine context after the event (stored as the actor_state projection). */
+  context: unknown;
+}
+
+/** What `s6rc status` shows: s6-svstat's fields plus our state. */
+export interface ServiceStatus {
+  name: string;
+  type: 'longrun' | 'oneshot';
+  state: ServiceState;
+  /** s6-svstat "want up". */
+  wantedUp: boolean;
+  /** For a longrun, the run process; for a oneshot, the running up/down script. */
+  pid: number | null;
+  /** Last exit of run (or of the oneshot script); null if it never exited. */
+  exitCode: number | null;
+  /** Signal name that killed it, if it was killed. */
+  signal: string | null;
+  paused: boolean;
+  /** ms since the epoch of the last up/down edge, and of readiness. */
+  updownSince: number;
+  readySince: number | null;
+  /** s6-supervise's death tally, bounded by max-death-tally. */
+  deathTally: number;
+  /** Text of the last failure (readiness timeout, spawn error, permanent failure). */
+  error: string | null;
+}
+
+export interface ServiceHandle {
+  readonly name: string;
+  status(): ServiceStatus;
+  /** Emits the new status after every event (replays the current one first). */
+  readonly status$: Observable<ServiceStatus>;
+  /** Want up: start, wait for readiness. `changeId` is recorded with the events it causes. */
+  up(changeId?: number | null): void;
+  /** Want down: stop (down-signal, SIGCONT, SIGKILL after timeout-kill); for a oneshot, run `down`. */
+  down(changeId?: number | null): void;
+  /** s6-svc style control for longruns: send a signal, pause/continue, once (-o). */
+  signal(signal: NodeJS.Signals): void;
+  /** Stops every timer and releases fds; does not kill the process (the supervisor decides). */
+  dispose(): void;
+}

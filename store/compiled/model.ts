@@ -1,0 +1,112 @@
+/**
+ * The compiled service database as the runtime sees it, fully loaded in memory.
+ *
+ * `store/compiled/` writes it (compile) and reads it back (`loadCompiled`);
+ * the supervisor, the orchestrator, `db`, `graph` and `boot` all work on this
+ * shape, never on SQL rows. Names of atomics in `dependencies`, `atomics` and
+ * pipelines are always resolved (no bundle names left).
+ */
+
+export type ServiceType = 'oneshot' | 'longrun' | 'bundle';
+export type AtomicType = 'oneshot' | 'longrun';
+
+/** A stored oneshot command: an execline-lexed argv run without a shell, or a `#!` script. */
+export type Command = { kind: 'argv'; argv: string[] } | { kind: 'script'; script: string };
+
+/** One entry of a longrun's service directory, stored so the supervisor can rebuild it. */
+export interface ServiceFile {
+  /** Relative to the service directory, `/`-separated: `run`, `data/check`, `env/PORT`. */
+  path: string;
+  kind: 'file' | 'dir' | 'symlink';
+  /** Permission bits (e.g. 0o755). */
+  mode: number;
+  /** File contents; for a symlink, its target as UTF-8; empty for a dir. */
+  content: Buffer;
+}
+
+/** s6-notifyoncheck's options (its defaults: -s 10 -T 0 -t 0 -w 1000 -n 7 -c ./data/check). */
+export interface NotifyOnCheck {
+  initialSleep: number;
+  globalTimeout: number;
+  localTimeout: number;
+  waitingTime: number;
+  /** 0 = try forever. */
+  tries: number;
+  /** argv run with the service directory as cwd; default `['./data/check']`. */
+  checkProgram: string[];
+}
+
+interface ServiceBase {
+  name: string;
+  type: ServiceType;
+  /** flag-essential, on the service itself or inherited from a bundle containing it. */
+  essential: boolean;
+}
+
+interface AtomicBase extends ServiceBase {
+  type: AtomicType;
+  /** ms; 0 = no timeout. */
+  timeoutUp: number;
+  timeoutDown: number;
+  /** Direct dependencies, resolved to atomics, sorted by name. */
+  dependencies: string[];
+}
+
+export interface Oneshot extends AtomicBase {
+  type: 'oneshot';
+  up: Command;
+  /** null: `down` absent or empty, does nothing and succeeds. */
+  down: Command | null;
+}
+
+export interface Longrun extends AtomicBase {
+  type: 'longrun';
+  notificationFd: number | null;
+  /** ms; 0 = never SIGKILL. */
+  timeoutKill: number;
+  /** ms; default 5000. */
+  timeoutFinish: number;
+  /** default 100 (s6-supervise), at most 4096. */
+  maxDeathTally: number;
+  /** Signal name, default `SIGTERM`. */
+  downSignal: string;
+  lockFd: number | null;
+  notifyOnCheck: NotifyOnCheck | null;
+  /** The consumer this producer's stdout feeds. */
+  producerFor: string | null;
+  /** Producers feeding this consumer's stdin (one shared pipe). */
+  consumerFor: string[];
+  /** Name of the pipeline bundle this last consumer defines, if any. */
+  pipelineName: string | null;
+  /** Every file of the service directory (run, finish, notification-fd, data/, env/, ...). */
+  files: ServiceFile[];
+}
+
+export interface Bundle extends ServiceBase {
+  type: 'bundle';
+  /** Direct members as written in the source (may be bundles), sorted by name. */
+  contents: string[];
+  /** All atomics it stands for, recursively, sorted by name. */
+  atomics: string[];
+}
+
+export type Atomic = Oneshot | Longrun;
+export type Service = Atomic | Bundle;
+
+/** A pipeline: longruns connected stdout → stdin, from first producers to last consumer. */
+export interface Pipeline {
+  /** The bundle name (`pipeline-name`), or null when none was given. */
+  name: string | null;
+  /** Every longrun in the pipeline, producers first, the last consumer last. */
+  members: string[];
+}
+
+export interface CompiledModel {
+  /** Every service by name, atomics and bundles. */
+  services: Map<string, Service>;
+  /** Atomics only, sorted by name. */
+  atomics: string[];
+  /** Atomic → atomics that depend on it directly, sorted. */
+  dependents: Map<string, string[]>;
+  pipelines: Pipeline[];
+}

@@ -1,0 +1,64 @@
+/**
+ * The event log's SQL schema (SPEC §4), versioned by `PRAGMA user_version`.
+ * Migrations only ever append to this list.
+ *
+ * `events` is the append-only log; every other table is a projection updated
+ * in the same transaction as the append that changes it.
+ */
+export const EVENT_STORE_APPLICATION_ID = 0x53365243; // 'S6RC'
+
+export const MIGRATIONS: string[] = [
+  /* 1 */ `
+  CREATE TABLE boots (
+    id        INTEGER PRIMARY KEY,       -- each \`init\` (or \`boot\`) starts a new boot
+    started   INTEGER NOT NULL,          -- ms since the epoch
+    live      TEXT NOT NULL,
+    compiled  TEXT NOT NULL
+  );
+  CREATE TABLE events (
+    seq        INTEGER PRIMARY KEY,      -- monotonically increasing
+    time       INTEGER NOT NULL,         -- wall clock, ms since the epoch
+    boot       INTEGER NOT NULL,
+    change_id  INTEGER,                  -- the change that caused it, if any
+    service    TEXT,                     -- NULL for supervisor and change-level events
+    type       TEXT NOT NULL,            -- machine event type, e.g. 'run.spawned', 'change.started'
+    from_state TEXT,
+    to_state   TEXT,
+    payload    TEXT NOT NULL DEFAULT '{}' -- JSON: pid, code, signal, argv, error, user...
+  );
+  CREATE INDEX events_by_service ON events(service, seq);
+  CREATE INDEX events_by_change ON events(change_id, seq);
+  CREATE INDEX events_by_time ON events(time);
+
+  -- projection: each service actor's current state and machine snapshot
+  CREATE TABLE actor_state (
+    service  TEXT PRIMARY KEY,
+    state    TEXT NOT NULL,
+    context  TEXT NOT NULL DEFAULT '{}', -- JSON of the machine context
+    seq      INTEGER NOT NULL
+  );
+  -- projection: the live state, what s6rc considers up (changes only when a transition succeeds)
+  CREATE TABLE live_state (
+    service  TEXT PRIMARY KEY,
+    up       INTEGER NOT NULL,
+    seq      INTEGER NOT NULL
+  );
+  -- projection: one row per \`change\` invocation, for \`history --changes\`
+  CREATE TABLE changes (
+    id         INTEGER PRIMARY KEY,
+    boot       INTEGER NOT NULL,
+    argv       TEXT NOT NULL,            -- JSON array
+    user       TEXT NOT NULL,
+    started    INTEGER NOT NULL,
+    ended      INTEGER,
+    exit_code  INTEGER,
+    done       INTEGER NOT NULL DEFAULT 0,
+    failed     INTEGER NOT NULL DEFAULT 0
+  );
+  -- persisted replay snapshots: the folded state of every actor after event \`seq\`
+  CREATE TABLE checkpoints (
+    seq    INTEGER PRIMARY KEY,
+    state  TEXT NOT NULL                 -- JSON
+  );
+  `,
+];
