@@ -1,0 +1,62 @@
+/**
+ * What the supervisor offers the code running inside it (the orchestrator,
+ * socket operations). Implemented in actors/supervisor/; the orchestrator
+ * (actors/orchestrator/) and the socket ops are written against this.
+ */
+import type { CompiledModel } from '../../store/compiled/model.js';
+import type { ServiceHandle } from '../service/types.js';
+
+/** One event that is not a service actor's own (change, live state, supervisor). */
+export interface LogEntry {
+  /** e.g. `change.started`, `transition.scheduled`, `transition.succeeded`, `live.up`, `supervisor.started`. */
+  type: string;
+  service?: string | null;
+  changeId?: number | null;
+  from?: string | null;
+  to?: string | null;
+  payload?: Record<string, unknown>;
+  /** ms since the epoch; defaults to now. */
+  time?: number;
+}
+
+/** The event log as the supervisor's inhabitants write it. Appends are batched per event-loop turn. */
+export interface EventLog {
+  append(entry: LogEntry): void;
+  /** Registers a change invocation (a row in `changes` + a `change.started` event); returns its id. */
+  startChange(argv: string[], user: string): number;
+  /** Closes it: exit code and counts go into `changes`, plus a `change.ended` event. */
+  endChange(id: number, exitCode: number, done: number, failed: number): void;
+  /** Records a successful transition in the live state (a `live.up`/`live.down` event + `live_state`). */
+  setLive(service: string, up: boolean, changeId: number | null): void;
+  /** What s6rc considers up (the `live_state` projection). */
+  liveSet(): Set<string>;
+  /** Commits everything queued now (before answering a client that will read the store). */
+  flush(): void;
+}
+
+/** A streaming reply to one request on the control socket (docs/protocol.md). */
+export interface Reply {
+  /** A progress message; the client prints or acts on it. */
+  progress(message: Record<string, unknown>): void;
+  /** The final answer; ends the request. */
+  end(result: Record<string, unknown>): void;
+  /** Ends the request with an error the client reports as `s6rc: fatal: message` and `exitCode`. */
+  fail(exitCode: number, message: string): void;
+  /** True once the client went away or the request ended. */
+  readonly closed: boolean;
+  /** Called once if the client disconnects before the request ended. */
+  onClose(listener: () => void): void;
+}
+
+export type OpHandler = (request: Record<string, unknown>, reply: Reply, supervisor: SupervisorApi) => void | Promise<void>;
+
+export interface SupervisorApi {
+  readonly live: string;
+  readonly model: CompiledModel;
+  /** One handle per atomic service. */
+  readonly services: ReadonlyMap<string, ServiceHandle>;
+  readonly log: EventLog;
+  readonly boot: number;
+  /** Adds a socket operation (the orchestrator registers `change`, `list`, `reconcile`, ...). */
+  registerOp(name: string, handler: OpHandler): void;
+}
