@@ -1,0 +1,46 @@
+import Database from 'better-sqlite3';
+import { migrate } from './migrate.js';
+import { prepareStatements } from './prepareStatements.js';
+import type { EventStore } from './types.js';
+
+export interface OpenOptions {
+  /** Open an existing store without creating it (readers such as `history`). */
+  mustExist?: boolean;
+  readonly?: boolean;
+}
+
+/**
+ * Opens (creating if needed) the event store at `path`: WAL journal,
+ * synchronous=NORMAL (durable at checkpoints, never corrupt), schema migrated.
+ *
+ * @example
+ *   const store = openEventStore('/run/s6rc/events.db');
+ *   appendEvents(store, [{ type: 'supervisor.started' }]);
+ */
+export function openEventStore(path: string, options: OpenOptions = {}): EventStore {
+  const db = new Database(path, { fileMustExist: options.mustExist ?? false, readonly: options.readonly ?? false });
+  db.pragma('busy_timeout = 5000');
+  if (!options.readonly) {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    migrate(db);
+  }
+  const maxSeq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS m FROM events').get() as { m: number }).m;
+  const maxChange = (db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM changes').get() as { m: number }).m;
+  const lastBoot = (db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM boots').get() as { m: number }).m;
+  return {
+    path,
+    db,
+    boot: lastBoot,
+    queue: [],
+    nextSeq: maxSeq + 1,
+    nextChangeId: maxChange + 1,
+    scheduled: false,
+    retryTimer: null,
+    failures: 0,
+    onCommit: null,
+    report: (line) => process.stderr.write(line + '\n'),
+    closed: false,
+    statements: options.readonly ? (null as never) : prepareStatements(db),
+  };
+}

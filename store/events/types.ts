@@ -1,0 +1,65 @@
+/**
+ * The event store's in-memory handle: one SQLite connection, the queue of
+ * writes not yet committed, and the counters the single writer allocates from.
+ */
+import type { Database } from 'better-sqlite3';
+
+/** One row of `events`, as an appender hands it in (seq and boot are filled in). */
+export interface EventInput {
+  type: string;
+  /** ms since the epoch; defaults to now. */
+  time?: number;
+  service?: string | null;
+  changeId?: number | null;
+  from?: string | null;
+  to?: string | null;
+  payload?: Record<string, unknown>;
+  /** Projection update committed with this event: the actor's state and machine context. */
+  actorState?: { state: string; context: unknown };
+  /** Projection update committed with this event: the live state of `service`. */
+  live?: boolean;
+}
+
+/** One committed (or queued) `events` row as readers see it. */
+export interface EventRow {
+  seq: number;
+  time: number;
+  boot: number;
+  changeId: number | null;
+  service: string | null;
+  type: string;
+  from: string | null;
+  to: string | null;
+  payload: Record<string, unknown>;
+}
+
+/** A write that is not an event row but must commit in order with them. */
+export type QueuedWrite =
+  | { kind: 'event'; row: EventRow; payloadJson: string; actorState?: { state: string; context: string }; live?: boolean }
+  | { kind: 'change.start'; id: number; boot: number; argv: string; user: string; started: number }
+  | { kind: 'change.end'; id: number; ended: number; exitCode: number; done: number; failed: number };
+
+export interface EventStore {
+  readonly path: string;
+  readonly db: Database;
+  /** The boot new events are recorded under (0 until `startBoot` or `resumeBoot`). */
+  boot: number;
+  /** Writes waiting for the next flush, in order. */
+  queue: QueuedWrite[];
+  /** Next sequence number and change id: the supervisor is the only writer, so they are allocated here. */
+  nextSeq: number;
+  nextChangeId: number;
+  /** True while a flush is scheduled for the end of this event-loop turn. */
+  scheduled: boolean;
+  /** Set after a failed flush: the retry timer, so appends do not schedule a tighter loop. */
+  retryTimer: NodeJS.Timeout | null;
+  /** Number of consecutive failed flushes (0 when healthy). */
+  failures: number;
+  /** Called after every successful commit with the rows it committed. */
+  onCommit: ((rows: EventRow[]) => void) | null;
+  /** Where failure reports go (default: stderr). */
+  report: (line: string) => void;
+  closed: boolean;
+  /** Prepared statements, created once. */
+  statements: ReturnType<typeof import('./prepareStatements.js').prepareStatements>;
+}

@@ -1,0 +1,132 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import {
+  appendEvents,
+  closeEventStore,
+  endChange,
+  flushEvents,
+  openEventStore,
+  readActorStates,
+  readEvents,
+  readLiveSet,
+  setLive,
+  startBoot,
+  startChange,
+  type EventStore,
+} from '../../store/events/index.js';
+import { tempDir } from '../helpers/cli.js';
+
+const cleanups: (() => void)[] = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()!();
+});
+
+function fresh(): EventStore {
+  const t = tempDir('s6rc-store-');
+  const store = openEventStore(join(t.dir, 'events.db'));
+  cleanups.push(t.cleanup, () => closeEventStore(store));
+  startBoot(store, '/live', '/compiled');
+  return store;
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('event store', () => {
+  it('migrates a new file to the newest schema, WAL', () => {
+    const s = fresh();
+    expect(s.db.pragma('user_version', { simple: true })).toBe(1);
+    expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(s.boot).toBe(1);
+  });
+
+  it('commits everything appended in one turn in one transaction, with projections', async () => {
+    const s = fresh();
+    let commits = 0;
+    s.onCommit = () => commits++;
+    appendEvents(s, [{ type: 'run.spawned', service: 'a', from: 'down', to: 'starting', payload: { pid: 1 }, actorState: { state: 'starting', context: { pid: 1 } } }]);
+    appendEvents(s, [{ type: 'readiness.notified', service: 'a', from: 'starting', to: 'ready', actorState: { state: 'ready', context: { pid: 1, ready: true } } }]);
+    setLive(s, 'a', true, null);
+    expect(readEvents(s)).toHaveLength(0); // not yet committed
+    await tick();
+    expect(commits).toBe(1);
+    const events = readEvents(s);
+    expect(events.map((e) => e.type)).toEqual(['run.spawned', 'readiness.notified', 'live.up']);
+    expect(events.map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect(events[0].payload).toEqual({ pid: 1 });
+    expect(events[0].boot).toBe(1);
+    expect(readActorStates(s).get('a')).toEqual({ state: 'ready', context: { pid: 1, ready: true }, seq: 2 });
+    expect(readLiveSet(s)).toEqual(new Set(['a']));
+    setLive(s, 'a', false, null);
+    flushEvents(s);
+    expect(readLiveSet(s).size).toBe(0);
+  });
+
+  it('records change invocations in `changes` and as events', () => {
+    const s = fresh();
+    const id = startChange(s, ['change', '-u', 'web'], 'root');
+    endChange(s, id, 1, 3, 1);
+    flushEvents(s);
+    const row = s.db.prepare('SELECT * FROM changes WHERE id = ?').get(id) as Record<string, unknown>;
+    expect(row).toMatchObject({ id: 1, boot: 1, argv: '["change","-u","web"]', user: 'root', exit_code: 1, done: 3, failed: 1 });
+    expect(readEvents(s).map((e) => [e.type, e.changeId])).toEqual([['change.started', 1], ['change.ended', 1]]);
+  });
+
+  it('continues sequence numbers and change ids across reopen', () => {
+    const t = tempDir('s6rc-store-');
+    cleanups.push(t.cleanup);
+    const path = join(t.dir, 'events.db');
+    const a = openEventStore(path);
+    startBoot(a, '/l', '/c');
+    appendEvents(a, [{ type: 'x' }, { type: 'y' }]);
+    startChange(a, [], 'u');
+    closeEventStore(a);
+    const b = openEventStore(path);
+    cleanups.push(() => closeEventStore(b));
+    expect(b.nextSeq).toBe(4);
+    expect(b.nextChangeId).toBe(2);
+    expect(b.boot).toBe(1);
+  });
+
+  it('keeps the queue and retries when the disk is full, losing no committed event', async () => {
+    const s = fresh();
+    const reports: string[] = [];
+    s.report = (l) => reports.push(l);
+    appendEvents(s, [{ type: 'committed.before', payload: { n: 1 } }]);
+    flushEvents(s);
+    // Cap the file at its current size: the next commit fails with SQLITE_FULL.
+    const pages = s.db.pragma('page_count', { simple: true }) as number;
+    s.db.pragma(`max_page_count = ${pages}`);
+    appendEvents(s, Array.from({ length: 2000 }, (_, i) => ({ type: 'big', payload: { blob: 'x'.repeat(500), i } })));
+    expect(flushEvents(s)).toBe(false);
+    expect(s.queue.length).toBe(2000);
+    expect(reports.join('\n')).toMatch(/^s6rc: fatal: event store .*SQLITE_FULL/);
+    expect(readEvents(s).map((e) => e.type)).toEqual(['committed.before']);
+    s.db.pragma('max_page_count = 1073741823');
+    expect(flushEvents(s)).toBe(true);
+    expect(readEvents(s)).toHaveLength(2001);
+    expect(readEvents(s).at(-1)!.payload.i).toBe(1999);
+  });
+
+  it('sustains at least 50,000 events/s in a burst', () => {
+    const s = fresh();
+    const n = 100_000;
+    const t0 = performance.now();
+    for (let i = 0; i < n; i += 1000) {
+      appendEvents(
+        s,
+        Array.from({ length: 1000 }, (_, j) => ({
+          type: 'run.spawned',
+          service: `svc${(i + j) % 1000}`,
+          from: 'down',
+          to: 'starting',
+          payload: { pid: i + j },
+          actorState: { state: 'starting', context: { pid: i + j } },
+        })),
+      );
+      flushEvents(s);
+    }
+    const perSecond = n / ((performance.now() - t0) / 1000);
+    expect(readEvents(s, { afterSeq: n - 1 })).toHaveLength(1);
+    expect(perSecond).toBeGreaterThan(50_000);
+  });
+});
