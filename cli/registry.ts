@@ -17,7 +17,7 @@ export const RC_SUBCOMMANDS = ['help', 'list', 'listall', 'diff', 'change', 'sta
 
 /** The rest of the suite: the subcommand word comes first, its options after it. */
 export const SUITE: Record<string, Entry> = {
-  compile: { pending: true, usage: 'compile [-v verbosity] compiled source...', load: notYet },
+  compile: { load: () => import('./compile.js') },
   db: { pending: true, usage: 'db [-l live] [-c compiled] [-b] help|check|list|type|timeout|contents|dependencies|pipeline|script|flags|atomics|all-dependencies ...', load: notYet },
   init: { pending: true, usage: 'init [-c compiled] [-l live] [-t timeout] [-b]', load: notYet },
   daemon: { pending: true, usage: 'daemon [-l live] [-N fd]', load: notYet },
@@ -25,12 +25,12 @@ export const SUITE: Record<string, Entry> = {
   status: { pending: true, usage: 'status [-l live] [-o fields | -uwNrpest] [-n] [--json] [services...]', load: notYet },
   wait: { pending: true, usage: 'wait [-l live] [-U|-u|-D|-d|-r|-R] [-a|-o] [-t timeout] services...', load: notYet },
   svc: { pending: true, usage: 'svc [-l live] -u|-d|-r|-o|-t|-k|-h|... services...', load: notYet },
-  history: { pending: true, usage: 'history [-l live] [--service S] [--change ID] [--since T] [--until T] [--limit N] [--json] [--follow]', load: notYet },
+  history: { load: () => import('./history.js') },
   replay: { pending: true, usage: 'replay [-l live] [--at SEQ|TIME] [--verify]', load: notYet },
   reconcile: { pending: true, usage: 'reconcile [-l live]', load: notYet },
-  graph: { pending: true, usage: 'graph [-l live | -c compiled] [--format dot|mermaid|json|html] [services...]', load: notYet },
+  graph: { load: () => import('./graph.js') },
   statechart: { pending: true, usage: 'statechart [--format stately|mermaid|dot] longrun|oneshot|orchestrator', load: notYet },
-  plot: { pending: true, usage: 'plot [-l live] [--change ID]', load: notYet },
+  plot: { load: () => import('./plot.js') },
   boot: { pending: true, usage: 'boot [-l live] SOURCE-OR-COMPILED [services...]', load: notYet },
 };
 

@@ -1,0 +1,295 @@
+/**
+ * Reads s6-rc source directories (SPEC §1) into `SourceService` records:
+ * every file of every definition directory, checked for form but not yet for
+ * names that refer to other services (that is `resolveServices`' job).
+ */
+import { closeSync, fstatSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Dirent } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import type { Command, ServiceFile, ServiceType } from '../compiled/model.js';
+import { ExeclineSyntaxError, lexExecline } from './execlineLexer.js';
+import { parseNameList, parseUint } from './lines.js';
+import { nameProblem } from './names.js';
+import { parseNotifyOnCheck } from './notifyOnCheck.js';
+import { sourceError } from './sourceError.js';
+import type { SourceLongrun, SourceService } from './types.js';
+import { systemFatal } from '../../cli/fatal.js';
+import { COMPILE_PROGRAM } from './sourceError.js';
+
+export interface ReadOptions {
+  /** Called with info lines at verbosity 2+ and warnings at 1+. */
+  log?: (level: 'info' | 'warning', message: string) => void;
+  verbosity?: number;
+}
+
+/** Reads every definition directory of every source directory, in order; names must be unique across them. */
+export function readSourceDirs(sourceDirs: string[], opts: ReadOptions = {}): SourceService[] {
+  const services: SourceService[] = [];
+  const seen = new Map<string, string>();
+  for (const source of sourceDirs) {
+    if ((opts.verbosity ?? 1) >= 2) opts.log?.('info', `parsing ${source}`);
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(source, { withFileTypes: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw sourceError('not a source directory', source);
+      throw systemFatal(`unable to read source directory ${source}`, err, COMPILE_PROGRAM);
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const entry of entries) {
+      if (entry.name.startsWith('.')) continue;
+      const dir = `${source}/${entry.name}`;
+      if (!entry.isDirectory() && !(entry.isSymbolicLink() && isDirectory(dir))) continue;
+      const problem = nameProblem(entry.name);
+      if (problem) throw sourceError(problem, dir);
+      const previous = seen.get(entry.name);
+      if (previous) throw sourceError(`duplicate service name '${entry.name}' (also defined in ${previous})`, dir);
+      seen.set(entry.name, dir);
+      if ((opts.verbosity ?? 1) >= 3) opts.log?.('info', `parsing ${dir}`);
+      services.push(readDefinition(entry.name, dir, opts));
+    }
+  }
+  return services;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return readdirSync(path) !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** A file's bytes and its stat mode, with one open; null if it does not exist. */
+function readWithMode(path: string): { content: Buffer; mode: number } | null {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw systemFatal(`unable to open ${path}`, err, COMPILE_PROGRAM);
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw sourceError('not a regular file', path);
+    const content = Buffer.allocUnsafe(st.size);
+    let off = 0;
+    while (off < st.size) {
+      const n = readSync(fd, content, off, st.size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return { content: off === st.size ? content : content.subarray(0, off), mode: st.mode & 0o7777 };
+  } catch (err) {
+    if ((err as { exitCode?: number }).exitCode !== undefined) throw err;
+    throw systemFatal(`unable to read ${path}`, err, COMPILE_PROGRAM);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const TYPES: ServiceType[] = ['oneshot', 'longrun', 'bundle'];
+
+function readDefinition(name: string, dir: string, opts: ReadOptions): SourceService {
+  let listing: Dirent[];
+  try {
+    listing = readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    throw systemFatal(`unable to read ${dir}`, err, COMPILE_PROGRAM);
+  }
+  const present = new Set(listing.map((e) => e.name));
+  const text = (file: string): string | null => {
+    if (!present.has(file)) return null;
+    const r = readWithMode(`${dir}/${file}`);
+    return r === null ? null : r.content.toString('utf8');
+  };
+  const typePath = `${dir}/type`;
+  const typeText = text('type');
+  if (typeText === null) throw sourceError('missing type file', dir);
+  const type = typeText.trim() as ServiceType;
+  if (!TYPES.includes(type)) throw sourceError(`invalid type '${typeText.trim()}' (expected oneshot, longrun or bundle)`, typePath);
+
+  const service: SourceService = {
+    name,
+    dir,
+    type,
+    essential: present.has('flag-essential'),
+    contents: [],
+    contentsPath: `${dir}/contents`,
+    dependencies: [],
+    dependenciesPath: `${dir}/dependencies`,
+    timeoutUp: 0,
+    timeoutDown: 0,
+  };
+  if (type === 'bundle') {
+    const list = readNameList(dir, 'contents', present);
+    if (list === null) throw sourceError('bundle without contents.d or contents', dir);
+    [service.contents, service.contentsPath] = list;
+    return service;
+  }
+  const deps = readNameList(dir, 'dependencies', present);
+  if (deps) [service.dependencies, service.dependenciesPath] = deps;
+  service.timeoutUp = readNumber(dir, 'timeout-up', text) ?? 0;
+  service.timeoutDown = readNumber(dir, 'timeout-down', text) ?? 0;
+  if (type === 'oneshot') {
+    const up = readCommand(dir, 'up', present);
+    if (up === null) throw sourceError('oneshot without an up file', dir);
+    service.oneshot = { up, down: readCommand(dir, 'down', present) };
+  } else {
+    service.longrun = readLongrun(dir, present, text, opts);
+  }
+  return service;
+}
+
+/** `<what>.d/` (one entry per name) or, if absent, the `<what>` file; null if neither exists. */
+function readNameList(dir: string, what: string, present: Set<string>): [string[], string] | null {
+  if (present.has(`${what}.d`)) {
+    const path = `${dir}/${what}.d`;
+    try {
+      const names = readdirSync(path).filter((n) => !n.startsWith('.'));
+      return [names.sort(), path];
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw sourceError(`${what}.d is not a directory`, path);
+      throw systemFatal(`unable to read ${path}`, err, COMPILE_PROGRAM);
+    }
+  }
+  if (!present.has(what)) return null;
+  const path = `${dir}/${what}`;
+  const r = readWithMode(path);
+  return r === null ? null : [parseNameList(r.content.toString('utf8')), path];
+}
+
+function readNumber(dir: string, file: string, text: (f: string) => string | null): number | null {
+  const t = text(file);
+  if (t === null) return null;
+  const n = parseUint(t);
+  if (n === null) throw sourceError(`bad number '${t.trim()}' (expected a non-negative integer)`, `${dir}/${file}`);
+  return n;
+}
+
+/**
+ * An oneshot's `up` or `down`: a `#!` script is kept as a script, anything else
+ * is lexed as execline. null when absent; `down` that lexes to nothing is null too.
+ */
+function readCommand(dir: string, file: 'up' | 'down', present: Set<string>): Command | null {
+  if (!present.has(file)) return null;
+  const path = `${dir}/${file}`;
+  const r = readWithMode(path);
+  if (r === null) return null;
+  if (r.content[0] === 0x23 && r.content[1] === 0x21) return { kind: 'script', script: r.content.toString('utf8') };
+  let argv: string[];
+  try {
+    argv = lexExecline(r.content);
+  } catch (err) {
+    if (err instanceof ExeclineSyntaxError) throw sourceError(`execline syntax error: ${err.message} at line ${err.line}`, path);
+    throw err;
+  }
+  if (argv.length === 0 && file === 'down') return null;
+  return { kind: 'argv', argv };
+}
+
+/** Files recreated from their parsed value, as s6-rc-compile does, and files copied as they are. */
+const NUMBER_FILES = ['notification-fd', 'timeout-kill', 'timeout-finish', 'max-death-tally', 'lock-fd'] as const;
+/** s6-supervise caps max-death-tally at 4096. */
+const MAX_DEATH_TALLY = 4096;
+
+function readLongrun(dir: string, present: Set<string>, text: (f: string) => string | null, opts: ReadOptions): SourceLongrun {
+  const files: ServiceFile[] = [];
+  const script = (file: 'run' | 'finish'): boolean => {
+    if (!present.has(file)) return false;
+    const r = readWithMode(`${dir}/${file}`);
+    if (r === null) return false;
+    // s6-rc-compile installs run and finish executable, whatever the source's mode.
+    files.push({ path: file, kind: 'file', mode: 0o755, content: r.content });
+    return true;
+  };
+  if (!script('run')) throw sourceError('longrun without a run file', dir);
+  script('finish');
+
+  const numbers: Partial<Record<(typeof NUMBER_FILES)[number], number>> = {};
+  for (const f of NUMBER_FILES) {
+    const n = readNumber(dir, f, text);
+    if (n === null) continue;
+    numbers[f] = f === 'max-death-tally' ? Math.min(n, MAX_DEATH_TALLY) : n;
+    files.push({ path: f, kind: 'file', mode: 0o644, content: Buffer.from(`${numbers[f]}\n`) });
+  }
+  let downSignal = 'SIGTERM';
+  const signalText = text('down-signal');
+  if (signalText !== null) {
+    const sig = signalName(signalText.trim());
+    if (sig === null) throw sourceError(`invalid signal '${signalText.trim()}'`, `${dir}/down-signal`);
+    downSignal = sig;
+    files.push({ path: 'down-signal', kind: 'file', mode: 0o644, content: Buffer.from(`${sig}\n`) });
+  }
+  let notifyOnCheck = null;
+  const nocText = text('notifyoncheck');
+  if (nocText !== null) {
+    try {
+      notifyOnCheck = parseNotifyOnCheck(nocText);
+    } catch (err) {
+      throw sourceError(`invalid notifyoncheck options: ${(err as Error).message}`, `${dir}/notifyoncheck`);
+    }
+    files.push({ path: 'notifyoncheck', kind: 'file', mode: 0o644, content: Buffer.from(nocText) });
+  }
+  for (const sub of ['data', 'env']) if (present.has(sub)) copyTree(`${dir}/${sub}`, sub, files);
+
+  const one = (file: string): string | null => {
+    const t = text(file);
+    if (t === null) return null;
+    const names = parseNameList(t);
+    if (names.length !== 1) throw sourceError(`${file} must hold exactly one service name`, `${dir}/${file}`);
+    return names[0];
+  };
+  const producerFor = one('producer-for');
+  const consumerText = text('consumer-for');
+  const consumerFor = consumerText === null ? [] : [...new Set(parseNameList(consumerText))].sort();
+  if (consumerText !== null && consumerFor.length === 0) throw sourceError('consumer-for names no service', `${dir}/consumer-for`);
+  let pipelineName = one('pipeline-name');
+  if (pipelineName !== null && (producerFor !== null || consumerFor.length === 0)) {
+    if ((opts.verbosity ?? 1) >= 1) opts.log?.('warning', `${dir}/pipeline-name ignored: only a last consumer (consumer-for without producer-for) names a pipeline`);
+    pipelineName = null;
+  }
+  return {
+    notificationFd: numbers['notification-fd'] ?? null,
+    timeoutKill: numbers['timeout-kill'] ?? 0,
+    timeoutFinish: numbers['timeout-finish'] ?? 5000,
+    maxDeathTally: numbers['max-death-tally'] ?? 100,
+    downSignal,
+    lockFd: numbers['lock-fd'] ?? null,
+    notifyOnCheck,
+    producerFor,
+    consumerFor,
+    pipelineName,
+    files,
+  };
+}
+
+/** `SIGHUP`, `HUP` or a number → `SIGHUP`; null if no such signal. */
+function signalName(raw: string): string | null {
+  const signals = osConstants.signals as Record<string, number>;
+  if (/^\d+$/.test(raw)) return Object.keys(signals).find((k) => signals[k] === Number(raw)) ?? null;
+  const name = raw.toUpperCase().startsWith('SIG') ? raw.toUpperCase() : `SIG${raw.toUpperCase()}`;
+  return name in signals ? name : null;
+}
+
+/** Copies `data/` or `env/` verbatim: files with their modes, directories, symlinks as links. */
+function copyTree(abs: string, rel: string, files: ServiceFile[]): void {
+  let st;
+  try {
+    st = lstatSync(abs);
+  } catch (err) {
+    throw systemFatal(`unable to stat ${abs}`, err, COMPILE_PROGRAM);
+  }
+  const mode = st.mode & 0o7777;
+  if (st.isSymbolicLink()) {
+    files.push({ path: rel, kind: 'symlink', mode, content: Buffer.from(readlinkSync(abs), 'utf8') });
+  } else if (st.isDirectory()) {
+    files.push({ path: rel, kind: 'dir', mode, content: Buffer.alloc(0) });
+    for (const name of readdirSync(abs).sort()) copyTree(`${abs}/${name}`, `${rel}/${name}`, files);
+  } else if (st.isFile()) {
+    const r = readWithMode(abs);
+    if (r) files.push({ path: rel, kind: 'file', mode, content: r.content });
+  } else {
+    throw sourceError('unsupported file type (only files, directories and symlinks are copied)', abs);
+  }
+}
