@@ -1,0 +1,270 @@
+/**
+ * The longrun service machine: s6-supervise's behaviour as a pure XState
+ * machine (SPEC §3). No invoke, no after, no clock: the actor
+ * (actors/service/longrun.ts) supplies the effect actions with
+ * `longrunMachine.provide({ actions })` and sends timer expiries, spawns and
+ * exits as events carrying times, pids, codes and signals. The event
+ * vocabulary is documented in machines/service/events.ts.
+ *
+ * Replay: `initialTransition(longrunMachine, longrunInput(spec, since))`, then
+ * `transition(longrunMachine, snapshot, { type, ...payload })` for each logged
+ * event reproduces state and context exactly (the effects are no-ops here).
+ */
+import { and, assign, setup } from 'xstate';
+import type { Longrun } from '../store/compiled/model.js';
+import type { LongrunContext, LongrunEvent, LongrunInput } from './service/events.js';
+
+type Ev<T extends LongrunEvent['type']> = Extract<LongrunEvent, { type: T }>;
+
+/** Builds the machine input from the compiled spec, as the actor and replay both do. */
+export function longrunInput(spec: Longrun, since: number): LongrunInput {
+  return {
+    name: spec.name,
+    notifies: spec.notificationFd !== null || spec.notifyOnCheck !== null,
+    hasFinish: spec.files.some((f) => f.path === 'finish' && f.kind !== 'dir'),
+    maxDeathTally: spec.maxDeathTally,
+    since,
+  };
+}
+
+/** An effect: the machine only names it; the actor implements it. */
+const effect = () => {};
+
+export const longrunMachine = setup({
+  types: {
+    context: {} as LongrunContext,
+    events: {} as LongrunEvent,
+    input: {} as LongrunInput,
+  },
+  actions: {
+    // Effects (implemented by actors/service/longrun.ts).
+    spawnRun: effect,
+    signalRun: effect,
+    killRun: effect,
+    startKillTimer: effect,
+    cancelKillTimer: effect,
+    runFinish: effect,
+    killFinish: effect,
+    scheduleRespawn: effect,
+    cancelRespawn: effect,
+    startReadiness: effect,
+    stopReadiness: effect,
+    startUpTimer: effect,
+    cancelUpTimer: effect,
+    sendSignal: effect,
+    // Context updates.
+    setWantedUp: assign({ wantedUp: true }),
+    setWantedDown: assign({ wantedUp: false }),
+    clearError: assign({ error: null }),
+    recordSpawning: assign({ spawning: true }),
+    recordSpawn: assign(({ event }) => {
+      const e = event as Ev<'run.spawned'> | Ev<'run.adopted'>;
+      return { pid: e.pid, startTime: e.startTime, spawnedAt: e.time, updownSince: e.time, spawning: false, paused: false };
+    }),
+    recordAdopted: assign(({ event }) => {
+      const e = event as Ev<'run.adopted'>;
+      return { pid: e.pid, startTime: e.startTime, spawning: false, finishing: false };
+    }),
+    recordSpawnFailure: assign(({ event }) => {
+      const e = event as Ev<'run.spawnFailed'>;
+      return { spawning: false, pid: null, startTime: null, error: e.error, updownSince: e.time };
+    }),
+    recordExit: assign(({ context, event }) => {
+      const e = event as Ev<'run.exited'>;
+      return {
+        pid: null,
+        startTime: null,
+        exitCode: e.code,
+        signal: e.signal,
+        paused: false,
+        updownSince: e.time,
+        readySince: null,
+        deathTally: Math.min(context.deathTally + 1, context.maxDeathTally),
+      };
+    }),
+    recordLost: assign(({ context, event }) => ({
+      pid: null,
+      startTime: null,
+      exitCode: null,
+      signal: null,
+      paused: false,
+      spawning: false,
+      finishing: false,
+      updownSince: event.time,
+      readySince: null,
+      deathTally: context.pid === null ? context.deathTally : Math.min(context.deathTally + 1, context.maxDeathTally),
+    })),
+    recordReady: assign(({ event }) => ({ readySince: event.time })),
+    recordUpTimeout: assign(({ event }) => ({
+      error: `readiness timeout after ${(event as Ev<'readiness.timeout'>).timeout} ms`,
+      readySince: null,
+    })),
+    recordGaveUp: assign(({ event }) => ({ error: (event as Ev<'readiness.gaveUp'>).reason })),
+    recordFinishStarted: assign({ finishing: true }),
+    recordFinishDone: assign({ finishing: false }),
+    recordPermanentFailure: assign({ wantedUp: false, error: 'permanent failure: finish exited 125' }),
+    recordSignal: assign(({ context, event }) => {
+      const signal = (event as Ev<'control.signal'>).signal;
+      if (signal === 'SIGSTOP') return { paused: true };
+      if (signal === 'SIGCONT') return { paused: false };
+      return { paused: context.paused };
+    }),
+  },
+  guards: {
+    notifies: ({ context }) => context.notifies,
+    hasFinish: ({ context }) => context.hasFinish,
+    wantedUp: ({ context }) => context.wantedUp,
+    runAlive: ({ context }) => context.pid !== null,
+    busy: ({ context }) => context.spawning || context.finishing,
+    finishing: ({ context }) => context.finishing,
+    permanentFailure: ({ event }) => (event as Ev<'finish.exited'>).code === 125,
+    permanentFailureWhileWantedUp: ({ context, event }) =>
+      context.wantedUp && (event as Ev<'finish.exited'>).code === 125,
+  },
+}).createMachine({
+  id: 'longrun',
+  initial: 'down',
+  context: ({ input }) => ({
+    name: input.name,
+    wantedUp: false,
+    pid: null,
+    startTime: null,
+    spawnedAt: null,
+    exitCode: null,
+    signal: null,
+    paused: false,
+    updownSince: input.since,
+    readySince: null,
+    deathTally: 0,
+    maxDeathTally: input.maxDeathTally,
+    error: null,
+    notifies: input.notifies,
+    hasFinish: input.hasFinish,
+    finishing: false,
+    spawning: false,
+  }),
+  states: {
+    down: {
+      on: {
+        up: { target: 'starting', actions: ['setWantedUp', 'clearError', 'recordSpawning', 'startUpTimer', 'spawnRun'] },
+        once: { target: 'starting', actions: ['setWantedDown', 'clearError', 'recordSpawning', 'spawnRun'] },
+        down: { actions: ['setWantedDown'] },
+      },
+    },
+    // Spawning run, running finish after a death, or waiting out the 1 s respawn throttle.
+    starting: {
+      on: {
+        'run.spawned': [
+          { guard: 'notifies', target: 'up-unready', actions: ['recordSpawn', 'startReadiness'] },
+          { target: 'ready', actions: ['recordSpawn', 'recordReady', 'cancelUpTimer'] },
+        ],
+        'run.spawnFailed': { target: 'failed', actions: ['recordSpawnFailure', 'cancelUpTimer'] },
+        'respawn.due': { actions: ['recordSpawning', 'spawnRun'] },
+        'finish.exited': [
+          { guard: 'permanentFailure', target: 'failed', actions: ['recordFinishDone', 'recordPermanentFailure', 'cancelUpTimer'] },
+          { actions: ['recordFinishDone', 'scheduleRespawn'] },
+        ],
+        'finish.timeout': { actions: ['killFinish'] },
+        'readiness.timeout': { target: 'failed', actions: ['recordUpTimeout', 'cancelRespawn'] },
+        up: { actions: ['setWantedUp'] },
+        down: [
+          { guard: 'busy', target: 'stopping', actions: ['setWantedDown', 'cancelUpTimer'] },
+          { target: 'down', actions: ['setWantedDown', 'cancelRespawn', 'cancelUpTimer'] },
+        ],
+        'run.lost': [
+          { guard: 'wantedUp', actions: ['recordLost', 'scheduleRespawn'] },
+          { target: 'down', actions: ['recordLost'] },
+        ],
+      },
+    },
+    'up-unready': {
+      on: {
+        'readiness.notified': { target: 'ready', actions: ['recordReady', 'stopReadiness', 'cancelUpTimer'] },
+        'readiness.gaveUp': { actions: ['recordGaveUp', 'stopReadiness'] },
+        'readiness.timeout': { target: 'failed', actions: ['recordUpTimeout', 'stopReadiness'] },
+        'run.exited': [
+          { guard: and(['wantedUp', 'hasFinish']), target: 'starting', actions: ['recordExit', 'stopReadiness', 'recordFinishStarted', 'runFinish'] },
+          { guard: 'wantedUp', target: 'starting', actions: ['recordExit', 'stopReadiness', 'scheduleRespawn'] },
+          { guard: 'hasFinish', target: 'stopping', actions: ['recordExit', 'stopReadiness', 'recordFinishStarted', 'runFinish'] },
+          { target: 'down', actions: ['recordExit', 'stopReadiness', 'cancelUpTimer'] },
+        ],
+        down: { target: 'stopping', actions: ['setWantedDown', 'stopReadiness', 'cancelUpTimer', 'signalRun', 'startKillTimer'] },
+        up: { actions: ['setWantedUp'] },
+        'control.signal': { actions: ['recordSignal', 'sendSignal'] },
+        'run.adopted': { actions: ['recordAdopted', 'startReadiness'] },
+      },
+    },
+    ready: {
+      on: {
+        'run.exited': [
+          { guard: and(['wantedUp', 'hasFinish']), target: 'starting', actions: ['recordExit', 'recordFinishStarted', 'runFinish'] },
+          { guard: 'wantedUp', target: 'starting', actions: ['recordExit', 'scheduleRespawn'] },
+          { guard: 'hasFinish', target: 'stopping', actions: ['recordExit', 'recordFinishStarted', 'runFinish'] },
+          { target: 'down', actions: ['recordExit'] },
+        ],
+        down: { target: 'stopping', actions: ['setWantedDown', 'signalRun', 'startKillTimer'] },
+        up: { actions: ['setWantedUp'] },
+        'control.signal': { actions: ['recordSignal', 'sendSignal'] },
+        'run.adopted': { actions: ['recordAdopted'] },
+      },
+    },
+    // Signalled (or spawn/finish pending): waiting for run to exit and finish to end.
+    stopping: {
+      on: {
+        'run.spawned': { actions: ['recordSpawn', 'signalRun', 'startKillTimer'] },
+        'run.spawnFailed': [
+          { guard: 'wantedUp', target: 'failed', actions: ['recordSpawnFailure'] },
+          { target: 'down', actions: ['recordSpawnFailure'] },
+        ],
+        'run.exited': [
+          { guard: 'hasFinish', actions: ['recordExit', 'cancelKillTimer', 'recordFinishStarted', 'runFinish'] },
+          { guard: 'wantedUp', target: 'starting', actions: ['recordExit', 'cancelKillTimer', 'scheduleRespawn'] },
+          { target: 'down', actions: ['recordExit', 'cancelKillTimer'] },
+        ],
+        'finish.exited': [
+          { guard: 'runAlive', actions: ['recordFinishDone'] },
+          { guard: 'permanentFailureWhileWantedUp', target: 'failed', actions: ['recordFinishDone', 'recordPermanentFailure'] },
+          { guard: 'wantedUp', target: 'starting', actions: ['recordFinishDone', 'scheduleRespawn'] },
+          { target: 'down', actions: ['recordFinishDone'] },
+        ],
+        'finish.timeout': { actions: ['killFinish'] },
+        'kill.timeout': { actions: ['killRun'] },
+        up: { actions: ['setWantedUp'] },
+        down: { actions: ['setWantedDown'] },
+        'control.signal': { actions: ['recordSignal', 'sendSignal'] },
+        'run.adopted': { actions: ['recordAdopted', 'signalRun', 'startKillTimer'] },
+        'run.lost': [
+          { guard: 'wantedUp', target: 'starting', actions: ['recordLost', 'scheduleRespawn'] },
+          { target: 'down', actions: ['recordLost'] },
+        ],
+      },
+    },
+    // The up transition failed (spawn error, readiness timeout, permanent failure).
+    // run may still be alive (readiness timeout): the orchestrator sends `down`.
+    failed: {
+      on: {
+        up: [
+          { guard: 'runAlive', target: 'stopping', actions: ['setWantedUp', 'clearError', 'signalRun', 'startKillTimer'] },
+          { guard: 'busy', target: 'stopping', actions: ['setWantedUp', 'clearError'] },
+          { target: 'starting', actions: ['setWantedUp', 'clearError', 'recordSpawning', 'startUpTimer', 'spawnRun'] },
+        ],
+        down: [
+          { guard: 'runAlive', target: 'stopping', actions: ['setWantedDown', 'signalRun', 'startKillTimer'] },
+          { guard: 'busy', target: 'stopping', actions: ['setWantedDown'] },
+          { target: 'down', actions: ['setWantedDown'] },
+        ],
+        'run.spawned': { actions: ['recordSpawn'] },
+        'run.spawnFailed': { actions: ['recordSpawnFailure'] },
+        'run.exited': [
+          { guard: 'hasFinish', actions: ['recordExit', 'recordFinishStarted', 'runFinish'] },
+          { actions: ['recordExit'] },
+        ],
+        'finish.exited': { actions: ['recordFinishDone'] },
+        'finish.timeout': { actions: ['killFinish'] },
+        'control.signal': { guard: 'runAlive', actions: ['recordSignal', 'sendSignal'] },
+        'run.adopted': { actions: ['recordAdopted'] },
+        'run.lost': { actions: ['recordLost'] },
+      },
+    },
+  },
+});

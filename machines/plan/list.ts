@@ -1,0 +1,27 @@
+/**
+ * What `list` and `listall` print (seed page: "Prints the selection" /
+ * "computes the complete dependency tree of the selection").
+ */
+import type { CompiledModel } from '../../store/compiled/model.js';
+import { closeOverDependencies, closeOverDependents } from './closure.js';
+import { selectionOf } from './plan.js';
+
+export interface ListRequest {
+  names: string[];
+  all: boolean;
+  /** `-d`: list inverts the selection; listall uses reverse dependencies. */
+  down: boolean;
+}
+
+/** `list`: the selection, or with `-d` every other atomic, in database order. */
+export function listSelection(model: CompiledModel, live: ReadonlySet<string>, request: ListRequest): string[] {
+  const selection = selectionOf(model, live, request.names, request.all);
+  return model.atomics.filter((a) => selection.has(a) !== request.down);
+}
+
+/** `listall`: the closed selection (dependencies, or dependents with `-d`), in database order. */
+export function listClosedSelection(model: CompiledModel, live: ReadonlySet<string>, request: ListRequest): string[] {
+  const selection = selectionOf(model, live, request.names, request.all);
+  const closed = request.down ? closeOverDependents(model, selection) : closeOverDependencies(model, selection);
+  return model.atomics.filter((a) => closed.has(a));
+}

@@ -1,0 +1,127 @@
+/**
+ * The event vocabulary and context shared by the longrun and oneshot machines.
+ *
+ * Every event carries `time` (ms since the epoch, read by the actor, never by
+ * the machine) and everything else the machine needs (pids, codes, signals),
+ * so folding the logged events through xstate's pure `transition()` rebuilds
+ * state and context exactly. A ServiceEventRecord's payload is the event minus
+ * `type`; rebuild the event with `{ type: record.type, ...record.payload }`.
+ *
+ * Longrun events:
+ *   up {changeId?}                  want up; start unless already started (starts the timeout-up timer)
+ *   once {changeId?}                s6-svc -o: start once, do not restart when run dies
+ *   down {changeId?}                want down; stop (down-signal, SIGCONT, SIGKILL after timeout-kill)
+ *   run.spawned {pid, startTime}    run started; startTime = field 22 of /proc/<pid>/stat (string)
+ *   run.spawnFailed {error}         run could not be spawned (missing, not executable)
+ *   run.exited {pid, code, signal}  run died: code (null if killed), signal name (null if exited)
+ *   run.adopted {pid, startTime}    recovery: the recorded run is still alive and was adopted
+ *   run.lost {pid}                  recovery: the recorded run (pid may be null) is gone
+ *   readiness.notified {via}        first newline on notification-fd (via 'fd') or data/check passed (via 'check')
+ *   readiness.gaveUp {reason}       notifyoncheck exhausted its tries / global timeout (state unchanged)
+ *   readiness.timeout {timeout}     timeout-up elapsed before readiness → failed
+ *   respawn.due {}                  the 1 s respawn throttle elapsed → spawn run again
+ *   finish.exited {code, signal, error?}  finish ended (error: it could not be spawned)
+ *   finish.timeout {timeout}        timeout-finish elapsed → SIGKILL finish
+ *   kill.timeout {timeout}          timeout-kill elapsed while stopping → SIGKILL run
+ *   control.signal {signal}         s6-svc style signal (SIGSTOP/SIGCONT also set `paused`)
+ *
+ * Oneshot events:
+ *   up {changeId?}, down {changeId?}
+ *   script.spawned {pid, script: 'up'|'down', argv?}
+ *   script.spawnFailed {script, error}
+ *   script.exited {pid, code, signal}
+ *   script.timeout {timeout}        timeout-up/timeout-down elapsed → kill the script (TERM, then KILL) and fail
+ */
+import type { ServiceState } from '../../actors/service/types.js';
+
+export type { ServiceState };
+
+interface Timed {
+  /** ms since the epoch, stamped by the actor. */
+  time: number;
+}
+
+export type RequestEvent =
+  | ({ type: 'up'; changeId?: number | null } & Timed)
+  | ({ type: 'once'; changeId?: number | null } & Timed)
+  | ({ type: 'down'; changeId?: number | null } & Timed);
+
+export type LongrunEvent =
+  | RequestEvent
+  | ({ type: 'run.spawned'; pid: number; startTime: string | null } & Timed)
+  | ({ type: 'run.spawnFailed'; error: string } & Timed)
+  | ({ type: 'run.exited'; pid: number | null; code: number | null; signal: string | null } & Timed)
+  | ({ type: 'run.adopted'; pid: number; startTime: string | null } & Timed)
+  | ({ type: 'run.lost'; pid: number | null } & Timed)
+  | ({ type: 'readiness.notified'; via: 'fd' | 'check' } & Timed)
+  | ({ type: 'readiness.gaveUp'; reason: string } & Timed)
+  | ({ type: 'readiness.timeout'; timeout: number } & Timed)
+  | ({ type: 'respawn.due' } & Timed)
+  | ({ type: 'finish.exited'; code: number | null; signal: string | null; error?: string } & Timed)
+  | ({ type: 'finish.timeout'; timeout: number } & Timed)
+  | ({ type: 'kill.timeout'; timeout: number } & Timed)
+  | ({ type: 'control.signal'; signal: string } & Timed);
+
+export type OneshotEvent =
+  | Exclude<RequestEvent, { type: 'once' }>
+  | ({ type: 'script.spawned'; pid: number; script: 'up' | 'down'; argv?: string[] } & Timed)
+  | ({ type: 'script.spawnFailed'; script: 'up' | 'down'; error: string } & Timed)
+  | ({ type: 'script.exited'; pid: number; code: number | null; signal: string | null } & Timed)
+  | ({ type: 'script.timeout'; timeout: number } & Timed);
+
+/** What both machines keep: everything `s6rc status` (s6-svstat) shows. JSON-serialisable. */
+export interface ServiceContextBase {
+  name: string;
+  wantedUp: boolean;
+  /** run (longrun) or the running up/down script (oneshot). */
+  pid: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  paused: boolean;
+  updownSince: number;
+  readySince: number | null;
+  deathTally: number;
+  error: string | null;
+}
+
+export interface LongrunContext extends ServiceContextBase {
+  /** /proc start time of `pid`, compared on recovery before adopting. */
+  startTime: string | null;
+  /** Time of the last spawn of run: the respawn throttle counts from it. */
+  spawnedAt: number | null;
+  maxDeathTally: number;
+  /** notification-fd or notifyoncheck: readiness is awaited after spawn. */
+  notifies: boolean;
+  hasFinish: boolean;
+  /** finish is running. */
+  finishing: boolean;
+  /** spawnRun was called and its outcome (spawned/spawnFailed) has not arrived yet. */
+  spawning: boolean;
+}
+
+export interface OneshotContext extends ServiceContextBase {
+  hasDown: boolean;
+  /** Which script is running (pid != null) or ran last. */
+  script: 'up' | 'down' | null;
+}
+
+/** Initial input of a longrun machine (see `longrunInput`). `since`: creation time. */
+export interface LongrunInput {
+  name: string;
+  notifies: boolean;
+  hasFinish: boolean;
+  maxDeathTally: number;
+  since: number;
+}
+
+export interface OneshotInput {
+  name: string;
+  hasDown: boolean;
+  since: number;
+}
+
+/** The persisted form of an actor (the actor_state projection): enough to rebuild it. */
+export interface PersistedService<C = LongrunContext | OneshotContext> {
+  state: ServiceState;
+  context: C;
+}
