@@ -18,7 +18,7 @@ export const RC_SUBCOMMANDS = ['help', 'list', 'listall', 'diff', 'change', 'sta
 /** The rest of the suite: the subcommand word comes first, its options after it. */
 export const SUITE: Record<string, Entry> = {
   compile: { load: () => import('./compile.js') },
-  db: { pending: true, usage: 'db [-l live] [-c compiled] [-b] help|check|list|type|timeout|contents|dependencies|pipeline|script|flags|atomics|all-dependencies ...', load: notYet },
+  db: { load: () => import('./db.js') },
   init: { pending: true, usage: 'init [-c compiled] [-l live] [-t timeout] [-b]', load: notYet },
   daemon: { pending: true, usage: 'daemon [-l live] [-N fd]', load: notYet },
   shutdown: { pending: true, usage: 'shutdown [-l live] [-t timeout]', load: notYet },

@@ -12,11 +12,16 @@ import type { GraphRows } from './graphRows.js';
 import type Database from 'better-sqlite3';
 import { Fatal } from '../../cli/fatal.js';
 
+export interface LoadOptions {
+  /** Read the service-directory files' bytes (default true); without them every `content` is empty. */
+  fileContents?: boolean;
+}
+
 /** Loads and verifies `path`; throws `Fatal` 4 for an invalid database, 111 if it cannot be opened. */
-export function loadCompiled(path: string): CompiledModel {
+export function loadCompiled(path: string, opts: LoadOptions = {}): CompiledModel {
   const { db, rows } = openCompiled(path);
   try {
-    return buildModel(rows, readFileContents(db));
+    return buildModel(rows, opts.fileContents === false ? [] : readFileContents(db));
   } catch (err) {
     if (err instanceof Fatal) throw err;
     throw invalidDatabase(path, (err as Error).message);
@@ -29,6 +34,8 @@ function readFileContents(db: Database.Database): Buffer[] {
   // Same order as GraphRows.files, so contents line up with their rows.
   return db.prepare('SELECT content FROM files ORDER BY service_id, path').pluck().all() as Buffer[];
 }
+
+const EMPTY = Buffer.alloc(0);
 
 /** Builds the model from verified rows; `contents[i]` is the bytes of `rows.files[i]`. */
 export function buildModel(rows: GraphRows, contents: Buffer[]): CompiledModel {
@@ -116,7 +123,7 @@ export function buildModel(rows: GraphRows, contents: Buffer[]): CompiledModel {
   const pipelineIndex = new Map(rows.pipelines.map(([id], i) => [id, i]));
   for (const [pid, , sid] of rows.pipelineMembers) pipelines[pipelineIndex.get(pid)!].members.push(as(sid, 'longrun').name);
   rows.files.forEach(([sid, path, kind, mode], i) => {
-    const file: ServiceFile = { path, kind: kind as ServiceFile['kind'], mode, content: contents[i] };
+    const file: ServiceFile = { path, kind: kind as ServiceFile['kind'], mode, content: contents[i] ?? EMPTY };
     (as(sid, 'longrun') as Longrun).files.push(file);
   });
   // Rows come ordered by id, and ids follow name order, so every list is already sorted.

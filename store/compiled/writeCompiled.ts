@@ -38,6 +38,8 @@ export function writeCompiled(model: CompiledModel, path: string, opts: WriteOpt
       db.pragma(`application_id = ${APPLICATION_ID}`);
       db.pragma(`user_version = ${SCHEMA_VERSION}`);
       db.transaction(() => {
+        // References may point forward (a producer to its consumer): check them at commit.
+        db.pragma('defer_foreign_keys = ON');
         db.exec(SCHEMA);
         insertModel(db, model, opts.sources ?? []);
       })();

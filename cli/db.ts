@@ -1,0 +1,153 @@
+/**
+ * `s6rc db`: s6-rc-db for s6rc's compiled databases — the same subcommands,
+ * output and exit codes (3 unknown name, 4 invalid database, 5 wrong type,
+ * 100 usage). Reads the database given by `-c`, else the one a live directory
+ * was initialised with (`<live>/compiled`).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT, Fatal } from './fatal.js';
+import { helpText, parseOptions, usageError, type CommandSpec, type ParseResult } from './options.js';
+import { DEFAULT_COMPILED, defaultLive } from './paths.js';
+import type { CompiledModel, Service, ServiceType } from '../store/compiled/model.js';
+
+export const spec: CommandSpec = {
+  name: 'db',
+  usage: 'db [-l live] [-c compiled] [-b] [-u|-d] help|check|list|type|timeout|contents|dependencies|pipeline|script|flags|atomics|all-dependencies ...',
+  summary: [
+    'Prints what a compiled database holds, as s6-rc-db does:',
+    '  help | check | list all|services|oneshots|longruns|bundles | type S',
+    '  [-u|-d] timeout S | contents B | [-u|-d] dependencies S | pipeline S',
+    '  [-u|-d] script S (argv NUL-terminated, or the #! script) | flags S',
+    '  atomics S... | [-u|-d] all-dependencies S...',
+    'Exit codes: 3 unknown name, 4 invalid database, 5 wrong type, 100 usage, 111 cannot open.',
+    `Without -c, uses <live>/compiled (live: -l, $S6RC_LIVE or the default), else ${DEFAULT_COMPILED}.`,
+  ].join('\n'),
+  options: [
+    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'read the database the live directory live was initialised with (live/compiled)' },
+    { key: 'compiled', short: 'c', kind: 'string', argName: 'compiled', help: 'read this compiled database (wins over -l)' },
+    { key: 'block', short: 'b', kind: 'flag', help: 'accepted for s6-rc-db compatibility; compiled databases are never locked' },
+    { key: 'direction', short: 'u', kind: 'flag', value: 'up', help: 'up data (default): up timeout, dependencies, up script' },
+    { key: 'direction', short: 'd', kind: 'flag', value: 'down', help: 'down data: down timeout, reverse dependencies, down script' },
+  ],
+};
+
+type Direction = 'up' | 'down';
+const LISTS = ['all', 'services', 'oneshots', 'longruns', 'bundles'] as const;
+
+/** Each query: how many names it takes and which types it accepts (undefined: any). */
+const QUERIES: Record<string, { names: 'one' | 'many'; types?: ServiceType[]; what?: string }> = {
+  type: { names: 'one' },
+  timeout: { names: 'one', types: ['oneshot', 'longrun'], what: 'an atomic service' },
+  contents: { names: 'one', types: ['bundle'], what: 'a bundle' },
+  dependencies: { names: 'one' },
+  pipeline: { names: 'one', types: ['longrun'], what: 'a longrun' },
+  script: { names: 'one', types: ['oneshot'], what: 'a oneshot' },
+  flags: { names: 'one', types: ['oneshot', 'longrun'], what: 'an atomic service' },
+  atomics: { names: 'many' },
+  'all-dependencies': { names: 'many' },
+};
+
+export async function run(parsed: ParseResult): Promise<number> {
+  const [sub, ...after] = parsed.operands;
+  if (sub === undefined) throw usageError(spec, 'missing subcommand');
+  // Options may also follow the subcommand word: `s6rc db dependencies -d web`.
+  const more = parseOptions(spec, after);
+  const values = { ...parsed.values, ...more.values };
+  const args = more.operands;
+  const direction: Direction = values.direction === 'down' ? 'down' : 'up';
+  if (sub === 'help') {
+    process.stdout.write(helpText(spec));
+    return EXIT.ok;
+  }
+  if (sub !== 'check' && sub !== 'list' && !(sub in QUERIES)) throw usageError(spec, `unknown subcommand ${sub}`);
+  if (sub === 'list' && (args.length !== 1 || !(LISTS as readonly string[]).includes(args[0]))) {
+    throw usageError(spec, `list expects one of ${LISTS.join('|')}`);
+  }
+  if (sub === 'check' && args.length) throw usageError(spec, 'check takes no argument');
+  const query = QUERIES[sub];
+  if (query && (args.length === 0 || (query.names === 'one' && args.length !== 1))) {
+    throw usageError(spec, `${sub} expects ${query.names === 'one' ? 'one service name' : 'service names'}`);
+  }
+
+  const path = compiledPath(values);
+  if (sub === 'check') {
+    const { checkCompiled } = await import('../store/compiled/checkCompiled.js');
+    checkCompiled(path);
+    return EXIT.ok;
+  }
+  const { loadCompiled } = await import('../store/compiled/loadCompiled.js');
+  const model = loadCompiled(path, { fileContents: false });
+  if (sub === 'list') return print(listServices(model, args[0] as (typeof LISTS)[number]));
+  const services = args.map((name) => {
+    const s = model.services.get(name);
+    if (!s) throw new Fatal(EXIT.unknownName, `unknown service name: ${name}`);
+    if (query.types && !query.types.includes(s.type)) throw new Fatal(EXIT.wrongType, `${name} is a ${s.type}, not ${query.what}`);
+    return s;
+  });
+  return answer(model, sub, services, direction);
+}
+
+/** `-c` wins; then `-l`'s (or the default live directory's) `compiled`; then /etc/s6rc/compiled. */
+function compiledPath(values: ParseResult['values']): string {
+  if (typeof values.compiled === 'string') return values.compiled;
+  if (typeof values.live === 'string') {
+    const p = join(values.live, 'compiled');
+    if (!existsSync(p)) throw new Fatal(EXIT.invalidDatabase, `live directory ${values.live} has no compiled database (run s6rc init, or use -c)`);
+    return p;
+  }
+  const live = join(defaultLive(), 'compiled');
+  if (existsSync(live)) return live;
+  if (existsSync(DEFAULT_COMPILED)) return DEFAULT_COMPILED;
+  throw new Fatal(EXIT.invalidDatabase, `no compiled database: neither ${live} nor ${DEFAULT_COMPILED} exists (use -c compiled or -l live)`);
+}
+
+function listServices(model: CompiledModel, which: (typeof LISTS)[number]): string[] {
+  const all = [...model.services.values()];
+  const keep: Record<typeof which, (s: Service) => boolean> = {
+    all: () => true,
+    services: (s) => s.type !== 'bundle',
+    oneshots: (s) => s.type === 'oneshot',
+    longruns: (s) => s.type === 'longrun',
+    bundles: (s) => s.type === 'bundle',
+  };
+  return all.filter(keep[which]).map((s) => s.name).sort();
+}
+
+async function answer(model: CompiledModel, sub: string, services: Service[], direction: Direction): Promise<number> {
+  const q = await import('../store/compiled/queries.js');
+  const [s] = services;
+  switch (sub) {
+    case 'type':
+      return print([s.type]);
+    case 'timeout':
+      return print([String(s.type === 'bundle' ? 0 : direction === 'up' ? s.timeoutUp : s.timeoutDown)]);
+    case 'contents':
+      return print(q.atomicsOf(s));
+    case 'dependencies':
+      return print(q.directDependencies(model, s.name, direction));
+    case 'pipeline':
+      return print(q.pipelineOf(model, s.name));
+    case 'flags':
+      // Bit 0: essential (s6-rc-db prints the flags in hexadecimal).
+      return print([(s.essential ? 1 : 0).toString(16)]);
+    case 'atomics':
+      return print(q.resolveAtomics(model, services.map((x) => x.name)));
+    case 'all-dependencies':
+      return print(q.allDependencies(model, services.map((x) => x.name), direction));
+    case 'script': {
+      if (s.type !== 'oneshot') return EXIT.wrongType;
+      const c = direction === 'up' ? s.up : s.down;
+      if (c === null) return EXIT.ok;
+      // An argv prints each word NUL-terminated, as s6-rc-db does; a #! script prints as written.
+      process.stdout.write(c.kind === 'argv' ? c.argv.map((w) => `${w}\0`).join('') : c.script);
+      return EXIT.ok;
+    }
+  }
+  throw new Error(`unhandled db subcommand ${sub}`);
+}
+
+function print(lines: string[]): number {
+  if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+  return EXIT.ok;
+}
