@@ -29,7 +29,7 @@ export const SUITE: Record<string, Entry> = {
   replay: { pending: true, usage: 'replay [-l live] [--at SEQ|TIME] [--verify]', load: notYet },
   reconcile: { pending: true, usage: 'reconcile [-l live]', load: notYet },
   graph: { load: () => import('./graph.js') },
-  statechart: { pending: true, usage: 'statechart [--format stately|mermaid|dot] longrun|oneshot|orchestrator', load: notYet },
+  statechart: { load: () => import('./statechart.js') },
   plot: { load: () => import('./plot.js') },
   boot: { pending: true, usage: 'boot [-l live] SOURCE-OR-COMPILED [services...]', load: notYet },
 };

@@ -1,0 +1,153 @@
+/**
+ * `s6rc history`: the audit log. Opens the event log read-only (WAL readers
+ * never block the writer), so it works while a change runs.
+ */
+import type { CommandSpec, ParseResult } from './options.js';
+import { usageError } from './options.js';
+import { EXIT, Fatal } from './fatal.js';
+import { liveDir } from './paths.js';
+
+export const spec: CommandSpec = {
+  name: 'history',
+  usage: 'history [-l live] [-s store] [--service S] [--change ID] [--since T] [--until T] [--limit N] [--json] [--follow] [--changes] [--critical-chain]',
+  summary: 'Shows the event log: every state change with its cause; --changes lists change invocations; --critical-chain the chain that set a change\'s length.',
+  options: [
+    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory (default: $S6RC_LIVE, /run/s6rc for root, else $XDG_RUNTIME_DIR/s6rc)' },
+    { key: 'store', short: 's', kind: 'string', argName: 'store', help: 'event log file (default: $S6RC_STORE, else the live directory\'s)' },
+    { key: 'service', long: 'service', kind: 'string', argName: 'S', help: 'only events of this service' },
+    { key: 'change', long: 'change', kind: 'int', argName: 'ID', help: 'only events of this change (with --critical-chain: that change; default the last)' },
+    { key: 'since', long: 'since', kind: 'string', argName: 'T', help: 'from this time: ISO 8601 (2026-11-22T03:00) or relative (90s, 10m, 2h, 3d)' },
+    { key: 'until', long: 'until', kind: 'string', argName: 'T', help: 'up to this time, same forms as --since' },
+    { key: 'limit', short: 'n', long: 'limit', kind: 'int', argName: 'N', help: 'only the last N entries' },
+    { key: 'json', long: 'json', kind: 'flag', help: 'one JSON object per line (NDJSON) with stable field names' },
+    { key: 'follow', short: 'f', long: 'follow', kind: 'flag', help: 'keep printing new events as they are appended, until interrupted' },
+    { key: 'changes', long: 'changes', kind: 'flag', help: 'list change invocations: id, argv, user, start, duration, exit code, done, failed' },
+    { key: 'criticalChain', long: 'critical-chain', kind: 'flag', help: 'print the critical chain of a change (systemd-analyze style)' },
+  ],
+  interleaved: true,
+};
+
+type Db = import('better-sqlite3').Database;
+
+export async function run({ values, operands }: ParseResult): Promise<number> {
+  if (operands.length) throw usageError(spec, `unexpected operand ${operands[0]}`);
+  const now = Date.now();
+  const { parseTimeArg } = await import('./render/timeArg.js');
+  const time = (key: 'since' | 'until'): number | undefined => {
+    const raw = values[key] as string | undefined;
+    if (raw === undefined) return undefined;
+    const t = parseTimeArg(raw, now);
+    if (t === null) throw usageError(spec, `option --${key} expects an ISO time or a duration such as 10m, got '${raw}'`);
+    return t;
+  };
+  const since = time('since');
+  const until = time('until');
+  if (values.changes && values.criticalChain) throw usageError(spec, 'options --changes and --critical-chain exclude each other');
+  if (values.follow && (values.changes || values.criticalChain)) throw usageError(spec, 'option --follow applies to events only');
+
+  const live = liveDir(values.live);
+  const { storePath } = await import('../store/events/storePath.js');
+  const file = storePath(live, values.store as string | undefined);
+  const db = await openLog(file);
+  try {
+    if (values.changes) return await printChanges(db, values, since, until);
+    if (values.criticalChain) return await printCriticalChain(db, live, values);
+    return await printEvents(db, values, since, until);
+  } finally {
+    db.close();
+  }
+}
+
+async function openLog(file: string): Promise<Db> {
+  const { openReader } = await import('../store/events/openReader.js');
+  try {
+    return openReader(file);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'SQLITE_CANTOPEN' || /unable to open|does not exist/i.test(e.message)) {
+      throw new Fatal(EXIT.system, `unable to open event log ${file}: no such file (is the live directory initialised? see -l, -s)`);
+    }
+    throw new Fatal(EXIT.invalidDatabase, `unable to read event log ${file}: ${e.message}`);
+  }
+}
+
+async function userMap(db: Db): Promise<Map<number, string>> {
+  const rows = db.prepare('SELECT id, user FROM changes').all() as { id: number; user: string }[];
+  return new Map(rows.map((r) => [r.id, r.user]));
+}
+
+async function printEvents(db: Db, values: ParseResult['values'], since?: number, until?: number): Promise<number> {
+  const { readHistory } = await import('../store/events/readHistory.js');
+  const fmt = await import('./render/historyFormat.js');
+  const users = await userMap(db);
+  const query = {
+    service: values.service as string | undefined,
+    changeId: values.change as number | undefined,
+    since,
+    until,
+    limit: values.limit as number | undefined,
+  };
+  const rows = readHistory(db, query);
+  const json = !!values.json;
+  const emit = (events: typeof rows, header: boolean) => {
+    if (json) {
+      if (events.length) process.stdout.write(events.map((e) => fmt.eventJson(e, users)).join('\n') + '\n');
+    } else if (header) {
+      process.stdout.write(fmt.table(fmt.EVENT_HEADER, events.map((e) => fmt.eventCells(e, users))));
+    } else {
+      for (const e of events) process.stdout.write(fmt.eventCells(e, users).join('  ') + '\n');
+    }
+  };
+  emit(rows, true);
+  if (!values.follow) return EXIT.ok;
+  let last = rows.length ? rows[rows.length - 1].seq : ((db.prepare('SELECT COALESCE(MAX(seq), 0) AS m FROM events').get() as { m: number }).m);
+  return new Promise<number>((resolve) => {
+    // Polls by sequence number: one indexed range read every 200 ms, no lock taken.
+    const timer = setInterval(() => {
+      let batch;
+      do {
+        batch = readHistory(db, { ...query, limit: undefined, since: undefined, afterSeq: last, batch: 1000 });
+        for (const [id, user] of batch.some((e) => e.changeId !== null && !users.has(e.changeId)) ? (db.prepare('SELECT id, user FROM changes').all() as { id: number; user: string }[]).map((r) => [r.id, r.user] as const) : []) users.set(id, user);
+        if (batch.length) {
+          emit(batch, false);
+          last = batch[batch.length - 1].seq;
+        }
+      } while (batch.length === 1000);
+    }, 200);
+    const stop = () => {
+      clearInterval(timer);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(EXIT.ok);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+async function printChanges(db: Db, values: ParseResult['values'], since?: number, until?: number): Promise<number> {
+  const { readChanges } = await import('../store/events/readChanges.js');
+  const fmt = await import('./render/historyFormat.js');
+  const rows = readChanges(db, { id: values.change as number | undefined, since, until, limit: values.limit as number | undefined });
+  if (values.json) {
+    if (rows.length) process.stdout.write(rows.map(fmt.changeJson).join('\n') + '\n');
+  } else process.stdout.write(fmt.table(fmt.CHANGE_HEADER, rows.map(fmt.changeCells)));
+  return EXIT.ok;
+}
+
+async function printCriticalChain(db: Db, live: string, values: ParseResult['values']): Promise<number> {
+  const { loadChangeTimeline } = await import('./render/changeTimeline.js');
+  const { timeline, chain } = await loadChangeTimeline(db, live, values.change as number | undefined);
+  if (values.json) {
+    process.stdout.write(
+      JSON.stringify({
+        change: timeline.changeId,
+        chain: chain.map((b) => ({ service: b.service, direction: b.direction, startMs: b.start - timeline.start, endMs: b.end! - timeline.start, outcome: b.outcome })),
+      }) + '\n',
+    );
+  } else {
+    const { chainToText } = await import('./render/chainText.js');
+    process.stdout.write(chainToText(timeline, chain));
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,52 @@
+/** `s6rc plot`: an SVG timeline of one change from the event log (default: the last change). */
+import { writeFileSync } from 'node:fs';
+import type { CommandSpec, ParseResult } from './options.js';
+import { usageError } from './options.js';
+import { EXIT, Fatal, systemFatal } from './fatal.js';
+import { liveDir } from './paths.js';
+
+export const spec: CommandSpec = {
+  name: 'plot',
+  usage: 'plot [-l live] [-s store] [--change ID] [-o file]',
+  summary: 'Writes an SVG timeline of one change: a bar per service from starting to ready, failures marked, the critical chain highlighted.',
+  options: [
+    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory (default: $S6RC_LIVE, /run/s6rc for root, else $XDG_RUNTIME_DIR/s6rc)' },
+    { key: 'store', short: 's', kind: 'string', argName: 'store', help: 'event log file (default: $S6RC_STORE, else the live directory\'s)' },
+    { key: 'change', short: 'c', long: 'change', kind: 'int', argName: 'ID', help: 'the change to draw (default: the last one)' },
+    { key: 'output', short: 'o', kind: 'string', argName: 'file', help: 'write the SVG to this file instead of stdout' },
+  ],
+  interleaved: true,
+};
+
+export async function run({ values, operands }: ParseResult): Promise<number> {
+  if (operands.length) throw usageError(spec, `unexpected operand ${operands[0]}`);
+  const live = liveDir(values.live);
+  const { storePath } = await import('../store/events/storePath.js');
+  const { openReader } = await import('../store/events/openReader.js');
+  const file = storePath(live, values.store as string | undefined);
+  let db;
+  try {
+    db = openReader(file);
+  } catch (err) {
+    throw new Fatal(EXIT.system, `unable to open event log ${file}: ${(err as Error).message}`);
+  }
+  let svg: string;
+  try {
+    const { loadChangeTimeline } = await import('./render/changeTimeline.js');
+    const { plotToSvg } = await import('./render/plotSvg.js');
+    const { timeline, chain } = await loadChangeTimeline(db, live, values.change as number | undefined);
+    svg = plotToSvg(timeline, chain);
+  } finally {
+    db.close();
+  }
+  const out = values.output as string | undefined;
+  if (out === undefined) process.stdout.write(svg);
+  else {
+    try {
+      writeFileSync(out, svg);
+    } catch (err) {
+      throw systemFatal(`unable to write ${out}`, err);
+    }
+  }
+  return EXIT.ok;
+}

@@ -1,0 +1,39 @@
+/** Loads one change's timeline and critical chain, for `plot` and `history --critical-chain`. */
+import { existsSync } from 'node:fs';
+import type { Database } from 'better-sqlite3';
+import type { CompiledModel } from '../../store/compiled/model.js';
+import { EXIT, Fatal } from '../fatal.js';
+import { buildTimeline, criticalChain, type Bar, type Timeline } from './timeline.js';
+
+/**
+ * The timeline of change `id` (default: the last one). Prerequisites for the
+ * critical chain come from the live directory's compiled database; without
+ * one the chain is just the transition that ended last.
+ */
+export async function loadChangeTimeline(db: Database, live: string, id?: number): Promise<{ timeline: Timeline; chain: Bar[] }> {
+  const { readLastChangeId, readChanges } = await import('../../store/events/readChanges.js');
+  const { readChangeEvents } = await import('../../store/events/readChangeEvents.js');
+  const changeId = id ?? readLastChangeId(db);
+  if (changeId === null) throw new Fatal(EXIT.failed, 'no change recorded in the event log yet');
+  if (!readChanges(db, { id: changeId }).length) throw new Fatal(EXIT.failed, `no change ${changeId} in the event log`);
+  const timeline = buildTimeline(changeId, readChangeEvents(db, changeId));
+  const model = await tryModel(live);
+  const prerequisites = (service: string, direction: 'up' | 'down'): readonly string[] => {
+    if (!model) return [];
+    if (direction === 'down') return model.dependents.get(service) ?? [];
+    const s = model.services.get(service);
+    return s && s.type !== 'bundle' ? s.dependencies : [];
+  };
+  return { timeline, chain: criticalChain(timeline, prerequisites) };
+}
+
+async function tryModel(live: string): Promise<CompiledModel | null> {
+  const { liveCompiledPath, loadModel } = await import('./loadModel.js');
+  const path = liveCompiledPath(live);
+  if (!existsSync(path)) return null;
+  try {
+    return await loadModel(path);
+  } catch {
+    return null;
+  }
+}

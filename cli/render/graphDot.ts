@@ -1,0 +1,33 @@
+import type { GraphCluster, ServiceGraph } from './graphModel.js';
+import { colorsFor } from './stateColors.js';
+
+const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+
+/** Graphviz source: bundles as nested `cluster_` subgraphs, pipelines as labelled bold edges. */
+export function graphToDot(g: ServiceGraph): string {
+  const out = ['digraph s6rc {', '  rankdir=LR;', '  node [fontname="Helvetica", style="rounded,filled"];', '  edge [color="#5b6573"];'];
+  const byParent = new Map<string | null, GraphCluster[]>();
+  for (const c of g.clusters) byParent.set(c.parent, [...(byParent.get(c.parent) ?? []), c]);
+  const placed = new Set(g.clusters.flatMap((c) => c.members));
+  const nodeLine = (name: string, indent: string) => {
+    const n = g.nodes.find((x) => x.name === name)!;
+    const c = colorsFor(n.state);
+    const shape = n.type === 'oneshot' ? 'box' : 'ellipse';
+    const label = n.state ? `${n.name}\\n${n.state}` : n.name;
+    return `${indent}${q(n.name)} [label=${q(label)}, shape=${shape}, fillcolor=${q(c.fill)}, color=${q(c.stroke)}${n.essential ? ', penwidth=2' : ''}];`;
+  };
+  const cluster = (c: GraphCluster, indent: string) => {
+    out.push(`${indent}subgraph ${q('cluster_' + c.name)} {`, `${indent}  label=${q(c.name)}; style="rounded,dashed"; color="#8a94a3";`);
+    for (const m of c.members) out.push(nodeLine(m, indent + '  '));
+    for (const child of byParent.get(c.name) ?? []) cluster(child, indent + '  ');
+    out.push(`${indent}}`);
+  };
+  for (const c of byParent.get(null) ?? []) cluster(c, '  ');
+  for (const n of g.nodes) if (!placed.has(n.name)) out.push(nodeLine(n.name, '  '));
+  for (const e of g.edges) {
+    const attrs = e.kind === 'pipeline' ? ` [label=${q(e.label ?? 'pipe')}, style=bold, color="#3a78d8"]` : '';
+    out.push(`  ${q(e.from)} -> ${q(e.to)}${attrs};`);
+  }
+  out.push('}');
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,40 @@
+import type { GraphCluster, ServiceGraph } from './graphModel.js';
+import { colorsFor } from './stateColors.js';
+
+/** Mermaid ids allow only a safe alphabet; names keep their text as labels. */
+function id(name: string): string {
+  return 's_' + name.replace(/[^A-Za-z0-9_]/g, (c) => `_${c.charCodeAt(0).toString(16)}_`);
+}
+const label = (s: string) => `"${s.replace(/"/g, '#quot;')}"`;
+
+/** A Mermaid `flowchart LR`: bundles as nested subgraphs, pipelines as labelled thick edges, states as classes. */
+export function graphToMermaid(g: ServiceGraph): string {
+  const out = ['flowchart LR'];
+  const byParent = new Map<string | null, GraphCluster[]>();
+  for (const c of g.clusters) byParent.set(c.parent, [...(byParent.get(c.parent) ?? []), c]);
+  const placed = new Set(g.clusters.flatMap((c) => c.members));
+  const node = (name: string, indent: string) => {
+    const n = g.nodes.find((x) => x.name === name)!;
+    const text = label(n.state ? `${n.name} (${n.state})` : n.name);
+    out.push(`${indent}${id(n.name)}${n.type === 'oneshot' ? `[${text}]` : `([${text}])`}`);
+  };
+  const cluster = (c: GraphCluster, indent: string) => {
+    out.push(`${indent}subgraph ${id('bundle:' + c.name)}[${label(c.name)}]`);
+    for (const m of c.members) node(m, indent + '  ');
+    for (const child of byParent.get(c.name) ?? []) cluster(child, indent + '  ');
+    out.push(`${indent}end`);
+  };
+  for (const c of byParent.get(null) ?? []) cluster(c, '  ');
+  for (const n of g.nodes) if (!placed.has(n.name)) node(n.name, '  ');
+  for (const e of g.edges) {
+    out.push(e.kind === 'pipeline' ? `  ${id(e.from)} ==>|${label(e.label ?? 'pipe')}| ${id(e.to)}` : `  ${id(e.from)} --> ${id(e.to)}`);
+  }
+  const states = [...new Set(g.nodes.map((n) => n.state).filter((s): s is NonNullable<typeof s> => !!s))];
+  for (const s of states) {
+    const c = colorsFor(s);
+    const cls = s.replace(/-/g, '_');
+    out.push(`  classDef ${cls} fill:${c.fill},stroke:${c.stroke},color:${c.text}`);
+    out.push(`  class ${g.nodes.filter((n) => n.state === s).map((n) => id(n.name)).join(',')} ${cls}`);
+  }
+  return out.join('\n') + '\n';
+}
