@@ -1,0 +1,82 @@
+/**
+ * The control socket: newline-delimited JSON, many concurrent requests per
+ * connection told apart by `id`, each answered by a stream of progress lines
+ * and one final result or error (docs/protocol.md).
+ */
+import { chmodSync, unlinkSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { SocketReply } from './reply.js';
+
+export type Dispatch = (request: Record<string, unknown>, reply: SocketReply) => void;
+
+/** Longest request line accepted; a client sending more is cut off (it is not speaking the protocol). */
+const MAX_LINE = 1 << 20;
+
+/** Listens on `path` (mode 0600); a stale socket file left by a dead supervisor is replaced. */
+export async function startControlServer(path: string, dispatch: Dispatch): Promise<Server> {
+  try {
+    unlinkSync(path);
+  } catch {
+    /* no stale socket */
+  }
+  const server = createServer((socket) => serveConnection(socket, dispatch));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(path, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  chmodSync(path, 0o600);
+  return server;
+}
+
+function serveConnection(socket: Socket, dispatch: Dispatch): void {
+  const open = new Map<unknown, SocketReply>();
+  let buffer = '';
+  socket.setEncoding('utf8');
+  socket.on('data', (chunk: string) => {
+    buffer += chunk;
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      if (line.trim()) handleLine(line);
+    }
+    if (buffer.length > MAX_LINE) socket.destroy();
+  });
+  socket.on('error', () => {
+    /* a client that vanished mid-write: 'close' follows */
+  });
+  socket.on('close', () => {
+    for (const reply of [...open.values()]) reply.abandon();
+    open.clear();
+  });
+
+  function handleLine(line: string): void {
+    let request: Record<string, unknown>;
+    try {
+      request = JSON.parse(line);
+      if (typeof request !== 'object' || request === null || Array.isArray(request)) throw new Error('not an object');
+    } catch {
+      socket.write(JSON.stringify({ id: null, type: 'error', exitCode: 100, message: 'request is not a JSON object' }) + '\n');
+      return;
+    }
+    if (request.cancel !== undefined) {
+      open.get(request.cancel)?.abandon();
+      return;
+    }
+    const id = request.id ?? null;
+    if (open.has(id)) {
+      socket.write(JSON.stringify({ id, type: 'error', exitCode: 100, message: `request id ${JSON.stringify(id)} is already in use on this connection` }) + '\n');
+      return;
+    }
+    const reply = new SocketReply(socket, id, (r) => open.delete(r.id));
+    open.set(id, reply);
+    try {
+      dispatch(request, reply);
+    } catch (err) {
+      reply.fail(111, `internal error: ${(err as Error).message}`);
+    }
+  }
+}

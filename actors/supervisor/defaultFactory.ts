@@ -1,0 +1,35 @@
+import type { CompiledModel } from '../../store/compiled/model.js';
+import { openPipelines, type PipelineFds } from './pipelines.js';
+import type { ServiceFactory } from './serviceFactory.js';
+import type { ServiceActorOptions } from '../service/options.js';
+import type { ServiceHandle } from '../service/types.js';
+
+/** The real service actors of actors/service/, adapted to the supervisor's ServiceSpec. */
+export async function defaultServiceFactory(): Promise<ServiceFactory> {
+  const { createServiceActor } = (await import('../service/createServiceActor.js' as string)) as {
+    createServiceActor: (o: ServiceActorOptions) => ServiceHandle;
+  };
+  return (spec) => {
+    let restore: ServiceActorOptions['restore'];
+    if (spec.restore) {
+      const context = spec.restore.context as { pid?: number | null; startTime?: string | null };
+      restore = {
+        snapshot: spec.restore as NonNullable<ServiceActorOptions['restore']>['snapshot'],
+        adopt: spec.service.type === 'longrun' && context?.pid ? { pid: context.pid, startTime: context.startTime ?? null } : undefined,
+      };
+    }
+    return createServiceActor({
+      spec: spec.service,
+      serviceDir: spec.dir,
+      sink: spec.sink,
+      stdin: spec.stdin,
+      stdout: spec.stdout,
+      restore,
+    });
+  };
+}
+
+/** Opens every pipeline's pipe under `<live>/pipes/`, reopening surviving FIFOs when recovering. */
+export function defaultPipelines(dir: string): (model: CompiledModel, reuse: boolean) => PipelineFds {
+  return (model, reuse) => openPipelines(model, dir, reuse);
+}

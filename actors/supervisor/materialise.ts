@@ -1,0 +1,43 @@
+import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CompiledModel, Longrun } from '../../store/compiled/model.js';
+
+/**
+ * Writes each longrun's service directory (`run`, `finish`, `data/`, `env/`,
+ * ... with their modes) under `<live>/servicedirs/<name>/`, so run scripts
+ * can use relative paths. `fresh` rebuilds everything (a new boot); otherwise
+ * only missing directories are written (recovery: running processes keep
+ * their working directory).
+ */
+export function materialiseServiceDirs(servicedirs: string, model: CompiledModel, fresh: boolean): void {
+  if (fresh) rmSync(servicedirs, { recursive: true, force: true });
+  mkdirSync(servicedirs, { recursive: true, mode: 0o755 });
+  for (const name of model.atomics) {
+    const s = model.services.get(name);
+    if (!s || s.type !== 'longrun') continue;
+    const dir = join(servicedirs, name);
+    if (!fresh && existsSync(dir)) continue;
+    writeServiceDir(dir, s);
+  }
+}
+
+function writeServiceDir(dir: string, s: Longrun): void {
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  // Parents before children: sort by depth so `data/` exists before `data/check`.
+  const files = [...s.files].sort((a, b) => a.path.split('/').length - b.path.split('/').length);
+  const dirModes: [string, number][] = [];
+  for (const f of files) {
+    const path = join(dir, f.path);
+    if (f.kind === 'dir') {
+      mkdirSync(path, { recursive: true, mode: 0o755 });
+      dirModes.push([path, f.mode]);
+    } else if (f.kind === 'symlink') {
+      symlinkSync(f.content.toString('utf8'), path);
+    } else {
+      writeFileSync(path, f.content, { mode: f.mode });
+      chmodSync(path, f.mode);
+    }
+  }
+  // Directory modes last, so a read-only directory does not stop its own contents being written.
+  for (const [path, mode] of dirModes.reverse()) chmodSync(path, mode);
+}

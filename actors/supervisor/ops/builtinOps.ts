@@ -1,0 +1,124 @@
+/**
+ * The supervisor's own socket operations (docs/protocol.md): ping, info,
+ * status, up, down, signal, restart, subscribe, shutdown.
+ */
+import { constants } from 'node:os';
+import type { OpHandler, Reply, SupervisorApi } from '../api.js';
+import { statusView } from '../statusView.js';
+import { resolveNames, UnknownName } from './resolveNames.js';
+
+export interface SupervisorInternals extends SupervisorApi {
+  readonly started: number;
+  readonly storePath: string;
+  readonly liveNow: ReadonlySet<string>;
+  /** Brings everything down and exits; resolves when the services are down. */
+  shutdown(reason: string, timeout: number | undefined, progress?: (m: Record<string, unknown>) => void): Promise<unknown>;
+}
+
+/** Runs `body` with the request's names resolved; an unknown name fails the request with exit 3. */
+function withNames(req: Record<string, unknown>, reply: Reply, sup: SupervisorApi, body: (names: string[]) => void, allIfEmpty = true): void {
+  let names: string[];
+  try {
+    names = resolveNames(sup, req.services, { allIfEmpty });
+  } catch (err) {
+    if (err instanceof UnknownName) return reply.fail(3, err.message);
+    throw err;
+  }
+  body(names);
+}
+
+const longrunsOnly = (sup: SupervisorApi, names: string[], reply: Reply): boolean => {
+  const bad = names.find((n) => sup.model.services.get(n)?.type !== 'longrun');
+  if (bad) reply.fail(5, `service ${bad} is not a longrun`);
+  return !bad;
+};
+
+export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> {
+  return {
+    ping: (_req, reply) => reply.end({ pong: true, pid: process.pid, boot: sup.boot }),
+
+    info: (_req, reply) =>
+      reply.end({
+        pid: process.pid,
+        live: sup.live,
+        store: sup.storePath,
+        boot: sup.boot,
+        started: sup.started,
+        services: sup.services.size,
+        rss: process.memoryUsage.rss(),
+      }),
+
+    status: (req, reply) =>
+      withNames(req, reply, sup, (names) => {
+        reply.end({ services: names.map((n) => statusView(sup.services.get(n)!.status(), sup.liveNow)) });
+      }),
+
+    up: (req, reply) =>
+      withNames(req, reply, sup, (names) => {
+        for (const n of names) sup.services.get(n)!.up(null);
+        reply.end({ services: names });
+      }, false),
+
+    down: (req, reply) =>
+      withNames(req, reply, sup, (names) => {
+        for (const n of names) sup.services.get(n)!.down(null);
+        reply.end({ services: names });
+      }, false),
+
+    signal: (req, reply) =>
+      withNames(req, reply, sup, (names) => {
+        const signal = String(req.signal ?? '');
+        if (!(signal in constants.signals)) return reply.fail(100, `unknown signal: ${signal}`);
+        if (!longrunsOnly(sup, names, reply)) return;
+        for (const n of names) sup.services.get(n)!.signal(signal as NodeJS.Signals);
+        reply.end({ services: names, signal });
+      }, false),
+
+    /** s6-svc -r: send the down-signal and let the supervisor respawn it (want stays up). */
+    restart: (req, reply) =>
+      withNames(req, reply, sup, (names) => {
+        if (!longrunsOnly(sup, names, reply)) return;
+        for (const n of names) {
+          const s = sup.model.services.get(n) as { downSignal?: string };
+          sup.services.get(n)!.signal((s.downSignal ?? 'SIGTERM') as NodeJS.Signals);
+        }
+        reply.end({ services: names });
+      }, false),
+
+    /** s6-svc -o: up once, not restarted when it dies. */
+    once: (req, reply) =>
+      withNames(req, reply, sup, (names) => {
+        if (!longrunsOnly(sup, names, reply)) return;
+        for (const n of names) {
+          const h = sup.services.get(n)! as { once?: (changeId?: number | null) => void };
+          if (typeof h.once !== 'function') return reply.fail(111, 'this supervisor cannot run a service once');
+          h.once(null);
+        }
+        reply.end({ services: names });
+      }, false),
+
+    /** s6-svc -x: we supervise every service in one process, so this is `down` (documented in docs/protocol.md). */
+    exit: (req, reply) =>
+      withNames(req, reply, sup, (names) => {
+        if (!longrunsOnly(sup, names, reply)) return;
+        for (const n of names) sup.services.get(n)!.down(null);
+        reply.end({ services: names, note: 'down: the supervisor keeps supervising every service' });
+      }, false),
+
+    subscribe: (req, reply) =>
+      withNames(req, reply, sup, (names) => {
+        // status$ replays the current status first, so the client sees the
+        // present state and then every change, with no gap between them.
+        const subs = names.map((n) =>
+          sup.services.get(n)!.status$.subscribe((st) => reply.progress({ status: statusView(st, sup.liveNow) })),
+        );
+        reply.onClose(() => subs.forEach((s) => s.unsubscribe()));
+      }),
+
+    shutdown: async (req, reply) => {
+      const timeout = typeof req.timeout === 'number' && req.timeout > 0 ? req.timeout : undefined;
+      const result = await sup.shutdown('request', timeout, (m) => reply.progress(m));
+      reply.end((result ?? {}) as Record<string, unknown>);
+    },
+  };
+}

@@ -1,0 +1,71 @@
+import type { Socket } from 'node:net';
+import type { Reply } from './api.js';
+
+/**
+ * One request's answer stream on a control connection (docs/protocol.md):
+ * any number of `progress` lines, then exactly one `result` or `error`.
+ * Writes after the end, or after the client went away, are dropped.
+ */
+export class SocketReply implements Reply {
+  private ended = false;
+  private gone = false;
+  private listeners: (() => void)[] = [];
+
+  constructor(
+    private readonly socket: Socket,
+    readonly id: unknown,
+    private readonly onEnd: (reply: SocketReply) => void,
+  ) {}
+
+  get closed(): boolean {
+    return this.ended || this.gone;
+  }
+
+  progress(message: Record<string, unknown>): void {
+    this.write({ id: this.id, type: 'progress', data: message });
+  }
+
+  end(result: Record<string, unknown>): void {
+    if (this.closed) return;
+    this.write({ id: this.id, type: 'result', data: result });
+    this.finish();
+  }
+
+  fail(exitCode: number, message: string): void {
+    if (this.closed) return;
+    this.write({ id: this.id, type: 'error', exitCode, message });
+    this.finish();
+  }
+
+  onClose(listener: () => void): void {
+    if (this.gone) queueMicrotask(listener);
+    else if (!this.ended) this.listeners.push(listener);
+  }
+
+  /** The client disconnected or cancelled this request before it ended. */
+  abandon(): void {
+    if (this.closed) return;
+    this.gone = true;
+    const ls = this.listeners;
+    this.listeners = [];
+    this.onEnd(this);
+    for (const l of ls) {
+      try {
+        l();
+      } catch (err) {
+        process.stderr.write(`s6rc: warning: onClose listener of request ${String(this.id)} failed: ${(err as Error).message}\n`);
+      }
+    }
+  }
+
+  private finish(): void {
+    this.ended = true;
+    this.listeners = [];
+    this.onEnd(this);
+  }
+
+  private write(obj: Record<string, unknown>): void {
+    if (this.closed || this.socket.destroyed) return;
+    this.socket.write(JSON.stringify(obj) + '\n');
+  }
+}

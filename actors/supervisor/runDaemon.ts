@@ -1,0 +1,83 @@
+/**
+ * `s6rc daemon`: checks the live directory, loads the compiled model, opens
+ * the event log, starts (or recovers) the supervisor, announces readiness,
+ * and turns SIGTERM/SIGINT into an orderly shutdown.
+ */
+import { closeSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXIT, Fatal, systemFatal } from '../../cli/fatal.js';
+import { loadCompiled } from '../../store/compiled/loadCompiled.js';
+import { openEventStore } from '../../store/events/openEventStore.js';
+import { checkLiveDir, livePaths } from './liveDir.js';
+import { storeLocation } from './storeLocation.js';
+import { supervisorAlive } from './supervisorAlive.js';
+import { Supervisor } from './supervisor.js';
+import { defaultServiceFactory, defaultPipelines } from './defaultFactory.js';
+import { installOrchestrator } from './installOrchestrator.js';
+
+export interface DaemonOptions {
+  live: string;
+  /** fd to write a newline to once the socket answers (`-N`). */
+  readyFd?: number;
+  store?: string;
+  /** Set by `init`: start a new boot with every service down instead of recovering. */
+  newBoot?: boolean;
+}
+
+export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
+  const { live } = options;
+  checkLiveDir(live);
+  const other = await supervisorAlive(live);
+  if (other !== null) throw new Fatal(EXIT.system, `a supervisor is already running on ${live}${other > 0 ? ` (pid ${other})` : ''}`);
+  const paths = livePaths(live);
+  const model = loadCompiled(paths.compiled);
+  const storePath = storeLocation(live, options.store);
+  let store;
+  try {
+    store = openEventStore(storePath);
+  } catch (err) {
+    throw systemFatal(`unable to open the event store ${storePath}`, err);
+  }
+  const sup = new Supervisor({
+    live,
+    model,
+    store,
+    storePath,
+    compiled: paths.compiled,
+    boot: options.newBoot ? 'new' : 'auto',
+    createService: await defaultServiceFactory(),
+    openPipelines: defaultPipelines(join(live, 'pipes')),
+  });
+  await installOrchestrator(sup);
+  handleSignals(sup);
+  await sup.start();
+  if (options.readyFd !== undefined) {
+    try {
+      writeSync(options.readyFd, '\n');
+      closeSync(options.readyFd);
+    } catch (err) {
+      process.stderr.write(`s6rc: warning: unable to write readiness to fd ${options.readyFd}: ${(err as Error).message}\n`);
+    }
+  }
+  process.stderr.write(`s6rc: info: supervisor ${process.pid} ready on ${live} (${model.atomics.length} services, boot ${sup.boot})\n`);
+  return sup;
+}
+
+/** First SIGTERM/SIGINT: orderly shutdown. A second one: SIGKILL what still runs and leave. */
+function handleSignals(sup: Supervisor): void {
+  let count = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    count++;
+    if (count === 1) {
+      process.stderr.write(`s6rc: info: ${sig}: bringing every service down\n`);
+      void sup.shutdown(`signal ${sig}`, undefined);
+    } else {
+      process.stderr.write(`s6rc: warning: second ${sig}: killing every service and exiting\n`);
+      for (const h of sup.services.values()) if (h.status().pid) h.signal('SIGKILL');
+      sup.exit(1);
+    }
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGHUP', () => {});
+}

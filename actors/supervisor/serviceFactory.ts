@@ -1,0 +1,21 @@
+/**
+ * How the supervisor makes one service actor. The real factory is
+ * actors/service/'s `createServiceActor`; tests may pass their own.
+ */
+import type { Atomic } from '../../store/compiled/model.js';
+import type { ServiceEventRecord, ServiceHandle, ServiceState } from '../service/types.js';
+
+export interface ServiceSpec {
+  service: Atomic;
+  /** The materialised service directory (longruns) or the live directory (oneshots): the cwd of its processes. */
+  dir: string;
+  /** Every event the actor receives, for the event log. */
+  sink: (records: ServiceEventRecord[]) => void;
+  /** The actor's last committed state (actor_state), when recovering after a supervisor died. */
+  restore?: { state: ServiceState; context: unknown };
+  /** Pipeline ends: fd for stdin (consumer) / stdout (producer), held open by the supervisor. */
+  stdin?: number;
+  stdout?: number;
+}
+
+export type ServiceFactory = (spec: ServiceSpec) => ServiceHandle;

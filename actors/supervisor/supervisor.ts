@@ -1,0 +1,210 @@
+/**
+ * The supervisor: one process per live directory hosting one independent
+ * service actor per atomic service, the event log and the control socket.
+ */
+import { unlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Server } from 'node:net';
+import type { CompiledModel } from '../../store/compiled/model.js';
+import type { EventStore } from '../../store/events/types.js';
+import { appendEvents } from '../../store/events/appendEvents.js';
+import { closeEventStore } from '../../store/events/closeEventStore.js';
+import { flushEvents } from '../../store/events/flushEvents.js';
+import { readActorStates } from '../../store/events/readActorStates.js';
+import { readLiveSet } from '../../store/events/readLiveSet.js';
+import { startBoot } from '../../store/events/startBoot.js';
+import { resumeBoot } from '../../store/events/resumeBoot.js';
+import type { ServiceEventRecord, ServiceHandle, ServiceState } from '../service/types.js';
+import type { EventLog, OpHandler } from './api.js';
+import { startControlServer } from './controlServer.js';
+import { createEventLog } from './eventLog.js';
+import { livePaths } from './liveDir.js';
+import { materialiseServiceDirs } from './materialise.js';
+import { builtinOps, type SupervisorInternals } from './ops/builtinOps.js';
+import { bringAllDown } from './shutdown.js';
+import type { ServiceFactory } from './serviceFactory.js';
+import type { PipelineFds } from './pipelines.js';
+
+export interface SupervisorOptions {
+  live: string;
+  model: CompiledModel;
+  store: EventStore;
+  storePath: string;
+  /** Path of the compiled database, recorded with a new boot. */
+  compiled: string;
+  /** `new`: a fresh boot, every service down. `auto`: recover the previous supervisor's actors if the store has them. */
+  boot: 'new' | 'auto';
+  createService: ServiceFactory;
+  /** Opens the pipeline pipes (actors/service's helper); none when the model has no pipelines. */
+  openPipelines?: (model: CompiledModel, reuse: boolean) => PipelineFds;
+  /** Called when the supervisor has exited its services and is about to leave (default: process.exit). */
+  exit?: (code: number) => void;
+  /** How many actors to create per event-loop turn (keeps the loop responsive with 10,000 services). */
+  batchSize?: number;
+}
+
+const RUNNING: ReadonlySet<ServiceState> = new Set(['starting', 'up-unready', 'ready']);
+
+export class Supervisor implements SupervisorInternals {
+  readonly live: string;
+  readonly model: CompiledModel;
+  readonly services = new Map<string, ServiceHandle>();
+  readonly log: EventLog;
+  readonly started = Date.now();
+  readonly storePath: string;
+  boot = 0;
+  private readonly liveSet: Set<string>;
+  private readonly ops = new Map<string, OpHandler>();
+  private server: Server | null = null;
+  private stopping: Promise<unknown> | null = null;
+  private pipelineFds: PipelineFds | null = null;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.live = options.live;
+    this.model = options.model;
+    this.storePath = options.storePath;
+    this.liveSet = readLiveSet(options.store);
+    this.log = createEventLog(options.store, this.liveSet);
+    for (const [name, handler] of Object.entries(builtinOps(this))) this.ops.set(name, handler);
+  }
+
+  get liveNow(): ReadonlySet<string> {
+    return this.liveSet;
+  }
+
+  registerOp(name: string, handler: OpHandler): void {
+    this.ops.set(name, handler);
+  }
+
+  /** Builds the actors (recovering them if asked and possible), then opens the socket. */
+  async start(): Promise<void> {
+    const { store, model } = this.options;
+    const paths = livePaths(this.live);
+    const previous = readActorStates(store);
+    const recovering = this.options.boot === 'auto' && resumeBoot(store) > 0 && previous.size > 0;
+    if (!recovering) {
+      this.boot = startBoot(store, this.live, this.options.compiled);
+      // A new boot starts with every service down: clear what an older boot left in the live state.
+      for (const name of [...this.liveSet]) this.log.setLive(name, false, null);
+    } else {
+      this.boot = store.boot;
+    }
+    materialiseServiceDirs(paths.servicedirs, model, !recovering);
+    writeFileSync(paths.pid, `${process.pid}\n`);
+    this.pipelineFds = model.pipelines.length && this.options.openPipelines ? this.options.openPipelines(model, recovering) : null;
+
+    const found: Record<string, string[]> = { adopted: [], restarted: [], down: [] };
+    const batch = this.options.batchSize ?? 200;
+    for (let i = 0; i < model.atomics.length; i += batch) {
+      for (const name of model.atomics.slice(i, i + batch)) {
+        const restore = recovering ? previous.get(name) : undefined;
+        const handle = this.createActor(name, restore ? { state: restore.state as ServiceState, context: restore.context } : undefined);
+        if (restore) {
+          const now = handle.status();
+          if (RUNNING.has(restore.state as ServiceState) && now.pid) found.adopted.push(name);
+          else if (RUNNING.has(restore.state as ServiceState)) {
+            // It was wanted up and is gone now: start it again, as s6-supervise would have.
+            if (!RUNNING.has(now.state)) handle.up(null);
+            found.restarted.push(name);
+          } else found.down.push(name);
+        }
+      }
+      if (i + batch < model.atomics.length) await new Promise((r) => setImmediate(r));
+    }
+    if (recovering) {
+      appendEvents(store, [{ type: 'supervisor.recovered', payload: { pid: process.pid, ...found, previousEvents: store.nextSeq - 1 } }]);
+    }
+    appendEvents(store, [{ type: 'supervisor.started', payload: { pid: process.pid, services: model.atomics.length, recovered: recovering } }]);
+    flushEvents(store);
+    this.server = await startControlServer(paths.control, (req, reply) => this.dispatch(req, reply));
+  }
+
+  private createActor(name: string, restore?: { state: ServiceState; context: unknown }): ServiceHandle {
+    const service = this.model.services.get(name)!;
+    if (service.type === 'bundle') throw new Error(`${name} is a bundle`);
+    const dir = service.type === 'longrun' ? join(livePaths(this.live).servicedirs, name) : this.live;
+    const fds = this.pipelineFds?.get(name);
+    const handle = this.options.createService({
+      service,
+      dir,
+      sink: (records) => this.record(records),
+      restore,
+      stdin: fds?.stdin,
+      stdout: fds?.stdout,
+    });
+    this.services.set(name, handle);
+    if (!restore) {
+      // The actor's first row in this boot: the projection must not keep a previous boot's state.
+      const st = handle.status();
+      appendEvents(this.options.store, [
+        { type: 'actor.created', service: name, from: null, to: st.state, payload: {}, actorState: { state: st.state, context: {} } },
+      ]);
+    }
+    return handle;
+  }
+
+  /** Every service actor event becomes one `events` row and the actor's projection, in the same commit. */
+  private record(records: ServiceEventRecord[]): void {
+    appendEvents(
+      this.options.store,
+      records.map((rec) => ({
+        type: rec.type,
+        time: rec.time,
+        service: rec.service,
+        changeId: rec.changeId,
+        from: rec.from,
+        to: rec.to,
+        payload: rec.payload,
+        actorState: { state: rec.to, context: rec.context },
+      })),
+    );
+  }
+
+  private dispatch(req: Record<string, unknown>, reply: import('./reply.js').SocketReply): void {
+    const op = typeof req.op === 'string' ? this.ops.get(req.op) : undefined;
+    if (!op) return reply.fail(100, `unknown operation: ${String(req.op)}`);
+    if (this.stopping && req.op !== 'ping' && req.op !== 'status' && req.op !== 'info' && req.op !== 'subscribe' && req.op !== 'shutdown') {
+      return reply.fail(111, 'the supervisor is shutting down');
+    }
+    Promise.resolve()
+      .then(() => op(req, reply, this))
+      .catch((err) => reply.fail(111, `${String(req.op)}: ${(err as Error)?.message ?? err}`));
+  }
+
+  /**
+   * Stops supervising: every service down in reverse dependency order, the
+   * log committed, socket and pid removed, then the process exits (0).
+   * A second call joins the first.
+   */
+  shutdown(reason: string, timeout: number | undefined, progress?: (m: Record<string, unknown>) => void): Promise<unknown> {
+    if (this.stopping) return this.stopping;
+    this.stopping = (async () => {
+      const changeId = this.log.startChange(['shutdown'], reason);
+      this.log.append({ type: 'supervisor.stopping', changeId, payload: { reason, timeout: timeout ?? null } });
+      const result = await bringAllDown(this, { timeout, changeId, progress });
+      this.log.endChange(changeId, result.timedOut ? 2 : 0, result.stopped.length, result.killed.length);
+      this.log.append({ type: 'supervisor.stopped', changeId, payload: { reason, ...result } });
+      this.log.flush();
+      setTimeout(() => this.exit(0), 50);
+      return { stopped: result.stopped.length, killed: result.killed, timedOut: result.timedOut };
+    })();
+    return this.stopping;
+  }
+
+  /** Leaves at once: used after shutdown, and for a forced exit on a second signal. */
+  exit(code: number): void {
+    for (const h of this.services.values()) h.dispose();
+    this.pipelineFds?.close();
+    const paths = livePaths(this.live);
+    this.server?.close();
+    for (const p of [paths.control, paths.pid]) {
+      try {
+        unlinkSync(p);
+      } catch {
+        /* already gone */
+      }
+    }
+    closeEventStore(this.options.store);
+    (this.options.exit ?? process.exit)(code);
+  }
+}

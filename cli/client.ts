@@ -1,0 +1,149 @@
+/**
+ * The thin control-socket client (docs/protocol.md). Loads only node:net and
+ * node:path: `status`, `wait` and `svc` must start about as fast as bare node.
+ */
+import { connect as netConnect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { EXIT, Fatal } from './fatal.js';
+
+/** The supervisor is not there (no socket, refused) or went away before answering. */
+export class SupervisorGone extends Error {
+  constructor(
+    message: string,
+    /** True when it was never reached (not running), false when it left mid-request. */
+    readonly neverReached: boolean,
+  ) {
+    super(message);
+  }
+}
+
+type Pending = {
+  resolve: (data: Record<string, unknown>) => void;
+  reject: (err: Error) => void;
+  progress?: (data: Record<string, unknown>) => void;
+};
+
+export class ControlClient {
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private buffer = '';
+  private closedReason: Error | null = null;
+
+  private constructor(
+    private readonly socket: Socket,
+    readonly live: string,
+  ) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => this.onData(chunk));
+    socket.on('error', () => {});
+    socket.on('close', () => this.failAll(new SupervisorGone(`supervisor on ${live} went away`, false)));
+  }
+
+  /** Connects to `<live>/control`; a missing or refusing socket is `SupervisorGone` (neverReached). */
+  static connect(live: string): Promise<ControlClient> {
+    const path = join(live, 'control');
+    return new Promise((resolve, reject) => {
+      const socket = netConnect(path);
+      socket.once('connect', () => {
+        socket.removeAllListeners('error');
+        resolve(new ControlClient(socket, live));
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        const why = err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? 'no supervisor is running' : `cannot connect: ${err.code ?? err.message}`;
+        reject(new SupervisorGone(`${why} on ${live} (${path})`, true));
+      });
+    });
+  }
+
+  /**
+   * Sends one request; `progress` gets every progress message; resolves with
+   * the result, rejects with `Fatal` (the supervisor's error and exit code) or
+   * `SupervisorGone`.
+   */
+  request(op: string, args: Record<string, unknown> = {}, progress?: (data: Record<string, unknown>) => void): Promise<Record<string, unknown>> {
+    if (this.closedReason) return Promise.reject(this.closedReason);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, progress });
+      this.socket.write(JSON.stringify({ ...args, id, op }) + '\n');
+    });
+  }
+
+  /** Calls `listener` once the supervisor closes the connection (or it is closed here). */
+  onceClosed(listener: () => void): void {
+    if (this.socket.destroyed) queueMicrotask(listener);
+    else this.socket.once('close', listener);
+  }
+
+  close(): void {
+    this.closedReason ??= new Error('connection closed');
+    this.socket.destroy();
+  }
+
+  private onData(chunk: string): void {
+    this.buffer += chunk;
+    let nl: number;
+    while ((nl = this.buffer.indexOf('\n')) >= 0) {
+      const line = this.buffer.slice(0, nl);
+      this.buffer = this.buffer.slice(nl + 1);
+      if (!line) continue;
+      let msg: { id: number; type: string; data?: Record<string, unknown>; exitCode?: number; message?: string };
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      const p = this.pending.get(msg.id);
+      if (!p) continue;
+      if (msg.type === 'progress') p.progress?.(msg.data ?? {});
+      else {
+        this.pending.delete(msg.id);
+        if (msg.type === 'result') p.resolve(msg.data ?? {});
+        else p.reject(new Fatal(msg.exitCode ?? EXIT.system, msg.message ?? 'request failed'));
+      }
+    }
+  }
+
+  private failAll(err: Error): void {
+    this.closedReason ??= err;
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+  }
+}
+
+/** Connects or ends the command with exit 111 and a clear message. */
+export async function connectOrDie(live: string): Promise<ControlClient> {
+  try {
+    return await ControlClient.connect(live);
+  } catch (err) {
+    throw new Fatal(EXIT.system, (err as Error).message);
+  }
+}
+
+/** One request, with `SupervisorGone` turned into a 111 Fatal. */
+export async function call(client: ControlClient, op: string, args: Record<string, unknown> = {}, progress?: (d: Record<string, unknown>) => void) {
+  try {
+    return await client.request(op, args, progress);
+  } catch (err) {
+    if (err instanceof SupervisorGone) throw new Fatal(EXIT.system, err.message);
+    throw err;
+  }
+}
+
+/** The status fields the supervisor sends for one service (actors/supervisor/statusView.ts). */
+export interface ServiceStatusView {
+  name: string;
+  type: 'longrun' | 'oneshot';
+  state: 'down' | 'starting' | 'up-unready' | 'ready' | 'stopping' | 'failed';
+  wantedUp: boolean;
+  pid: number | null;
+  exitCode: number | null;
+  signal: string | null;
+  paused: boolean;
+  updownSince: number;
+  readySince: number | null;
+  deathTally: number;
+  error: string | null;
+  normallyUp: boolean;
+  now: number;
+}

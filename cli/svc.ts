@@ -1,0 +1,62 @@
+/**
+ * `s6rc svc`: s6-svc's manual controls for longruns, over the control socket.
+ * Manual controls do not change the live state (s6-rc semantics).
+ */
+import { call, connectOrDie } from './client.js';
+import { EXIT } from './fatal.js';
+import { usageError, type CommandSpec, type OptionSpec, type ParseResult } from './options.js';
+import { liveDir } from './paths.js';
+import { waitFor, type WaitFor } from './waitFor.js';
+
+/** Each control, in s6-svc's letters; signals are sent to the run process. */
+const CONTROLS: [string, string, string][] = [
+  ['u', 'up', 'want up: start it, restart it whenever it dies'],
+  ['d', 'down', 'want down: send the down-signal then SIGCONT (SIGKILL after timeout-kill)'],
+  ['r', 'restart', 'send the down-signal and let it respawn (want stays up)'],
+  ['o', 'once', 'up once: start it, do not restart it when it dies'],
+  ['x', 'exit', 'bring it down and stop supervising it until the supervisor restarts'],
+  ['t', 'SIGTERM', 'send SIGTERM'],
+  ['k', 'SIGKILL', 'send SIGKILL'],
+  ['h', 'SIGHUP', 'send SIGHUP'],
+  ['a', 'SIGALRM', 'send SIGALRM'],
+  ['i', 'SIGINT', 'send SIGINT'],
+  ['q', 'SIGQUIT', 'send SIGQUIT'],
+  ['1', 'SIGUSR1', 'send SIGUSR1'],
+  ['2', 'SIGUSR2', 'send SIGUSR2'],
+  ['b', 'SIGABRT', 'send SIGABRT'],
+  ['y', 'SIGWINCH', 'send SIGWINCH'],
+  ['p', 'SIGSTOP', 'pause: send SIGSTOP'],
+  ['c', 'SIGCONT', 'continue: send SIGCONT'],
+];
+
+export const spec: CommandSpec = {
+  name: 'svc',
+  usage: 'svc [-l live] [-T timeout] [-wu|-wU|-wd|-wD|-wr|-wR] -u|-d|-r|-o|-x|-t|-k|-h|-a|-i|-q|-1|-2|-b|-y|-p|-c... services...',
+  summary: "Sends s6-svc's controls to longruns, in the order given; -w waits afterwards as s6-svwait does.",
+  options: [
+    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory' },
+    ...CONTROLS.map(([short, value, help]): OptionSpec => ({ key: 'controls', short, kind: 'flag', value, multiple: true, help })),
+    { key: 'wait', short: 'w', kind: 'string', argName: 'u|U|d|D|r|R', help: 'then wait until up, ready, down, finished, restarted, restarted and ready' },
+    { key: 'timeout', short: 'T', kind: 'int', argName: 'timeout', help: 'with -w: give up after this many ms (exit 99)' },
+  ],
+};
+
+export async function run({ values, operands }: ParseResult): Promise<number> {
+  if (operands.length === 0) throw usageError(spec, 'missing service name');
+  const controls = (values.controls as string[] | undefined) ?? [];
+  const wait = values.wait as string | undefined;
+  if (wait !== undefined && !/^[uUdDrR]$/.test(wait)) throw usageError(spec, `option -w expects one of u, U, d, D, r, R, got '${wait}'`);
+  if (controls.length === 0 && wait === undefined) throw usageError(spec, 'no control given');
+  const client = await connectOrDie(liveDir(values.live));
+  try {
+    // Subscribe before acting, so a fast transition cannot slip past -w.
+    const waiting = wait ? waitFor(client, operands, { what: wait as WaitFor, all: true, timeout: (values.timeout as number | undefined) ?? 0 }) : null;
+    for (const c of controls) {
+      if (c.startsWith('SIG')) await call(client, 'signal', { services: operands, signal: c });
+      else await call(client, c, { services: operands });
+    }
+    return waiting ? await waiting : EXIT.ok;
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * s6-svstat's output, computed from a status the supervisor sent: the human
+ * summary (`up (pid 1234) 56 seconds, normally down, ready 50 seconds`) and
+ * the `-o` fields. Pure; no I/O, so `status` stays a thin client.
+ */
+import { constants } from 'node:os';
+import type { ServiceStatusView } from './client.js';
+
+export const FIELDS = ['up', 'wantedup', 'normallyup', 'ready', 'paused', 'pid', 'exitcode', 'signal', 'signum', 'updownsince', 'readysince', 'updownfor', 'readyfor'] as const;
+export type Field = (typeof FIELDS)[number];
+
+/** s6's notion of up: the run process exists (longrun), the up script succeeded (oneshot). */
+export function isUp(s: ServiceStatusView): boolean {
+  if (s.type === 'oneshot') return s.state === 'ready' || s.state === 'stopping';
+  return s.pid !== null && s.state !== 'down' && s.state !== 'failed';
+}
+
+const isReady = (s: ServiceStatusView) => s.state === 'ready';
+const seconds = (now: number, since: number | null) => Math.max(0, Math.floor((now - (since ?? now)) / 1000));
+
+function signum(name: string | null): number {
+  if (!name) return -1;
+  return (constants.signals as Record<string, number>)[name] ?? -1;
+}
+
+/** TAI64N label, as skalibs' timestamp_fmt prints it (`@4000000065...`). */
+export function tai64n(ms: number | null): string {
+  if (ms === null) ms = 0;
+  const secs = BigInt(Math.floor(ms / 1000)) + (1n << 62n) + 10n;
+  const nanos = BigInt(Math.round((ms % 1000) * 1e6));
+  return '@' + secs.toString(16).padStart(16, '0') + nanos.toString(16).padStart(8, '0');
+}
+
+export function fieldValue(s: ServiceStatusView, field: Field): string {
+  const up = isUp(s);
+  switch (field) {
+    case 'up':
+      return String(up);
+    case 'wantedup':
+      return String(s.wantedUp);
+    case 'normallyup':
+      return String(s.normallyUp);
+    case 'ready':
+      return String(up && isReady(s));
+    case 'paused':
+      return String(s.paused);
+    case 'pid':
+      return up && s.pid !== null ? String(s.pid) : '-1';
+    case 'exitcode':
+      return up || s.signal ? '-1' : String(s.exitCode ?? 0);
+    case 'signal':
+      return !up && s.signal ? s.signal : 'NA';
+    case 'signum':
+      return String(!up && s.signal ? signum(s.signal) : -1);
+    case 'updownsince':
+      return tai64n(s.updownSince);
+    case 'readysince':
+      return tai64n(s.readySince);
+    case 'updownfor':
+      return String(seconds(s.now, s.updownSince));
+    case 'readyfor':
+      return String(seconds(s.now, s.readySince));
+  }
+}
+
+/** s6-svstat without options. `numeric`: `-n`, signal numbers instead of names. */
+export function humanSummary(s: ServiceStatusView, numeric = false): string {
+  const up = isUp(s);
+  let out = up ? `up (pid ${s.pid}) ` : s.signal ? `down (signal ${numeric ? signum(s.signal) : s.signal}) ` : `down (exitcode ${s.exitCode ?? 0}) `;
+  out += `${seconds(s.now, s.updownSince)} seconds`;
+  if (up && !s.normallyUp) out += ', normally down';
+  if (!up && s.normallyUp) out += ', normally up';
+  if (up && s.paused) out += ', paused';
+  if (!up && s.wantedUp) out += ', want up';
+  if (up && !s.wantedUp) out += ', want down';
+  if (up && isReady(s)) out += `, ready ${seconds(s.now, s.readySince)} seconds`;
+  if (s.state === 'failed') out += `, failed${s.error ? `: ${s.error}` : ''}`;
+  return out;
+}
