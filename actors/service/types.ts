@@ -59,6 +59,8 @@ export interface ServiceHandle {
   down(changeId?: number | null): void;
   /** s6-svc style control for longruns: send a signal, pause/continue, once (-o). */
   signal(signal: NodeJS.Signals): void;
+  /** s6-svc -o (longruns): start run if down, but do not restart it when it dies. Oneshots lack it. */
+  once?(changeId?: number | null): void;
   /** Stops every timer and releases fds; does not kill the process (the supervisor decides). */
   dispose(): void;
 }

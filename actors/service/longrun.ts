@@ -1,0 +1,209 @@
+import type { StdioOptions } from 'node:child_process';
+import { join } from 'node:path';
+import { longrunInput, longrunMachine } from '../../machines/longrun.js';
+import type { LongrunContext } from '../../machines/service/events.js';
+import type { Longrun } from '../../store/compiled/model.js';
+import { watchAdopted } from './adoption.js';
+import { provideEffects, ServiceCore } from './core.js';
+import { pollCheck } from './notifyOnCheck.js';
+import type { ServiceActorOptions } from './options.js';
+import { isSameProcess, readProcessStartTime } from './procStartTime.js';
+import { watchReadinessPipe } from './readinessPipe.js';
+import { childStream, SpawnError, spawnErrorMessage, spawnProcess } from './spawnProcess.js';
+import { sendSignal, signalName, signalNumber } from './signals.js';
+import type { ServiceHandle } from './types.js';
+
+/** s6-supervise restarts run at most once per second. */
+const RESPAWN_THROTTLE_MS = 1000;
+
+const EFFECTS = [
+  'spawnRun', 'signalRun', 'killRun', 'startKillTimer', 'cancelKillTimer', 'runFinish', 'killFinish',
+  'scheduleRespawn', 'cancelRespawn', 'startReadiness', 'stopReadiness', 'startUpTimer', 'cancelUpTimer', 'sendSignal',
+] as const;
+
+const machine = provideEffects(longrunMachine, EFFECTS);
+
+/**
+ * A longrun supervised like s6-supervise does (SPEC §3): the OS side of
+ * machines/longrun.ts. Timers exist only while something is pending (a stop,
+ * a respawn, a readiness wait, a finish), never while a service idles.
+ */
+export function createLongrunActor(spec: Longrun, options: ServiceActorOptions): ServiceHandle {
+  const dir = options.serviceDir;
+  if (!dir) throw new Error(`service ${spec.name}: serviceDir is required for a longrun`);
+  const now = options.now ?? Date.now;
+  const downSignal = signalName(spec.downSignal) ?? 'SIGTERM';
+
+  let disposed = false;
+  let closeReadinessPipe: (() => void) | null = null;
+  let cancelCheck: (() => void) | null = null;
+  let unwatchAdopted: (() => void) | null = null;
+  let finishPid: number | null = null;
+  let killTimer: NodeJS.Timeout | undefined;
+  let respawnTimer: NodeJS.Timeout | undefined;
+  let upTimer: NodeJS.Timeout | undefined;
+  let finishTimer: NodeJS.Timeout | undefined;
+
+  const send = (event: { type: string; [key: string]: unknown }) => core.send(event);
+
+  const runStdio = (): StdioOptions => {
+    const stdio: StdioOptions = [options.stdin ?? 'ignore', options.stdout ?? 'inherit', 'inherit'];
+    if (spec.notificationFd !== null) {
+      // Slots between 3 and N stay closed in run; slot N is the write end of the readiness pipe.
+      for (let fd = 3; fd < spec.notificationFd; fd++) stdio.push('ignore');
+      stdio.push('pipe');
+    }
+    return stdio;
+  };
+
+  const spawnRun = () => {
+    let spawned;
+    try {
+      spawned = spawnProcess(join(dir, 'run'), [], { cwd: dir, stdio: runStdio() }, {
+        onExit: (code, signal) => {
+          clearTimeout(killTimer);
+          send({ type: 'run.exited', pid: spawned!.pid, code, signal });
+        },
+      });
+    } catch (error) {
+      if (error instanceof SpawnError) spawnErrorMessage(error).then((message) => send({ type: 'run.spawnFailed', error: message }));
+      else send({ type: 'run.spawnFailed', error: `unable to spawn ${join(dir, 'run')}: ${(error as Error).message}` });
+      return;
+    }
+    if (spec.notificationFd !== null) {
+      const stream = childStream(spawned.child, spec.notificationFd);
+      if (stream) closeReadinessPipe = watchReadinessPipe(stream, () => {
+        closeReadinessPipe = null;
+        send({ type: 'readiness.notified', via: 'fd' });
+      });
+    }
+    send({ type: 'run.spawned', pid: spawned.pid, startTime: readProcessStartTime(spawned.pid) });
+  };
+
+  const runFinish = (context: LongrunContext) => {
+    const code = context.signal ? 256 : (context.exitCode ?? 256);
+    const args = [String(code), String(signalNumber(context.signal))];
+    const stdio: StdioOptions = ['ignore', options.stdout ?? 'inherit', 'inherit'];
+    try {
+      const finish = spawnProcess(join(dir, 'finish'), args, { cwd: dir, stdio }, {
+        onExit: (exitCode, signal) => {
+          clearTimeout(finishTimer);
+          finishPid = null;
+          send({ type: 'finish.exited', code: exitCode, signal });
+        },
+      });
+      finishPid = finish.pid;
+    } catch (error) {
+      const message = error instanceof SpawnError ? spawnErrorMessage(error) : Promise.resolve((error as Error).message);
+      message.then((text) => send({ type: 'finish.exited', code: null, signal: null, error: text }));
+      return;
+    }
+    if (spec.timeoutFinish > 0) {
+      finishTimer = setTimeout(() => send({ type: 'finish.timeout', timeout: spec.timeoutFinish }), spec.timeoutFinish);
+    }
+  };
+
+  const stopReadiness = () => {
+    closeReadinessPipe?.();
+    closeReadinessPipe = null;
+    cancelCheck?.();
+    cancelCheck = null;
+  };
+
+  const effects = {
+    spawnRun: () => spawnRun(),
+    signalRun: ({ context }: { context: LongrunContext }) => {
+      if (context.pid === null) return;
+      sendSignal(context.pid, downSignal);
+      sendSignal(context.pid, 'SIGCONT');
+    },
+    killRun: ({ context }: { context: LongrunContext }) => {
+      if (context.pid !== null) sendSignal(context.pid, 'SIGKILL');
+    },
+    startKillTimer: () => {
+      clearTimeout(killTimer);
+      if (spec.timeoutKill > 0) killTimer = setTimeout(() => send({ type: 'kill.timeout', timeout: spec.timeoutKill }), spec.timeoutKill);
+    },
+    cancelKillTimer: () => clearTimeout(killTimer),
+    runFinish: ({ context }: { context: LongrunContext }) => runFinish(context),
+    killFinish: () => {
+      if (finishPid !== null) sendSignal(finishPid, 'SIGKILL');
+    },
+    scheduleRespawn: ({ context }: { context: LongrunContext }) => {
+      clearTimeout(respawnTimer);
+      const delay = Math.max(0, (context.spawnedAt ?? 0) + RESPAWN_THROTTLE_MS - now());
+      respawnTimer = setTimeout(() => send({ type: 'respawn.due' }), delay);
+    },
+    cancelRespawn: () => clearTimeout(respawnTimer),
+    startReadiness: () => {
+      // The notification-fd pipe is watched from the spawn on; only the check poller starts here.
+      if (spec.notifyOnCheck && !cancelCheck) {
+        cancelCheck = pollCheck(dir, spec.notifyOnCheck, (outcome) => {
+          cancelCheck = null;
+          if (outcome.ready) send({ type: 'readiness.notified', via: 'check' });
+          else send({ type: 'readiness.gaveUp', reason: outcome.reason ?? 'data/check failed' });
+        });
+      }
+    },
+    stopReadiness,
+    startUpTimer: () => {
+      clearTimeout(upTimer);
+      if (spec.timeoutUp > 0) upTimer = setTimeout(() => send({ type: 'readiness.timeout', timeout: spec.timeoutUp }), spec.timeoutUp);
+    },
+    cancelUpTimer: () => clearTimeout(upTimer),
+    sendSignal: ({ context, event }: { context: LongrunContext; event: { signal: string } }) => {
+      const signal = signalName(event.signal);
+      if (context.pid !== null && signal) sendSignal(context.pid, signal);
+    },
+  };
+
+  const core = new ServiceCore({
+    name: spec.name,
+    type: 'longrun',
+    machine,
+    input: longrunInput(spec, now()),
+    restored: options.restore?.snapshot,
+    effects,
+    sink: options.sink,
+    now,
+  });
+
+  if (options.restore) recover(options.restore);
+
+  /** After a supervisor crash: adopt the recorded run if it is the same process, else report it lost. */
+  function recover(restore: NonNullable<ServiceActorOptions['restore']>) {
+    const context = core.context as LongrunContext;
+    const pid = restore.adopt?.pid ?? context.pid;
+    const startTime = restore.adopt ? restore.adopt.startTime : context.startTime;
+    if (pid !== null && isSameProcess(pid, startTime)) {
+      send({ type: 'run.adopted', pid, startTime });
+      unwatchAdopted = watchAdopted(pid, startTime, () => {
+        unwatchAdopted = null;
+        clearTimeout(killTimer);
+        send({ type: 'run.exited', pid, code: null, signal: null });
+      });
+    } else if (pid !== null || core.state === 'starting' || core.state === 'stopping') {
+      send({ type: 'run.lost', pid });
+    }
+  }
+
+  return {
+    name: spec.name,
+    status: () => core.status(),
+    get status$() {
+      return core.status$;
+    },
+    up: (changeId = null) => send({ type: 'up', changeId }),
+    down: (changeId = null) => send({ type: 'down', changeId }),
+    once: (changeId = null) => send({ type: 'once', changeId }),
+    signal: (signal) => send({ type: 'control.signal', signal }),
+    dispose() {
+      if (disposed) return;
+      disposed = true;
+      for (const timer of [killTimer, respawnTimer, upTimer, finishTimer]) clearTimeout(timer);
+      stopReadiness();
+      unwatchAdopted?.();
+      core.dispose();
+    },
+  } as ServiceHandle;
+}

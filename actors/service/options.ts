@@ -1,0 +1,30 @@
+import type { Atomic } from '../../store/compiled/model.js';
+import type { PersistedService } from '../../machines/service/events.js';
+import type { ServiceEventRecord } from './types.js';
+
+/** Options of `createServiceActor`. */
+export interface ServiceActorOptions {
+  /** The compiled service (longrun or oneshot). */
+  spec: Atomic;
+  /**
+   * Longruns: absolute path of the materialised service directory (run's cwd).
+   * Oneshots: the scripts' working directory (default: the supervisor's cwd).
+   */
+  serviceDir?: string;
+  /** Called synchronously with every event the actor receives, one record per call. */
+  sink(records: ServiceEventRecord[]): void;
+  /** Pipeline fds: run's stdin (consumer) and stdout (producer). Default: /dev/null and the supervisor's stdout. */
+  stdin?: number;
+  stdout?: number;
+  /** Recovery after a supervisor crash. */
+  restore?: {
+    /** The persisted actor (actor_state's state + context). */
+    snapshot: PersistedService;
+    /** The recorded run process; adopted if still alive with the same /proc start time. */
+    adopt?: { pid: number; startTime: string | null };
+  };
+  /** Clock (ms since the epoch); default Date.now. */
+  now?: () => number;
+  /** Grace between SIGTERM and SIGKILL when a oneshot script times out (default 1000 ms). */
+  scriptKillGrace?: number;
+}

@@ -1,0 +1,157 @@
+/**
+ * The oneshot service machine (SPEC §3): `starting` while `up` runs, `ready`
+ * after it exits 0, `stopping` while `down` runs, `failed` on a non-zero exit,
+ * a spawn error or a timeout. `up-unready` exists only so both machines share
+ * one state set; a oneshot never enters it.
+ *
+ * Pure: the actor (actors/service/oneshot.ts) runs the scripts and sends
+ * `script.*` events (machines/service/events.ts). Exits are matched by pid so
+ * the late exit of a killed script never completes a newer run.
+ */
+import { and, assign, not, setup } from 'xstate';
+import type { Oneshot } from '../store/compiled/model.js';
+import type { OneshotContext, OneshotEvent, OneshotInput } from './service/events.js';
+
+type Ev<T extends OneshotEvent['type']> = Extract<OneshotEvent, { type: T }>;
+
+/** Builds the machine input from the compiled spec, as the actor and replay both do. */
+export function oneshotInput(spec: Oneshot, since: number): OneshotInput {
+  return { name: spec.name, hasDown: spec.down !== null, since };
+}
+
+const effect = () => {};
+
+/** `command exited N` / `crashed with signal SIG`, the wording of s6-rc's warnings. */
+function describeExit(code: number | null, signal: string | null): string {
+  return signal ? `crashed with signal ${signal}` : `command exited ${code}`;
+}
+
+export const oneshotMachine = setup({
+  types: {
+    context: {} as OneshotContext,
+    events: {} as OneshotEvent,
+    input: {} as OneshotInput,
+  },
+  actions: {
+    // Effects (implemented by actors/service/oneshot.ts); each script run also arms its timeout.
+    runUp: effect,
+    runDown: effect,
+    cancelScriptTimer: effect,
+    killScript: effect,
+    // Context updates.
+    setWantedUp: assign({ wantedUp: true }),
+    setWantedDown: assign({ wantedUp: false }),
+    clearError: assign({ error: null }),
+    recordScriptSpawn: assign(({ event }) => {
+      const e = event as Ev<'script.spawned'>;
+      return { pid: e.pid, script: e.script };
+    }),
+    recordSpawnFailure: assign(({ event }) => {
+      const e = event as Ev<'script.spawnFailed'>;
+      return { pid: null, script: e.script, error: `${e.script}: ${e.error}`, updownSince: e.time };
+    }),
+    recordScriptExit: assign(({ event }) => {
+      const e = event as Ev<'script.exited'>;
+      return { pid: null, exitCode: e.code, signal: e.signal };
+    }),
+    recordScriptFailure: assign(({ context, event }) => {
+      const e = event as Ev<'script.exited'>;
+      return { updownSince: e.time, error: `${context.script}: ${describeExit(e.code, e.signal)}` };
+    }),
+    recordTimeout: assign(({ context, event }) => ({
+      updownSince: event.time,
+      error: `${context.script}: timed out after ${(event as Ev<'script.timeout'>).timeout} ms`,
+    })),
+    recordUp: assign(({ event }) => ({ updownSince: event.time, readySince: event.time })),
+    recordDown: assign(({ event }) => ({ updownSince: event.time, readySince: null, script: null })),
+  },
+  guards: {
+    hasDown: ({ context }) => context.hasDown,
+    wantedUp: ({ context }) => context.wantedUp,
+    scriptRunning: ({ context }) => context.pid !== null,
+    /** The exit is the current script's, not a killed predecessor's. */
+    currentScript: ({ context, event }) => (event as Ev<'script.exited'>).pid === context.pid,
+    succeeded: ({ event }) => (event as Ev<'script.exited'>).code === 0,
+    downFailedLast: ({ context }) => context.script === 'down',
+  },
+}).createMachine({
+  id: 'oneshot',
+  initial: 'down',
+  context: ({ input }) => ({
+    name: input.name,
+    wantedUp: false,
+    pid: null,
+    exitCode: null,
+    signal: null,
+    paused: false,
+    updownSince: input.since,
+    readySince: null,
+    deathTally: 0,
+    error: null,
+    hasDown: input.hasDown,
+    script: null,
+  }),
+  states: {
+    down: {
+      on: {
+        up: { target: 'starting', actions: ['setWantedUp', 'clearError', 'runUp'] },
+        down: { actions: ['setWantedDown'] },
+      },
+    },
+    starting: {
+      on: {
+        'script.spawned': { actions: ['recordScriptSpawn'] },
+        'script.spawnFailed': { target: 'failed', actions: ['recordSpawnFailure', 'cancelScriptTimer'] },
+        'script.exited': [
+          { guard: not('currentScript'), actions: [] },
+          { guard: and(['succeeded', 'wantedUp']), target: 'ready', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordUp'] },
+          // Asked down while up ran: undo it at once.
+          { guard: and(['succeeded', 'hasDown']), target: 'stopping', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordUp', 'runDown'] },
+          { guard: 'succeeded', target: 'down', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordDown'] },
+          { target: 'failed', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordScriptFailure'] },
+        ],
+        'script.timeout': { target: 'failed', actions: ['recordTimeout', 'killScript'] },
+        up: { actions: ['setWantedUp'] },
+        down: { actions: ['setWantedDown'] },
+      },
+    },
+    'up-unready': {},
+    ready: {
+      on: {
+        down: [
+          { guard: 'hasDown', target: 'stopping', actions: ['setWantedDown', 'clearError', 'runDown'] },
+          { target: 'down', actions: ['setWantedDown', 'clearError', 'recordDown'] },
+        ],
+        up: { actions: ['setWantedUp'] },
+      },
+    },
+    stopping: {
+      on: {
+        'script.spawned': { actions: ['recordScriptSpawn'] },
+        'script.spawnFailed': { target: 'failed', actions: ['recordSpawnFailure', 'cancelScriptTimer'] },
+        'script.exited': [
+          { guard: not('currentScript'), actions: [] },
+          // Asked up while down ran: bring it back up.
+          { guard: and(['succeeded', 'wantedUp']), target: 'starting', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordDown', 'runUp'] },
+          { guard: 'succeeded', target: 'down', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordDown'] },
+          { target: 'failed', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordScriptFailure'] },
+        ],
+        'script.timeout': { target: 'failed', actions: ['recordTimeout', 'killScript'] },
+        up: { actions: ['setWantedUp'] },
+        down: { actions: ['setWantedDown'] },
+      },
+    },
+    // A script failed. up retries `up`; down after a failed `up` has nothing to undo,
+    // down after a failed `down` runs `down` again (the service is still up).
+    failed: {
+      on: {
+        'script.exited': { guard: 'currentScript', actions: ['recordScriptExit'] },
+        up: { target: 'starting', actions: ['setWantedUp', 'clearError', 'runUp'] },
+        down: [
+          { guard: and(['downFailedLast', 'hasDown']), target: 'stopping', actions: ['setWantedDown', 'clearError', 'runDown'] },
+          { target: 'down', actions: ['setWantedDown', 'recordDown'] },
+        ],
+      },
+    },
+  },
+});
