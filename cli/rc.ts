@@ -35,7 +35,7 @@ const RC_USAGE: Record<string, string> = {
 };
 
 /** Subcommands of the s6-rc family implemented so far; the rest exit 100 as "not yet available". */
-const AVAILABLE = new Set<string>(['help']);
+const AVAILABLE = new Set<string>(['help', 'list', 'listall', 'diff', 'change', 'start', 'stop']);
 
 export async function run(parsed: ParseResult): Promise<number> {
   const [sub, ...after] = parsed.operands;

@@ -27,7 +27,7 @@ export const SUITE: Record<string, Entry> = {
   svc: { load: () => import('./svc.js') },
   history: { load: () => import('./history.js') },
   replay: { pending: true, usage: 'replay [-l live] [--at SEQ|TIME] [--verify]', load: notYet },
-  reconcile: { pending: true, usage: 'reconcile [-l live]', load: notYet },
+  reconcile: { load: () => import('./reconcile.js') },
   graph: { load: () => import('./graph.js') },
   statechart: { load: () => import('./statechart.js') },
   plot: { load: () => import('./plot.js') },

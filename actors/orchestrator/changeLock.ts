@@ -1,0 +1,78 @@
+/**
+ * One change (or shutdown) per live directory at a time (SPEC §3). The lock is
+ * held on behalf of a client request: it is released when the change answers
+ * its client or when the client goes away, so it dies with its holder.
+ * `-b` queues; without it a second change fails at once (exit 111).
+ */
+import type { SupervisorApi } from '../supervisor/api.js';
+
+export interface LockHolder {
+  /** For the message a refused client sees, e.g. `change 12 (s6rc -u change web)`. */
+  what: string;
+}
+
+interface Waiter {
+  holder: LockHolder;
+  grant: (release: () => void) => void;
+}
+
+export class ChangeLock {
+  private holder: LockHolder | null = null;
+  private readonly waiters: Waiter[] = [];
+  /** Resolves when the transitions the last change left in flight (after -t or a cancel) have ended. */
+  private inFlight: Promise<void> = Promise.resolve();
+
+  /** Who holds it, or null. */
+  get heldBy(): LockHolder | null {
+    return this.holder;
+  }
+
+  /**
+   * Takes the lock now, or (with `block`) once it is free. Returns null when it
+   * is held and `block` is false. `cancelled` drops a queued waiter (its client went away).
+   */
+  acquire(holder: LockHolder, block: boolean, onCancel?: (cancel: () => void) => void): Promise<() => void> | null {
+    if (!this.holder) return Promise.resolve(this.grant(holder));
+    if (!block) return null;
+    return new Promise((resolve) => {
+      const waiter: Waiter = { holder, grant: resolve };
+      this.waiters.push(waiter);
+      onCancel?.(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+      });
+    });
+  }
+
+  /** Records the work a change leaves running; the next change waits for it before reconciling. */
+  trackInFlight(settled: Promise<void>): void {
+    const previous = this.inFlight;
+    this.inFlight = Promise.all([previous, settled]).then(() => {});
+  }
+
+  /** Resolves once every earlier change's transitions have ended. */
+  whenSettled(): Promise<void> {
+    return this.inFlight;
+  }
+
+  private grant(holder: LockHolder): () => void {
+    this.holder = holder;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holder = null;
+      const next = this.waiters.shift();
+      if (next) next.grant(this.grant(next.holder));
+    };
+  }
+}
+
+const locks = new WeakMap<SupervisorApi, ChangeLock>();
+
+/** The lock of the live directory this supervisor serves. */
+export function changeLockOf(supervisor: SupervisorApi): ChangeLock {
+  let lock = locks.get(supervisor);
+  if (!lock) locks.set(supervisor, (lock = new ChangeLock()));
+  return lock;
+}

@@ -1,0 +1,37 @@
+/**
+ * s6-rc's message formats (SPEC §2), by verbosity: 1 warnings, 2 one line per
+ * transition, 3 debug.
+ */
+import type { Transition } from '../../machines/plan/types.js';
+import type { TransitionOutcome } from './performTransition.js';
+
+export const info = (text: string) => `s6rc: info: ${text}\n`;
+export const warning = (text: string) => `s6rc: warning: ${text}\n`;
+export const debug = (text: string) => `s6rc: debug: ${text}\n`;
+
+/** `service NAME: starting` / `service NAME: stopping` (-v2). */
+export function scheduledLine(t: Transition): string {
+  return info(`service ${t.service}: ${t.kind === 'up' ? 'starting' : 'stopping'}`);
+}
+
+/** `service NAME successfully started` / `... stopped` (-v2). */
+export function succeededLine(t: Transition): string {
+  return info(`service ${t.service} successfully ${t.kind === 'up' ? 'started' : 'stopped'}`);
+}
+
+/** `unable to start service NAME: command exited N` / `crashed with signal SIG` (-v1). */
+export function failedLine(t: Transition, outcome: TransitionOutcome): string {
+  return warning(`unable to ${t.kind === 'up' ? 'start' : 'stop'} service ${t.service}: ${failureReason(outcome)}`);
+}
+
+export function failureReason(outcome: TransitionOutcome): string {
+  if (outcome.signal) return `crashed with signal ${outcome.signal}`;
+  if (outcome.reason) return outcome.reason;
+  if (outcome.code !== undefined && outcome.code !== null) return `command exited ${outcome.code}`;
+  return 'transition failed';
+}
+
+/** `service NAME is marked as essential, not stopping it` (-v1, on -d without -D). */
+export function essentialLine(service: string): string {
+  return warning(`service ${service} is marked as essential, not stopping it`);
+}

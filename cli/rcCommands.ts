@@ -1,0 +1,129 @@
+/**
+ * The s6-rc subcommands as thin clients of the supervisor (seed page 004):
+ * list, listall, diff, change, start, stop. Loads only node:net through
+ * `client.ts`; planning and the change itself run inside the supervisor.
+ */
+import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import { call, connectOrDie, type ControlClient } from './client.js';
+import { EXIT, Fatal } from './fatal.js';
+import { liveDir } from './paths.js';
+
+export interface RcValues {
+  live?: string;
+  block?: boolean;
+  all?: boolean;
+  direction?: 'up' | 'down' | 'DOWN';
+  prune?: boolean;
+  verbosity?: number;
+  dryRun?: number;
+  timeout?: number;
+}
+
+/** Runs one s6-rc subcommand; returns its exit code (seed page: 0, 1, 2, 3, 4, 100, 111). */
+export async function runRc(sub: string, values: RcValues, operands: string[]): Promise<number> {
+  const live = liveDir(values.live);
+  checkLive(live);
+  const client = await connectOrDie(live);
+  try {
+    switch (sub) {
+      case 'list':
+      case 'listall':
+        return await list(client, sub, values, operands);
+      case 'diff':
+        return await diff(client);
+      case 'change':
+        return await change(client, values, operands);
+      case 'start':
+        return await change(client, { ...values, direction: 'up' }, needNames(sub, operands));
+      case 'stop':
+        return await change(client, { ...values, direction: values.direction === 'DOWN' ? 'DOWN' : 'down' }, needNames(sub, operands));
+      default:
+        throw new Fatal(EXIT.usage, `unknown subcommand ${sub}`);
+    }
+  } finally {
+    client.close();
+  }
+}
+
+/** A live directory is a directory holding the `compiled` database `s6rc init` put there. */
+function checkLive(live: string): void {
+  if (!existsSync(live)) throw new Fatal(EXIT.system, `live directory ${live} does not exist (run s6rc init first)`);
+  if (!existsSync(join(live, 'compiled'))) throw new Fatal(EXIT.invalidDatabase, `invalid live directory ${live}: no compiled database in it`);
+}
+
+function needNames(sub: string, operands: string[]): string[] {
+  if (operands.length === 0) throw new Fatal(EXIT.usage, `${sub} needs at least one service name (usage: s6rc [options] ${sub} services...)`);
+  return operands;
+}
+
+async function list(client: ControlClient, sub: 'list' | 'listall', values: RcValues, names: string[]): Promise<number> {
+  const down = values.direction === 'down' || values.direction === 'DOWN';
+  const result = await call(client, sub, { names, all: !!values.all, down });
+  printLines(result.services as string[]);
+  return EXIT.ok;
+}
+
+/** `+name` / `-name` where the live state and the supervisor disagree; exit 1 if any (s6-rc 0.5.4). */
+async function diff(client: ControlClient): Promise<number> {
+  const lines = (await call(client, 'diff')).lines as string[];
+  printLines(lines);
+  return lines.length ? EXIT.failed : EXIT.ok;
+}
+
+function printLines(lines: string[]): void {
+  if (lines.length) process.stdout.write(lines.join('\n') + '\n');
+}
+
+async function change(client: ControlClient, values: RcValues, names: string[]): Promise<number> {
+  let changeId: number | null = null;
+  let interrupted: string | null = null;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (interrupted) return;
+    interrupted = signal;
+    // Tell the supervisor why; it stops scheduling and answers with exit 1.
+    if (changeId !== null) client.request('change-cancel', { changeId, why: `client received ${signal}` }).catch(() => {});
+    else client.close();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const result = await call(
+      client,
+      'change',
+      {
+        names,
+        direction: values.direction ?? 'up',
+        all: !!values.all,
+        prune: !!values.prune,
+        verbosity: values.verbosity ?? 1,
+        dryRun: values.dryRun ?? null,
+        timeout: values.timeout ?? 0,
+        block: !!values.block,
+        argv: process.argv.slice(2),
+        user: currentUser(),
+      },
+      (data) => {
+        if (typeof data.changeId === 'number') changeId = data.changeId;
+        if (typeof data.out === 'string') process.stdout.write(data.out);
+        if (typeof data.err === 'string') process.stderr.write(data.err);
+      },
+    );
+    return interrupted ? EXIT.failed : Number(result.exitCode ?? EXIT.system);
+  } catch (err) {
+    if (interrupted) return EXIT.failed;
+    throw err;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+function currentUser(): string {
+  try {
+    return `${userInfo().username} (uid ${process.getuid?.() ?? '?'})`;
+  } catch {
+    return `uid ${process.getuid?.() ?? '?'}`;
+  }
+}
