@@ -1,7 +1,8 @@
 import type { GraphCluster, ServiceGraph } from './graphModel.js';
 import { colorsFor } from './stateColors.js';
 
-const q = (s: string) => `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+const q = (s: string) => `"${esc(s)}"`;
 
 /** Graphviz source: bundles as nested `cluster_` subgraphs, pipelines as labelled bold edges. */
 export function graphToDot(g: ServiceGraph): string {
@@ -13,8 +14,9 @@ export function graphToDot(g: ServiceGraph): string {
     const n = g.nodes.find((x) => x.name === name)!;
     const c = colorsFor(n.state);
     const shape = n.type === 'oneshot' ? 'box' : 'ellipse';
-    const label = n.state ? `${n.name}\\n${n.state}` : n.name;
-    return `${indent}${q(n.name)} [label=${q(label)}, shape=${shape}, fillcolor=${q(c.fill)}, color=${q(c.stroke)}${n.essential ? ', penwidth=2' : ''}];`;
+    // `\n` is DOT's line break inside a label, so it is added after escaping.
+    const label = `"${esc(n.name)}${n.state ? `\\n${n.state}` : ''}"`;
+    return `${indent}${q(n.name)} [label=${label}, shape=${shape}, fillcolor=${q(c.fill)}, color=${q(c.stroke)}${n.essential ? ', penwidth=2' : ''}];`;
   };
   const cluster = (c: GraphCluster, indent: string) => {
     out.push(`${indent}subgraph ${q('cluster_' + c.name)} {`, `${indent}  label=${q(c.name)}; style="rounded,dashed"; color="#8a94a3";`);

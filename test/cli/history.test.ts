@@ -30,7 +30,7 @@ describe('s6rc history', () => {
     const r = s6rc(['history', '-l', fx.live, '--json', '--service', 'db']);
     expect(r.code).toBe(0);
     const rows = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(rows.map((x) => x.to)).toEqual(['starting', 'up-unready', 'ready', 'ready']);
+    expect(rows.map((x) => [x.event, x.to])).toEqual([['up', 'starting'], ['run.spawned', 'up-unready'], ['readiness.notified', 'ready'], ['live.up', null]]);
     expect(Object.keys(rows[0])).toEqual(['seq', 'time', 'boot', 'change', 'user', 'service', 'event', 'from', 'to', 'payload']);
     expect(rows[0]).toMatchObject({ boot: 1, change: 1, user: 'tester', service: 'db', event: 'up', from: 'down' });
     expect(rows[0].time).toBe('2026-11-22T03:00:00.005Z');
@@ -58,12 +58,12 @@ describe('s6rc history', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^ID\s+BOOT\s+STARTED\s+DURATION\s+EXIT\s+DONE\s+FAILED\s+USER\s+ARGV$/);
-    expect(lines[1]).toMatch(/^1\s+1\s+\S+ \S+\s+902ms\s+1\s+4\s+1\s+tester\s+s6rc -u change default$/);
+    expect(lines[1]).toMatch(/^1\s+1\s+\S+ \S+\s+901ms\s+1\s+4\s+1\s+tester\s+s6rc -u change default$/);
     expect(lines[2]).toMatch(/^2\s+1\s+.*\s+0\s+2\s+0\s+root\s+s6rc -d change api-log$/);
     const json = s6rc(['history', '-l', fx.live, '--changes', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(json[0]).toEqual({
       id: 1, boot: 1, argv: ['s6rc', '-u', 'change', 'default'], user: 'tester',
-      started: '2026-11-22T03:00:00.000Z', ended: '2026-11-22T03:00:00.902Z', durationMs: 902, exitCode: 1, done: 4, failed: 1,
+      started: '2026-11-22T03:00:00.000Z', ended: '2026-11-22T03:00:00.901Z', durationMs: 901, exitCode: 1, done: 4, failed: 1,
     });
   });
 
