@@ -41,7 +41,7 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
     const result = await call(client, 'status', { services: operands });
     const services = result.services as ServiceStatusView[];
     if (values.json) {
-      const rows = services.map((s) => ({ ...s, ...Object.fromEntries(FIELDS.map((f) => [f, fieldValue(s, f)])) }));
+      const rows = services.map((s) => ({ ...s, fields: Object.fromEntries(FIELDS.map((f) => [f, fieldValue(s, f)])) }));
       process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
       return EXIT.ok;
     }

@@ -2,7 +2,7 @@
  * The supervisor: one process per live directory hosting one independent
  * service actor per atomic service, the event log and the control socket.
  */
-import { unlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Server } from 'node:net';
 import type { CompiledModel } from '../../store/compiled/model.js';
@@ -81,7 +81,8 @@ export class Supervisor implements SupervisorInternals {
     const { store, model } = this.options;
     const paths = livePaths(this.live);
     const previous = readActorStates(store);
-    const recovering = this.options.boot === 'auto' && resumeBoot(store) > 0 && previous.size > 0;
+    // Recover when a previous supervisor of this boot left a trace; otherwise start a new boot.
+    const recovering = this.options.boot === 'auto' && resumeBoot(store) > 0 && (previous.size > 0 || this.liveSet.size > 0 || existsSync(paths.servicedirs));
     if (!recovering) {
       this.boot = startBoot(store, this.live, this.options.compiled);
       // A new boot starts with every service down: clear what an older boot left in the live state.
@@ -133,13 +134,6 @@ export class Supervisor implements SupervisorInternals {
       stdout: fds?.stdout,
     });
     this.services.set(name, handle);
-    if (!restore) {
-      // The actor's first row in this boot: the projection must not keep a previous boot's state.
-      const st = handle.status();
-      appendEvents(this.options.store, [
-        { type: 'actor.created', service: name, from: null, to: st.state, payload: {}, actorState: { state: st.state, context: {} } },
-      ]);
-    }
     return handle;
   }
 

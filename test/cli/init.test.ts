@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { s6rc } from '../helpers/cli.js';
+import { isAlive, makeLive, type TestLive } from '../helpers/supervisor.js';
+
+const lives: TestLive[] = [];
+afterEach(() => {
+  while (lives.length) lives.pop()!.cleanup();
+});
+
+function live(): TestLive {
+  const l = makeLive({
+    web: { type: 'longrun', run: 'exec sleep 1000', files: { 'data/greeting': 'hello\n', 'data/check': '#!/bin/sh\nexit 0\n' } },
+    setup: { type: 'oneshot', up: 'true' },
+  });
+  lives.push(l);
+  return l;
+}
+
+describe('s6rc init', () => {
+  it('creates a 0700 live dir with a 0600 socket, the pid, the compiled copy and service dirs, everything down', () => {
+    const l = live();
+    const r = s6rc(['init', '-c', l.compiled, '-l', l.live]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(statSync(l.live).mode & 0o777).toBe(0o700);
+    const sock = statSync(join(l.live, 'control'));
+    expect(sock.isSocket()).toBe(true);
+    expect(sock.mode & 0o777).toBe(0o600);
+    expect(isAlive(l.supervisorPid()!)).toBe(true);
+    expect(readFileSync(join(l.live, 'compiled'))).toEqual(readFileSync(l.compiled));
+    const dir = join(l.live, 'servicedirs', 'web');
+    expect(statSync(join(dir, 'run')).mode & 0o777).toBe(0o755);
+    expect(readFileSync(join(dir, 'data', 'greeting'), 'utf8')).toBe('hello\n');
+    expect(statSync(join(dir, 'data', 'check')).mode & 0o111).not.toBe(0);
+    const st = l.run('status');
+    expect(st.code).toBe(0);
+    expect(st.stdout).toMatch(/^setup: down \(exitcode 0\) \d+ seconds\nweb: down \(exitcode 0\) \d+ seconds\n$/);
+  });
+
+  it('refuses a second init while the supervisor lives (111), and runs again once it is gone', () => {
+    const l = live();
+    expect(s6rc(['init', '-c', l.compiled, '-l', l.live]).code).toBe(0);
+    const pid = l.supervisorPid()!;
+    const again = s6rc(['init', '-c', l.compiled, '-l', l.live]);
+    expect(again.code).toBe(111);
+    expect(again.stderr).toMatch(new RegExp(`^s6rc: fatal: a supervisor is already running on .* \\(pid ${pid}\\)\\n$`));
+    expect(l.run('shutdown').code).toBe(0);
+    expect(isAlive(pid)).toBe(false);
+    expect(s6rc(['init', '-c', l.compiled, '-l', l.live]).code).toBe(0);
+    expect(l.supervisorPid()).not.toBe(pid);
+  });
+
+  it('refuses an invalid compiled database with 4 and creates nothing', () => {
+    const l = live();
+    const bad = join(l.root, 'bad');
+    writeFileSync(bad, 'this is not a database');
+    const r = s6rc(['init', '-c', bad, '-l', l.live]);
+    expect(r.code).toBe(4);
+    expect(r.stderr).toMatch(/^s6rc: fatal: /);
+    expect(existsSync(l.live)).toBe(false);
+  });
+
+  it('refuses a live directory others can enter (111)', () => {
+    const l = live();
+    mkdirSync(l.live);
+    chmodSync(l.live, 0o755);
+    const r = s6rc(['init', '-c', l.compiled, '-l', l.live]);
+    expect(r.code).toBe(111);
+    expect(r.stderr).toContain('has mode 0755, expected 0700');
+  });
+
+  it('fails with 111 when another init holds the lock, unless -b', () => {
+    const l = live();
+    mkdirSync(`${l.live}.init-lock`);
+    writeFileSync(`${l.live}.init-lock/pid`, `${process.pid}\n`);
+    const r = s6rc(['init', '-c', l.compiled, '-l', l.live]);
+    expect(r.code).toBe(111);
+    expect(r.stderr).toContain('is being initialised by pid');
+  });
+
+  it('puts the event store where -s says and records it in <live>/store', () => {
+    const l = live();
+    const store = join(l.root, 'history.db');
+    expect(s6rc(['init', '-c', l.compiled, '-l', l.live, '-s', store]).code).toBe(0);
+    expect(readFileSync(join(l.live, 'store'), 'utf8').trim()).toBe(store);
+    expect(existsSync(store)).toBe(true);
+    expect(existsSync(join(l.live, 'events.db'))).toBe(false);
+  });
+});
