@@ -24,7 +24,9 @@ export async function run({ values }: ParseResult): Promise<number> {
   let result: Record<string, unknown>;
   try {
     result = await client.request('shutdown', { timeout: values.timeout ?? 0 }, (m) => {
-      if (((values.verbose as number | undefined) ?? 0) >= 2) say('info', `service ${String(m.service)}: ${String(m.event)}`);
+      if (((values.verbose as number | undefined) ?? 0) < 2) return;
+      if (typeof m.text === 'string') process.stderr.write(m.text.endsWith('\n') ? m.text : m.text + '\n');
+      else if (m.event === 'stopped') say('info', `service ${String(m.service)} successfully stopped`);
     });
   } catch (err) {
     if (err instanceof SupervisorGone) throw new Fatal(EXIT.system, `supervisor on ${live} went away before confirming the shutdown`);

@@ -45,7 +45,7 @@ export function fieldValue(s: ServiceStatusView, field: Field): string {
     case 'paused':
       return String(s.paused);
     case 'pid':
-      return up && s.pid !== null ? String(s.pid) : '-1';
+      return up && s.pid !== null && s.type === 'longrun' ? String(s.pid) : '-1';
     case 'exitcode':
       return up || s.signal ? '-1' : String(s.exitCode ?? 0);
     case 'signal':
@@ -66,7 +66,8 @@ export function fieldValue(s: ServiceStatusView, field: Field): string {
 /** s6-svstat without options. `numeric`: `-n`, signal numbers instead of names. */
 export function humanSummary(s: ServiceStatusView, numeric = false): string {
   const up = isUp(s);
-  let out = up ? `up (pid ${s.pid}) ` : s.signal ? `down (signal ${numeric ? signum(s.signal) : s.signal}) ` : `down (exitcode ${s.exitCode ?? 0}) `;
+  const what = s.type === 'oneshot' ? (s.pid !== null ? `running pid ${s.pid}` : 'oneshot') : `pid ${s.pid}`;
+  let out = up ? `up (${what}) ` : s.signal ? `down (signal ${numeric ? signum(s.signal) : s.signal}) ` : `down (exitcode ${s.exitCode ?? 0}) `;
   out += `${seconds(s.now, s.updownSince)} seconds`;
   if (up && !s.normallyUp) out += ', normally down';
   if (!up && s.normallyUp) out += ', normally up';

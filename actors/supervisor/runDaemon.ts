@@ -48,7 +48,8 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
     createService: await defaultServiceFactory(),
     openPipelines: defaultPipelines(join(live, 'pipes')),
   });
-  await installOrchestrator(sup);
+  const downAll = await installOrchestrator(sup);
+  if (downAll) sup.useDownAll(downAll);
   handleSignals(sup);
   await sup.start();
   if (options.readyFd !== undefined) {

@@ -24,6 +24,7 @@ import { builtinOps, type SupervisorInternals } from './ops/builtinOps.js';
 import { bringAllDown } from './shutdown.js';
 import type { ServiceFactory } from './serviceFactory.js';
 import type { PipelineFds } from './pipelines.js';
+import type { OrchestratedDownAll } from './installOrchestrator.js';
 
 export interface SupervisorOptions {
   live: string;
@@ -39,6 +40,8 @@ export interface SupervisorOptions {
   openPipelines?: (model: CompiledModel, reuse: boolean) => PipelineFds;
   /** Called when the supervisor has exited its services and is about to leave (default: process.exit). */
   exit?: (code: number) => void;
+  /** The orchestrator's down-all (a recorded `-Da change` that shares the change lock); without it, bringAllDown alone. */
+  downAll?: OrchestratedDownAll;
   /** How many actors to create per event-loop turn (keeps the loop responsive with 10,000 services). */
   batchSize?: number;
 }
@@ -70,6 +73,11 @@ export class Supervisor implements SupervisorInternals {
 
   get liveNow(): ReadonlySet<string> {
     return this.liveSet;
+  }
+
+  /** Shut down through the orchestrator's recorded down-all (set once it is installed). */
+  useDownAll(downAll: OrchestratedDownAll): void {
+    this.options.downAll = downAll;
   }
 
   registerOp(name: string, handler: OpHandler): void {
@@ -173,11 +181,22 @@ export class Supervisor implements SupervisorInternals {
   shutdown(reason: string, timeout: number | undefined, progress?: (m: Record<string, unknown>) => void): Promise<unknown> {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
-      const changeId = this.log.startChange(['shutdown'], reason);
-      this.log.append({ type: 'supervisor.stopping', changeId, payload: { reason, timeout: timeout ?? null } });
-      const result = await bringAllDown(this, { timeout, changeId, progress });
-      this.log.endChange(changeId, result.timedOut ? 2 : 0, result.stopped.length, result.killed.length);
-      this.log.append({ type: 'supervisor.stopped', changeId, payload: { reason, ...result } });
+      const deadline = timeout ? Date.now() + timeout : 0;
+      const left = () => (deadline ? Math.max(1, deadline - Date.now()) : undefined);
+      this.log.append({ type: 'supervisor.stopping', payload: { reason, timeout: timeout ?? null } });
+      let changeId: number | null = null;
+      if (this.options.downAll) {
+        // The orchestrated -Da change: waits behind a running change, records itself and the live state.
+        await this.options.downAll(this, { timeout: left(), argv: ['shutdown'], user: reason, onText: (text) => progress?.({ text }) }).catch((err) =>
+          this.log.append({ type: 'supervisor.shutdown.error', payload: { error: String((err as Error)?.message ?? err) } }),
+        );
+      } else {
+        changeId = this.log.startChange(['shutdown'], reason);
+      }
+      // Then everything still running, whether in the live state or started by hand (svc -u).
+      const result = await bringAllDown(this, { timeout: left(), changeId, progress });
+      if (changeId !== null) this.log.endChange(changeId, result.timedOut ? 2 : 0, result.stopped.length, result.killed.length);
+      this.log.append({ type: 'supervisor.stopped', payload: { reason, ...result } });
       this.log.flush();
       setTimeout(() => this.exit(0), 50);
       return { stopped: result.stopped.length, killed: result.killed, timedOut: result.timedOut };

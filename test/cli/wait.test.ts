@@ -1,0 +1,75 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { S6RC } from '../helpers/cli.js';
+import { makeLive, type TestLive } from '../helpers/supervisor.js';
+
+const lives: TestLive[] = [];
+afterEach(() => {
+  while (lives.length) lives.pop()!.cleanup();
+});
+
+function started(): TestLive {
+  const l = makeLive({
+    slow: { type: 'longrun', run: 'sleep 0.5; echo >&3; exec sleep 1000', notificationFd: 3 },
+    plain: { type: 'longrun', run: 'exec sleep 1000' },
+    // Its run cannot be executed: the up transition fails for good.
+    broken: { type: 'longrun', run: '', files: { run: '#!/nonexistent/interpreter\n' } },
+  });
+  lives.push(l);
+  const r = l.run('init', '-c', l.compiled);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return l;
+}
+
+/** Starts `s6rc wait` in the background; resolves with its exit code. */
+function waitInBackground(l: TestLive, ...args: string[]): Promise<number | null> {
+  const child = spawn(process.execPath, [S6RC, 'wait', '-l', l.live, ...args], { stdio: 'ignore' });
+  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
+}
+
+describe('s6rc wait', () => {
+  it('-U waits for readiness, not just up, with no race against a fast transition', async () => {
+    const l = started();
+    const ready = waitInBackground(l, '-U', '-t', '10000', 'slow');
+    const up = waitInBackground(l, '-u', '-t', '10000', 'slow');
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    expect(l.run('svc', '-u', 'slow').code).toBe(0);
+    expect(await up).toBe(0);
+    expect(await ready).toBe(0);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(400);
+    expect(l.run('status', '-r', 'slow').stdout).toBe('true\n');
+  });
+
+  it('exits 0 at once when the condition already holds, 99 on timeout', () => {
+    const l = started();
+    expect(l.run('wait', '-d', 'plain').code).toBe(0);
+    const t0 = Date.now();
+    expect(l.run('wait', '-u', '-t', '300', 'plain').code).toBe(99);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(300);
+  });
+
+  it('-o is satisfied by one service, -a (default) needs all', () => {
+    const l = started();
+    expect(l.run('svc', '-u', '-wu', 'plain').code).toBe(0);
+    expect(l.run('wait', '-o', '-u', 'plain', 'slow').code).toBe(0);
+    expect(l.run('wait', '-u', '-t', '200', 'plain', 'slow').code).toBe(99);
+  });
+
+  it('exits with the number of services that failed permanently', async () => {
+    const l = started();
+    const waiting = waitInBackground(l, '-u', '-t', '10000', 'broken', 'plain');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(l.run('svc', '-u', 'broken', 'plain').code).toBe(0);
+    expect(await waiting).toBe(1);
+  });
+
+  it('exits 102 when the supervisor goes away, 3 on an unknown name', async () => {
+    const l = started();
+    expect(l.run('wait', 'zork').code).toBe(3);
+    const waiting = waitInBackground(l, '-u', 'slow');
+    await new Promise((r) => setTimeout(r, 300));
+    process.kill(l.supervisorPid()!, 'SIGKILL');
+    expect(await waiting).toBe(102);
+  });
+});
