@@ -192,6 +192,10 @@ export const longrunMachine = setup({
         up: { actions: ['setWantedUp'] },
         'control.signal': { actions: ['recordSignal', 'sendSignal'] },
         'run.adopted': { actions: ['recordAdopted', 'startReadiness'] },
+        'run.lost': [
+          { guard: 'wantedUp', target: 'starting', actions: ['recordLost', 'scheduleRespawn'] },
+          { target: 'down', actions: ['recordLost'] },
+        ],
       },
     },
     ready: {
@@ -206,6 +210,10 @@ export const longrunMachine = setup({
         up: { actions: ['setWantedUp'] },
         'control.signal': { actions: ['recordSignal', 'sendSignal'] },
         'run.adopted': { actions: ['recordAdopted'] },
+        'run.lost': [
+          { guard: 'wantedUp', target: 'starting', actions: ['recordLost', 'scheduleRespawn'] },
+          { target: 'down', actions: ['recordLost'] },
+        ],
       },
     },
     // Signalled (or spawn/finish pending): waiting for run to exit and finish to end.

@@ -1,0 +1,107 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServiceActor } from '../../actors/service/createServiceActor.js';
+import type { Oneshot } from '../../store/compiled/model.js';
+import { Harness, isAlive, oneshotSpec, waitUntil } from '../fixtures/services.js';
+
+let h: Harness;
+beforeEach(() => {
+  h = new Harness();
+});
+afterEach(() => h.cleanup());
+
+function start(spec: Oneshot) {
+  return h.track(createServiceActor({ spec, serviceDir: h.root, sink: h.sink }));
+}
+
+describe('oneshot actor', () => {
+  it('runs up (argv, no shell) then down, in the supervisor environment', async () => {
+    process.env.S6RC_TEST_MARK = 'from-supervisor';
+    const spec = oneshotSpec('setup', {
+      up: { kind: 'argv', argv: ['/bin/sh', '-c', 'echo "$S6RC_TEST_MARK" > up-ran'] },
+      down: { kind: 'argv', argv: ['rm', 'up-ran'] },
+    });
+    const actor = start(spec);
+    actor.up(3);
+    expect(actor.status().state).toBe('starting');
+    await h.waitState(actor, 'ready');
+    expect(existsSync(join(h.root, 'up-ran'))).toBe(true);
+    actor.down(4);
+    await h.waitState(actor, 'down');
+    expect(existsSync(join(h.root, 'up-ran'))).toBe(false);
+    expect(h.records.map((r) => `${r.type}:${r.to}:${r.changeId}`)).toEqual([
+      'up:starting:3', 'script.spawned:starting:3', 'script.exited:ready:3',
+      'down:stopping:4', 'script.spawned:stopping:4', 'script.exited:down:4',
+    ]);
+    expect(h.records[1].payload.argv).toEqual(spec.up.kind === 'argv' ? spec.up.argv : []);
+  });
+
+  it('runs a #! script from a temporary executable file', async () => {
+    const actor = start(oneshotSpec('script', { up: { kind: 'script', script: '#!/bin/sh\necho scripted > script-ran\n' } }));
+    actor.up();
+    await h.waitState(actor, 'ready');
+    expect(existsSync(join(h.root, 'script-ran'))).toBe(true);
+  });
+
+  it('a null down succeeds at once', () => {
+    const actor = start(oneshotSpec('nodown'));
+    actor.up();
+    return h.waitState(actor, 'ready').then(() => {
+      actor.down();
+      expect(actor.status().state).toBe('down');
+    });
+  });
+
+  it('a non-zero exit or a signal fails it with s6-rc wording; up retries', async () => {
+    const actor = start(oneshotSpec('bad', { up: { kind: 'argv', argv: ['/bin/sh', '-c', 'exit 4'] } }));
+    actor.up();
+    await h.waitState(actor, 'failed');
+    expect(actor.status()).toMatchObject({ exitCode: 4, error: 'up: command exited 4' });
+    const killed = start(oneshotSpec('killed', { up: { kind: 'argv', argv: ['/bin/sh', '-c', 'kill -9 $$'] } }));
+    killed.up();
+    await h.waitState(killed, 'failed');
+    expect(killed.status()).toMatchObject({ signal: 'SIGKILL', error: 'up: crashed with signal SIGKILL' });
+    actor.down();
+    expect(actor.status().state).toBe('down');
+  });
+
+  it('a missing program fails with the spawn error', async () => {
+    const actor = start(oneshotSpec('missing', { up: { kind: 'argv', argv: ['/nonexistent/program'] } }));
+    actor.up();
+    await h.waitState(actor, 'failed');
+    expect(actor.status().error).toMatch(/^up: unable to spawn \/nonexistent\/program: no such file/);
+  });
+
+  it('timeout-up kills the script (SIGTERM, then SIGKILL) and fails it', async () => {
+    const actor = h.track(
+      createServiceActor({
+        spec: oneshotSpec('slow', { timeoutUp: 200, up: { kind: 'argv', argv: ['/bin/sh', '-c', "trap '' TERM; echo $$ > slow-pid; while :; do sleep 0.05; done"] } }),
+        serviceDir: h.root,
+        sink: h.sink,
+        scriptKillGrace: 200,
+      }),
+    );
+    actor.up();
+    await waitUntil(() => existsSync(join(h.root, 'slow-pid')), 'script to start');
+    const pid = actor.status().pid!;
+    await h.waitState(actor, 'failed', 3000);
+    expect(actor.status().error).toBe('up: timed out after 200 ms');
+    await waitUntil(() => !isAlive(pid), 'script to be killed');
+    await waitUntil(() => actor.status().pid === null, 'exit recorded');
+    expect(actor.status().signal).toBe('SIGKILL');
+  });
+
+  it('a failed down leaves it failed; down again reruns down', async () => {
+    const actor = start(oneshotSpec('flaky', { down: { kind: 'argv', argv: ['/bin/sh', '-c', 'test -e down-ok'] } }));
+    actor.up();
+    await h.waitState(actor, 'ready');
+    actor.down();
+    await h.waitState(actor, 'failed');
+    expect(actor.status().error).toBe('down: command exited 1');
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(h.root, 'down-ok'), '');
+    actor.down();
+    await h.waitState(actor, 'down');
+  });
+});
