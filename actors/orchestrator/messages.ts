@@ -21,14 +21,15 @@ export function succeededLine(t: Transition): string {
 
 /** `unable to start service NAME: command exited N` / `crashed with signal SIG` (-v1). */
 export function failedLine(t: Transition, outcome: TransitionOutcome): string {
-  return warning(`unable to ${t.kind === 'up' ? 'start' : 'stop'} service ${t.service}: ${failureReason(outcome)}`);
+  return warning(`unable to ${t.kind === 'up' ? 'start' : 'stop'} service ${t.service}: ${failureReason(t, outcome)}`);
 }
 
-export function failureReason(outcome: TransitionOutcome): string {
-  if (outcome.signal) return `crashed with signal ${outcome.signal}`;
-  if (outcome.reason) return outcome.reason;
-  if (outcome.code !== undefined && outcome.code !== null) return `command exited ${outcome.code}`;
-  return 'transition failed';
+/** A oneshot's failure is its command's exit; a longrun's is the actor's reason (readiness timeout, permanent failure). */
+export function failureReason(t: Transition, outcome: TransitionOutcome): string {
+  const exited = outcome.code !== undefined && outcome.code !== null;
+  if (outcome.signal && (t.type === 'oneshot' || !outcome.reason)) return `crashed with signal ${outcome.signal}`;
+  if (exited && (t.type === 'oneshot' || !outcome.reason)) return `command exited ${outcome.code}`;
+  return outcome.reason ?? 'transition failed';
 }
 
 /** `service NAME is marked as essential, not stopping it` (-v1, on -d without -D). */
