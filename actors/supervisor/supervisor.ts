@@ -187,9 +187,14 @@ export class Supervisor implements SupervisorInternals {
       let changeId: number | null = null;
       if (this.options.downAll) {
         // The orchestrated -Da change: waits behind a running change, records itself and the live state.
-        await this.options.downAll(this, { timeout: left(), argv: ['shutdown'], user: reason, onText: (text) => progress?.({ text }) }).catch((err) =>
+        const orchestrated = this.options.downAll(this, { timeout: left(), argv: ['shutdown'], user: reason, onText: (text) => progress?.({ text }) }).catch((err) =>
           this.log.append({ type: 'supervisor.shutdown.error', payload: { error: String((err as Error)?.message ?? err) } }),
         );
+        // A timed-out change still drains its in-flight stops; the deadline is ours to keep, so do not wait for them.
+        let timer: NodeJS.Timeout | undefined;
+        const expired = deadline ? new Promise<void>((r) => (timer = setTimeout(r, left()))) : new Promise<void>(() => {});
+        await Promise.race([orchestrated, expired]);
+        clearTimeout(timer);
       } else {
         changeId = this.log.startChange(['shutdown'], reason);
       }
