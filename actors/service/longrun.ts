@@ -161,7 +161,7 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
     name: spec.name,
     type: 'longrun',
     machine,
-    input: longrunInput(spec, now()),
+    input: longrunInput(spec, options.since ?? now()),
     restored: options.restore?.snapshot,
     effects,
     sink: options.sink,

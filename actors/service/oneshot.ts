@@ -75,7 +75,7 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
     name: spec.name,
     type: 'oneshot',
     machine,
-    input: oneshotInput(spec, now()),
+    input: oneshotInput(spec, options.since ?? now()),
     restored: options.restore?.snapshot,
     effects,
     sink: options.sink,

@@ -23,6 +23,11 @@ export interface ServiceActorOptions {
     /** The recorded run process; adopted if still alive with the same /proc start time. */
     adopt?: { pid: number; startTime: string | null };
   };
+  /**
+   * The machine input's `since` (initial updownSince), default now. Pass the
+   * time you log (e.g. the supervisor's start) so replay builds the same input.
+   */
+  since?: number;
   /** Clock (ms since the epoch); default Date.now. */
   now?: () => number;
   /** Grace between SIGTERM and SIGKILL when a oneshot script times out (default 1000 ms). */

@@ -1,0 +1,151 @@
+/**
+ * Replay: folds logged service events through the same machine definitions
+ * the supervisor runs (machines/longrun.ts, machines/oneshot.ts), and the
+ * `live.up`/`live.down` events into the live set. Pure: the caller reads the
+ * log and checkpoints and hands rows in.
+ *
+ * Rules that mirror the supervisor (actors/supervisor/supervisor.ts):
+ * a new boot (events carry their boot) starts every actor fresh in `down`,
+ * with `since` = the boot's start; a recovered supervisor keeps its boot, and
+ * its actors their state, so the fold simply goes on.
+ */
+import { initialTransition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import type { CompiledModel } from '../../store/compiled/model.js';
+import { longrunInput, longrunMachine } from '../longrun.js';
+import { oneshotInput, oneshotMachine } from '../oneshot.js';
+import { pureStep, type Step } from './pureStep.js';
+
+/** One logged event as the fold needs it (a subset of store/events' EventRow). */
+export interface FoldEvent {
+  seq: number;
+  time: number;
+  boot: number;
+  service: string | null;
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+/** What a checkpoint stores: the folded state of every actor after event `seq`. */
+export interface FoldState {
+  version: 1;
+  seq: number;
+  boot: number;
+  /** `since` given to fresh actors of this boot. */
+  bootStart: number;
+  services: Record<string, { value: string; context: Record<string, unknown> }>;
+  live: string[];
+}
+
+export interface Folder {
+  /** Applies one event; events for unknown services or of types the machine does not know change nothing. */
+  apply(e: FoldEvent): void;
+  /** The current fold, as a checkpoint would store it. */
+  state(): FoldState;
+  readonly seq: number;
+  /** Events applied to machines so far. */
+  readonly applied: number;
+}
+
+type Kind = 'longrun' | 'oneshot';
+
+function eventTypes(machine: AnyStateMachine): Set<string> {
+  const types = new Set<string>();
+  const visit = (node: AnyStateMachine['root']) => {
+    for (const t of node.transitions.keys()) types.add(t);
+    for (const child of Object.values(node.states)) visit(child as AnyStateMachine['root']);
+  };
+  visit(machine.root);
+  return types;
+}
+
+/**
+ * Starts a fold at `from` (a checkpoint) or from nothing. `bootStarts` gives
+ * each boot's start time (the `boots` table).
+ *
+ * @example
+ *   const f = createFolder(model, bootStarts);
+ *   for (const e of events) f.apply(e);
+ *   f.state().services.web.value // 'ready'
+ */
+export function createFolder(model: CompiledModel, bootStarts: ReadonlyMap<number, number>, from?: FoldState): Folder {
+  const machines: Record<Kind, AnyStateMachine> = { longrun: longrunMachine as AnyStateMachine, oneshot: oneshotMachine as AnyStateMachine };
+  const known: Record<Kind, Set<string>> = { longrun: eventTypes(machines.longrun), oneshot: eventTypes(machines.oneshot) };
+  const steps = new Map<Kind, Step>();
+  const snapshots = new Map<string, AnyMachineSnapshot>();
+  let boot = from?.boot ?? 0;
+  let bootStart = from?.bootStart ?? 0;
+  let seq = from?.seq ?? 0;
+  let applied = 0;
+  const live = new Set(from?.live ?? []);
+
+  const initial = (name: string): AnyMachineSnapshot | null => {
+    const s = model.services.get(name);
+    if (!s || s.type === 'bundle') return null;
+    const input = s.type === 'longrun' ? longrunInput(s, bootStart) : oneshotInput(s, bootStart);
+    return initialTransition(machines[s.type], input as never)[0] as AnyMachineSnapshot;
+  };
+  const stepFor = (kind: Kind, sample: AnyMachineSnapshot): Step => {
+    let step = steps.get(kind);
+    if (!step) steps.set(kind, (step = pureStep(machines[kind], sample)));
+    return step;
+  };
+  if (from) {
+    for (const [name, p] of Object.entries(from.services)) {
+      const s = model.services.get(name);
+      if (!s || s.type === 'bundle') continue;
+      snapshots.set(name, machines[s.type].resolveState({ value: p.value, context: p.context }) as AnyMachineSnapshot);
+    }
+  }
+
+  return {
+    apply(e) {
+      seq = e.seq;
+      if (e.boot !== boot) {
+        // A new boot: the supervisor built every actor afresh.
+        boot = e.boot;
+        bootStart = bootStarts.get(e.boot) ?? e.time;
+        snapshots.clear();
+      }
+      if (e.service === null) return;
+      if (e.type === 'live.up' || e.type === 'live.down') {
+        if (e.type === 'live.up') live.add(e.service);
+        else live.delete(e.service);
+        return;
+      }
+      const s = model.services.get(e.service);
+      if (!s || s.type === 'bundle' || !known[s.type].has(e.type)) return;
+      let snap = snapshots.get(e.service) ?? initial(e.service)!;
+      snap = stepFor(s.type, snap)(snap, { type: e.type, ...e.payload });
+      snapshots.set(e.service, snap);
+      applied++;
+    },
+    state() {
+      const services: FoldState['services'] = {};
+      for (const [name, snap] of snapshots) services[name] = { value: snap.value as string, context: snap.context as Record<string, unknown> };
+      return { version: 1, seq, boot, bootStart, services, live: [...live].sort() };
+    },
+    get seq() {
+      return seq;
+    },
+    get applied() {
+      return applied;
+    },
+  };
+}
+
+/** A service's folded state, or its initial one (`down`) when no event of this boot touched it. */
+export function stateOf(f: FoldState, name: string): string {
+  return f.services[name]?.value ?? 'down';
+}
+
+/**
+ * A fingerprint of the machine definitions a fold depends on: checkpoints
+ * made by other definitions are not reused.
+ */
+export function definitionsFingerprint(): string {
+  const text = JSON.stringify([longrunMachine.config, oneshotMachine.config], (_k, v) => (typeof v === 'function' ? `fn:${v.name}` : v));
+  // FNV-1a, 32 bits: no crypto needed to tell definitions apart.
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h.toString(16).padStart(8, '0');
+}
