@@ -1,0 +1,153 @@
+/** Locking, -b, -t expiry, interruption, diff and reconciliation against a real supervisor. */
+import { afterEach, describe, expect, it } from 'vitest';
+import { until } from '../helpers/supervisor.js';
+import { cleanupAll, notifying, oneshot, sleep, startLive, type RcLive } from './changeHelpers.js';
+
+afterEach(cleanupAll);
+
+const services = () =>
+  startLive({
+    slow: oneshot('/bin/sh -c "sleep 1.5"'),
+    fast: oneshot('/bin/true'),
+    daemon: notifying(),
+    lazy: notifying({ run: 'sleep 1; echo >&3; exec sleep 1000' }),
+  });
+
+const scheduled = (l: RcLive, service: string) => l.events().some((e) => e.event === 'transition.scheduled' && e.service === service);
+
+describe('one change at a time', () => {
+  it('a second change exits 111 with a clear message; list, listall, diff and status do not block; -b waits its turn', async () => {
+    const l = services();
+    const first = l.rcAsync('change', 'slow');
+    await until(() => scheduled(l, 'slow'), 10_000, 'slow scheduled');
+    const refused = l.rc('change', 'fast');
+    expect(refused.code).toBe(111);
+    expect(refused.stderr).toMatch(/^s6rc: fatal: live directory .* is in use by a change \(s6rc -l .* change slow\) \(use -b to wait for it\)\n$/);
+    const t0 = Date.now();
+    expect(l.rc('-a', 'list').code).toBe(0);
+    expect(l.rc('listall', 'fast').stdout).toBe('fast\n');
+    expect(l.rc('diff').code).toBe(0);
+    expect(l.run('status', 'fast').code).toBe(0);
+    expect(l.run('history').code).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(1400); // all done while slow still runs
+    expect(l.up()).toEqual([]);
+    const second = l.rcAsync('-b', 'change', 'fast');
+    const [a, b] = await Promise.all([first.done, second.done]);
+    expect(a.code).toBe(0);
+    expect(b.code).toBe(0);
+    expect(l.up()).toEqual(['fast', 'slow']);
+    const ends = l.events().filter((e) => e.event === 'change.started' || e.event === 'change.ended').map((e) => `${e.event} ${e.change}`);
+    expect(ends).toEqual(['change.started 1', 'change.ended 1', 'change.started 2', 'change.ended 2']);
+  });
+
+  it('the lock dies with its holder: a killed client releases it', async () => {
+    const l = services();
+    const first = l.rcAsync('change', 'slow');
+    await until(() => scheduled(l, 'slow'), 10_000, 'slow scheduled');
+    first.child.kill('SIGKILL');
+    await first.done;
+    await until(() => l.events().some((e) => e.event === 'change.cancelled'), 5000, 'change.cancelled');
+    const cancelled = l.events().find((e) => e.event === 'change.cancelled')!;
+    expect(cancelled.payload.why).toBe('client went away');
+    expect(l.rc('change', 'fast').code).toBe(0);
+    // The slow transition in flight still finished and was recorded.
+    await until(() => l.up().includes('slow'), 5000, 'slow recorded up');
+  });
+});
+
+describe('-t timeout', () => {
+  it('exits 2 at the deadline, starts nothing new, and records work in flight when it ends', async () => {
+    const l = startLive({
+      slow: oneshot('/bin/sh -c "sleep 1.2"'),
+      after: oneshot('/bin/true', { dependencies: ['slow'] }),
+      lazy: notifying({ run: 'sleep 1; echo >&3; exec sleep 1000' }),
+    });
+    const t0 = Date.now();
+    const r = l.rc('-t', '300', 'change', 'after', 'lazy');
+    expect(r.code).toBe(2);
+    expect(Date.now() - t0).toBeLessThan(1100);
+    expect(r.stderr).toMatch(/^s6rc: warning: timed out after 300 ms; 2 transitions in flight will finish under the supervisor\n$/);
+    expect(l.up()).toEqual([]);
+    await until(() => l.events().some((e) => e.event === 'change.ended'), 5000, 'change.ended');
+    expect(l.up()).toEqual(['lazy', 'slow']);
+    const events = l.events();
+    expect(events.find((e) => e.event === 'change.timeout')!.payload.inFlight).toBe(2);
+    expect(events.find((e) => e.event === 'change.ended')!.payload).toMatchObject({ exitCode: 2, done: 2, failed: 0 });
+    expect(scheduled(l, 'after')).toBe(false);
+    // Nothing left to reconcile: the outcome was counted. The next change completes the rest.
+    expect(l.run('reconcile').stdout).toBe('');
+    expect(l.rc('diff').code).toBe(0);
+    expect(l.rc('change', 'after').code).toBe(0);
+    expect(l.up()).toEqual(['after', 'lazy', 'slow']);
+  });
+
+  it('a change waiting for the lock also times out', async () => {
+    const l = services();
+    const first = l.rcAsync('change', 'slow');
+    await until(() => scheduled(l, 'slow'), 10_000, 'slow scheduled');
+    const r = l.rc('-b', '-t', '200', 'change', 'fast');
+    expect([2, 0]).toContain(r.code);
+    expect((await first.done).code).toBe(0);
+  });
+});
+
+describe('interruption', () => {
+  it('SIGINT or SIGTERM to the client stops scheduling, is logged with why, and the client exits 1', async () => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const l = startLive({
+        slow: oneshot('/bin/sh -c "sleep 0.8"'),
+        after: oneshot('/bin/true', { dependencies: ['slow'] }),
+      });
+      const bg = l.rcAsync('change', 'after');
+      await until(() => scheduled(l, 'slow'), 10_000, 'slow scheduled');
+      await sleep(100);
+      bg.child.kill(signal);
+      const r = await bg.done;
+      expect(r.code).toBe(1);
+      await until(() => l.events().some((e) => e.event === 'change.ended'), 5000, 'change.ended');
+      const events = l.events();
+      expect(events.find((e) => e.event === 'change.cancelled')!.payload.why).toBe(`client received ${signal}`);
+      expect(events.find((e) => e.event === 'change.ended')!.payload).toMatchObject({ exitCode: 1, done: 1 });
+      expect(scheduled(l, 'after')).toBe(false);
+      expect(l.up()).toEqual(['slow']);
+      cleanupAll();
+    }
+  });
+});
+
+describe('diff and reconcile', () => {
+  it('diff prints +name/-name where the supervisor disagrees and exits 1; reconcile corrects and says so; change reconciles first', async () => {
+    const l = services();
+    expect(l.rc('change', 'daemon').code).toBe(0);
+    expect(l.rc('diff').code).toBe(0);
+    // Behind s6rc's back: daemon stopped, lazy started.
+    expect(l.run('svc', '-d', '-wD', 'daemon').code).toBe(0);
+    expect(l.run('svc', '-u', '-wU', 'lazy').code).toBe(0);
+    const d = l.rc('diff');
+    expect(d.code).toBe(1);
+    expect(d.stdout).toBe('-daemon\n+lazy\n');
+    const r = l.run('reconcile');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('-daemon: recorded up, now down (down)\n+lazy: recorded down, now up (ready)\n');
+    expect(l.rc('diff').code).toBe(0);
+    expect(l.up()).toEqual(['lazy']);
+    expect(l.events().filter((e) => e.event === 'reconcile.corrected').map((e) => e.service)).toEqual(['daemon', 'lazy']);
+    // A change reconciles first, logged under its id.
+    expect(l.run('svc', '-d', '-wD', 'lazy').code).toBe(0);
+    expect(l.rc('change', 'fast').code).toBe(0);
+    const corrected = l.events().filter((e) => e.event === 'reconcile.corrected').at(-1)!;
+    expect(corrected.service).toBe('lazy');
+    expect(corrected.change).not.toBeNull();
+    expect(l.up()).toEqual(['fast']);
+  });
+
+  it('a longrun that failed permanently is no longer counted as up', async () => {
+    const l = startLive({
+      dies: { type: 'longrun', run: 'echo >&3; sleep 0.3; exit 1', notificationFd: 3, finish: 'exit 125' },
+    });
+    expect(l.rc('change', 'dies').code).toBe(0);
+    await until(() => l.run('status', '-o', 'up', 'dies').stdout === 'false\n' && l.rc('diff').code === 1, 5000, 'dies failed');
+    expect(l.rc('diff').stdout).toBe('-dies\n');
+    expect(l.rc('-v3', 'change', 'dies').stderr).toMatch(/reconciled: service dies is down \(failed\), not up/);
+  });
+});
