@@ -26,7 +26,7 @@ export const SUITE: Record<string, Entry> = {
   wait: { load: () => import('./wait.js') },
   svc: { load: () => import('./svc.js') },
   history: { load: () => import('./history.js') },
-  replay: { pending: true, usage: 'replay [-l live] [--at SEQ|TIME] [--verify]', load: notYet },
+  replay: { load: () => import('./replay.js') },
   reconcile: { load: () => import('./reconcile.js') },
   graph: { load: () => import('./graph.js') },
   statechart: { load: () => import('./statechart.js') },
