@@ -4,7 +4,6 @@
  * 100 usage). Reads the database given by `-c`, else the one a live directory
  * was initialised with (`<live>/compiled`).
  */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT, Fatal } from './fatal.js';
 import { helpText, parseOptions, usageError, type CommandSpec, type ParseResult } from './options.js';
@@ -70,14 +69,13 @@ export async function run(parsed: ParseResult): Promise<number> {
     throw usageError(spec, `${sub} expects ${query.names === 'one' ? 'one service name' : 'service names'}`);
   }
 
-  const path = compiledPath(values);
   if (sub === 'check') {
     const { checkCompiled } = await import('../store/compiled/checkCompiled.js');
-    checkCompiled(path);
+    await withCompiled(values, checkCompiled);
     return EXIT.ok;
   }
   const { loadCompiled } = await import('../store/compiled/loadCompiled.js');
-  const model = loadCompiled(path, { fileContents: false });
+  const model = await withCompiled(values, (path) => loadCompiled(path, { fileContents: false }));
   if (sub === 'list') return print(listServices(model, args[0] as (typeof LISTS)[number]));
   const services = args.map((name) => {
     const s = model.services.get(name);
@@ -88,18 +86,28 @@ export async function run(parsed: ParseResult): Promise<number> {
   return answer(model, sub, services, direction);
 }
 
-/** `-c` wins; then `-l`'s (or the default live directory's) `compiled`; then /etc/s6rc/compiled. */
-function compiledPath(values: ParseResult['values']): string {
-  if (typeof values.compiled === 'string') return values.compiled;
-  if (typeof values.live === 'string') {
-    const p = join(values.live, 'compiled');
-    if (!existsSync(p)) throw new Fatal(EXIT.invalidDatabase, `live directory ${values.live} has no compiled database (run s6rc init, or use -c)`);
-    return p;
+/**
+ * Runs `use` on the database `-c` names; else on the one of the live directory
+ * (`-l`, or the default one: `<live>/compiled`); without either option, falls
+ * back to /etc/s6rc/compiled when the default live directory has none.
+ */
+async function withCompiled<T>(values: ParseResult['values'], use: (path: string) => T): Promise<T> {
+  if (typeof values.compiled === 'string') return use(values.compiled);
+  const { CompiledNotFound } = await import('../store/compiled/openCompiled.js');
+  const explicit = typeof values.live === 'string';
+  const live = explicit ? (values.live as string) : defaultLive();
+  try {
+    return use(join(live, 'compiled'));
+  } catch (err) {
+    if (!(err instanceof CompiledNotFound)) throw err;
+    if (explicit) throw new Fatal(EXIT.invalidDatabase, `live directory ${live} has no compiled database (run s6rc init, or use -c)`);
   }
-  const live = join(defaultLive(), 'compiled');
-  if (existsSync(live)) return live;
-  if (existsSync(DEFAULT_COMPILED)) return DEFAULT_COMPILED;
-  throw new Fatal(EXIT.invalidDatabase, `no compiled database: neither ${live} nor ${DEFAULT_COMPILED} exists (use -c compiled or -l live)`);
+  try {
+    return use(DEFAULT_COMPILED);
+  } catch (err) {
+    if (!(err instanceof CompiledNotFound)) throw err;
+    throw new Fatal(EXIT.invalidDatabase, `no compiled database: neither ${join(live, 'compiled')} nor ${DEFAULT_COMPILED} exists (use -c compiled or -l live)`);
+  }
 }
 
 function listServices(model: CompiledModel, which: (typeof LISTS)[number]): string[] {

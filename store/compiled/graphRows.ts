@@ -4,7 +4,6 @@
  * checksums what it read, with this one function: both sides cannot disagree
  * on the serialisation.
  */
-import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 
 type Row = unknown[];
@@ -40,12 +39,28 @@ export function readGraphRows(db: Database.Database): GraphRows {
   return rows as unknown as GraphRows;
 }
 
-/** sha256 (hex) over every graph table, in a fixed order. */
+/**
+ * A 64-bit checksum (hex) over every graph table, in a fixed order. It detects
+ * corruption and edits made without s6rc; it is not a signature (whoever can
+ * write the file can rewrite the checksum too), so a fast non-cryptographic
+ * hash suffices and readers need not load node:crypto, which costs cold start.
+ */
 export function graphChecksum(rows: GraphRows): string {
-  const hash = createHash('sha256');
-  for (const key of Object.keys(QUERIES) as (keyof GraphRows)[]) {
-    hash.update(key);
-    hash.update(JSON.stringify(rows[key]));
+  let text = '';
+  for (const key of Object.keys(QUERIES) as (keyof GraphRows)[]) text += `${key}${JSON.stringify(rows[key])}`;
+  return hash64(text);
+}
+
+/** Two independent 32-bit multiply-xorshift lanes over UTF-16 code units (cyrb53's construction, both lanes kept). */
+function hash64(text: string): string {
+  let h1 = 0xdeadbeef ^ text.length;
+  let h2 = 0x41c6ce57 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 2654435761);
+    h2 = Math.imul(h2 ^ c, 1597334677);
   }
-  return hash.digest('hex');
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
 }

@@ -4,11 +4,20 @@
  * checksum matching. Every failure is a `Fatal` with exit 4 (invalid
  * database), except a file that cannot be opened at all (111, as s6-rc-db).
  */
-import Database from 'better-sqlite3';
-import { statSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { openDatabase } from './sqlite.js';
+import { fs } from './nodeFs.js';
 import { EXIT, Fatal, systemFatal } from '../../cli/fatal.js';
 import { graphChecksum, readGraphRows, type GraphRows } from './graphRows.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
+
+/** `path` does not exist (exit 111, as s6-rc-db's failed open); callers may say more about where they looked. */
+export class CompiledNotFound extends Fatal {
+  constructor(path: string, err: unknown) {
+    const reason = systemFatal(`unable to open compiled database ${path}`, err);
+    super(reason.exitCode, reason.message);
+  }
+}
 
 export interface OpenedCompiled {
   db: Database.Database;
@@ -24,14 +33,15 @@ export function invalidDatabase(path: string, why: string): Fatal {
 export function openCompiled(path: string): OpenedCompiled {
   let st;
   try {
-    st = statSync(path);
+    st = fs.statSync(path);
   } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CompiledNotFound(path, err);
     throw systemFatal(`unable to open compiled database ${path}`, err);
   }
   if (!st.isFile()) throw invalidDatabase(path, 'not a file (an s6-rc compiled directory? recompile it with s6rc compile)');
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = openDatabase(path, { readonly: true, fileMustExist: true });
   } catch (err) {
     throw invalidDatabase(path, (err as Error).message);
   }
