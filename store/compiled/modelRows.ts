@@ -17,7 +17,7 @@ const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 const byNumber = (a: number, b: number): number => a - b;
 
 /** SQLite's BINARY collation compares UTF-8 bytes; JS compares UTF-16 units. They agree on ASCII. */
-function byUtf8(a: string, b: string): number {
+export function byUtf8(a: string, b: string): number {
   // eslint-disable-next-line no-control-regex
   if (/^[\x00-\x7f]*$/.test(a) && /^[\x00-\x7f]*$/.test(b)) return byName(a, b);
   return Buffer.compare(Buffer.from(a), Buffer.from(b));

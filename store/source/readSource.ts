@@ -14,6 +14,7 @@ import { sourceError } from './sourceError.js';
 import type { SourceLongrun, SourceService } from './types.js';
 import { systemFatal } from '../../cli/fatal.js';
 import { COMPILE_PROGRAM } from './sourceError.js';
+import { byUtf8 } from '../compiled/modelRows.js';
 
 export interface ReadOptions {
   /** Called with info lines at verbosity 2+ and warnings at 1+. */
@@ -265,6 +266,8 @@ function readLongrun(dir: string, present: Set<string>, text: (f: string) => str
     if ((opts.verbosity ?? 1) >= 1) opts.log?.('warning', `${dir}/pipeline-name ignored: only a last consumer (consumer-for without producer-for) names a pipeline`);
     pipelineName = null;
   }
+  // Sorted as the database stores them, so a loaded model equals the compiled one.
+  files.sort((a, b) => byUtf8(a.path, b.path));
   return {
     notificationFd: numbers['notification-fd'] ?? null,
     timeoutKill: numbers['timeout-kill'] ?? 0,

@@ -1,0 +1,102 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { compileSources } from '../../store/source/compileSources.js';
+import { Fatal } from '../../cli/fatal.js';
+import { bundle, longrun, oneshot, scratch, writeTree, type Tree } from '../helpers/sourceTree.js';
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => ({ dir, cleanup } = scratch()));
+afterEach(() => cleanup());
+
+/** Compiles `tree` and returns the Fatal it throws, with `<src>` standing for the source directory. */
+function failure(tree: Tree, more: Tree[] = []): { code: number; program: string; message: string } {
+  const dirs = [tree, ...more].map((t, i) => writeTree(join(dir, `src${i}`), t));
+  try {
+    compileSources(dirs);
+  } catch (err) {
+    if (!(err instanceof Fatal)) throw err;
+    return { code: err.exitCode, program: err.program, message: err.message.replaceAll(join(dir, 'src0'), '<src>').replaceAll(join(dir, 'src1'), '<src1>') };
+  }
+  throw new Error('compiled without error');
+}
+
+const cases: [what: string, tree: Tree, message: string][] = [
+  ['a missing type', { 'a/run': '' }, 'missing type file in <src>/a'],
+  ['a bad type', { 'a/type': 'daemon\n' }, "invalid type 'daemon' (expected oneshot, longrun or bundle) in <src>/a/type"],
+  ['a oneshot without up', { 'a/type': 'oneshot\n' }, 'oneshot without an up file in <src>/a'],
+  ['a longrun without run', { 'a/type': 'longrun\n' }, 'longrun without a run file in <src>/a'],
+  ['a bundle without contents', { 'a/type': 'bundle\n' }, 'bundle without contents.d or contents in <src>/a'],
+  ['an unknown dependency', oneshot('a', '/bin/true\n', { dependencies: 'ghost\n' }), "unknown service name 'ghost' in dependencies of a in <src>/a/dependencies"],
+  ['an unknown dependency in dependencies.d', oneshot('a', '/bin/true\n', { 'dependencies.d/ghost': '' }), "unknown service name 'ghost' in dependencies of a in <src>/a/dependencies.d"],
+  ['an unknown bundle member', bundle('b', ['ghost']), "unknown service name 'ghost' in contents of bundle b in <src>/b/contents"],
+  ['a bundle cycle', { ...bundle('x', ['y']), ...bundle('y', ['z']), ...bundle('z', ['x']) }, 'bundle cycle x -> y -> z -> x in <src>/x/contents'],
+  ['a bundle containing itself', bundle('x', ['x']), 'bundle cycle x -> x in <src>/x/contents'],
+  [
+    'a dependency cycle',
+    { ...oneshot('a', '/bin/true\n', { dependencies: 'b\n' }), ...oneshot('b', '/bin/true\n', { dependencies: 'c\n' }), ...oneshot('c', '/bin/true\n', { dependencies: 'a\n' }) },
+    'dependency cycle a -> b -> c -> a in <src>/a/dependencies',
+  ],
+  ['a service depending on itself', oneshot('a', '/bin/true\n', { dependencies: 'a\n' }), 'service a depends on itself in <src>/a/dependencies'],
+  ['a dependency on a bundle containing the service', { ...oneshot('a', '/bin/true\n', { dependencies: 'all\n' }), ...bundle('all', ['a']) }, 'service a depends on itself in <src>/a/dependencies'],
+  ['a bad timeout', oneshot('a', '/bin/true\n', { 'timeout-up': 'soon\n' }), "bad number 'soon' (expected a non-negative integer) in <src>/a/timeout-up"],
+  ['a negative notification-fd', longrun('a', { 'notification-fd': '-3\n' }), "bad number '-3' (expected a non-negative integer) in <src>/a/notification-fd"],
+  ['a bad down-signal', longrun('a', { 'down-signal': 'SIGNOPE\n' }), "invalid signal 'SIGNOPE' in <src>/a/down-signal"],
+  ['bad notifyoncheck options', longrun('a', { notifyoncheck: '-q\n' }), 'invalid notifyoncheck options: unknown option -q in <src>/a/notifyoncheck'],
+  ['an unclosed execline block', oneshot('a', 'echo {\n  x\n'), 'execline syntax error: unclosed block: missing } at line 3 in <src>/a/up'],
+  ['an unterminated quote', oneshot('a', 'echo "oops\n'), 'execline syntax error: unterminated double-quoted string at line 2 in <src>/a/up'],
+  ['a reserved name s6rc-', oneshot('s6rc-fdholder'), "service name 's6rc-fdholder' uses the reserved prefix s6rc- in <src>/s6rc-fdholder"],
+  ['a reserved name s6-rc-', oneshot('s6-rc-init'), "service name 's6-rc-init' uses the reserved prefix s6-rc- in <src>/s6-rc-init"],
+  ['a name with a newline', oneshot('bad\nname'), 'invalid service name "bad\\nname" (contains a newline) in <src>/bad\nname'],
+  ['a type that is a directory', { 'a/type/x': '' }, 'not a regular file in <src>/a/type'],
+  ['producer-for without consumer-for', { ...longrun('p', { 'producer-for': 'c\n' }), ...longrun('c') }, 'p is declared a producer for c, but c has no consumer-for naming p in <src>/p/producer-for'],
+  ['consumer-for without producer-for', { ...longrun('p'), ...longrun('c', { 'consumer-for': 'p\n' }) }, "c is declared a consumer for p, but p's producer-for is missing in <src>/c/consumer-for"],
+  ['a producer for an unknown service', longrun('p', { 'producer-for': 'ghost\n' }), "unknown service name 'ghost' in producer-for of p in <src>/p/producer-for"],
+  ['a producer for a oneshot', { ...longrun('p', { 'producer-for': 'o\n' }), ...oneshot('o') }, 'producer-for of p names o, which is a oneshot, not a longrun in <src>/p/producer-for'],
+  ['a producer for itself', longrun('p', { 'producer-for': 'p\n', 'consumer-for': 'p\n' }), 'p names itself in producer-for in <src>/p/producer-for'],
+  ['two producer-for lines', longrun('p', { 'producer-for': 'a\nb\n' }), 'producer-for must hold exactly one service name in <src>/p/producer-for'],
+  [
+    'a pipeline cycle',
+    { ...longrun('a', { 'producer-for': 'b\n', 'consumer-for': 'b\n' }), ...longrun('b', { 'producer-for': 'a\n', 'consumer-for': 'a\n' }) },
+    'pipeline cycle a -> b -> a in <src>/a/producer-for',
+  ],
+  [
+    'a pipeline name colliding with a service',
+    { ...longrun('p', { 'producer-for': 'c\n' }), ...longrun('c', { 'consumer-for': 'p\n', 'pipeline-name': 'p\n' }) },
+    "pipeline name 'p' collides with a service of that name in <src>/c/pipeline-name",
+  ],
+  [
+    'two pipelines with one name',
+    {
+      ...longrun('p1', { 'producer-for': 'c1\n' }),
+      ...longrun('c1', { 'consumer-for': 'p1\n', 'pipeline-name': 'logs\n' }),
+      ...longrun('p2', { 'producer-for': 'c2\n' }),
+      ...longrun('c2', { 'consumer-for': 'p2\n', 'pipeline-name': 'logs\n' }),
+    },
+    "pipeline name 'logs' is also used by the pipeline ending at c1 in <src>/c2/pipeline-name",
+  ],
+];
+
+describe('source errors: s6rc compile: fatal: <what> in <path>, exit 1', () => {
+  it.each(cases)('%s', (_what, tree, message) => {
+    expect(failure(tree)).toEqual({ code: 1, program: 's6rc compile', message });
+  });
+
+  it('rejects a name defined in two source directories', () => {
+    expect(failure(oneshot('a'), [oneshot('a')])).toEqual({
+      code: 1,
+      program: 's6rc compile',
+      message: "duplicate service name 'a' (also defined in <src>/a) in <src1>/a",
+    });
+  });
+
+  it('rejects a source directory that does not exist', () => {
+    try {
+      compileSources([join(dir, 'nope')]);
+      expect.unreachable();
+    } catch (err) {
+      expect((err as Fatal).exitCode).toBe(1);
+      expect((err as Fatal).message).toBe(`not a source directory in ${join(dir, 'nope')}`);
+    }
+  });
+});
