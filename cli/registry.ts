@@ -31,7 +31,7 @@ export const SUITE: Record<string, Entry> = {
   graph: { load: () => import('./graph.js') },
   statechart: { load: () => import('./statechart.js') },
   plot: { load: () => import('./plot.js') },
-  boot: { pending: true, usage: 'boot [-l live] SOURCE-OR-COMPILED [services...]', load: notYet },
+  boot: { load: () => import('./boot.js') },
 };
 
 function notYet(): Promise<CommandModule> {

@@ -64,18 +64,23 @@ export function buildServiceGraph(
     nodes.push({ name, type: s.type, essential: s.essential, ...(states ? { state: states.get(name) ?? 'down' } : {}) });
   }
   const edges: GraphEdge[] = [];
-  for (const n of nodes) {
-    const s = model.services.get(n.name)!;
-    if (s.type === 'bundle') continue;
-    for (const dep of s.dependencies) if (shown.has(dep)) edges.push({ from: dep, to: n.name, kind: 'dependency' });
-  }
+  const piped = new Set<string>();
   for (const p of model.pipelines) {
     for (const member of p.members) {
       const s = model.services.get(member);
       if (!s || s.type !== 'longrun' || !s.producerFor) continue;
       if (shown.has(member) && shown.has(s.producerFor)) {
         edges.push({ from: member, to: s.producerFor, kind: 'pipeline', label: p.name ?? 'pipe' });
+        piped.add(`${member}\n${s.producerFor}`).add(`${s.producerFor}\n${member}`);
       }
+    }
+  }
+  for (const n of nodes) {
+    const s = model.services.get(n.name)!;
+    if (s.type === 'bundle') continue;
+    for (const dep of s.dependencies) {
+      // The dependency a pipeline implies (its consumer before its producer) is drawn as the pipeline edge alone.
+      if (shown.has(dep) && !piped.has(`${dep}\n${n.name}`)) edges.push({ from: dep, to: n.name, kind: 'dependency' });
     }
   }
   return { nodes, edges, clusters: bundleClusters(model, shown) };
@@ -103,19 +108,22 @@ function closeOverDependencies(model: CompiledModel, selection: string[]): Set<s
 }
 
 function bundleClusters(model: CompiledModel, shown: Set<string>): GraphCluster[] {
-  const bundles: { name: string; atomics: string[] }[] = [];
+  const bundles: { name: string; atomics: string[]; contents: string[] }[] = [];
   for (const s of model.services.values()) {
     if (s.type !== 'bundle') continue;
     const atomics = s.atomics.filter((a) => shown.has(a));
-    if (atomics.length) bundles.push({ name: s.name, atomics });
+    if (atomics.length) bundles.push({ name: s.name, atomics, contents: s.contents });
   }
-  // Smallest first; ties by name so the drawing is stable.
-  bundles.sort((a, b) => a.atomics.length - b.atomics.length || a.name.localeCompare(b.name));
+  type B = (typeof bundles)[number];
+  const covers = (o: B, b: B) => b.atomics.every((a) => o.atomics.includes(a));
+  // `o` encloses `b`: more atomics, or the same ones with `b` listed among `o`'s contents (default = {backend}).
+  const encloses = (o: B, b: B) => o !== b && covers(o, b) && (o.atomics.length > b.atomics.length || o.contents.includes(b.name));
+  // Innermost first, ties by name, so the drawing is stable.
+  bundles.sort((a, b) => a.atomics.length - b.atomics.length || (encloses(b, a) ? -1 : encloses(a, b) ? 1 : a.name.localeCompare(b.name)));
   const home = new Map<string, string>();
   for (const b of bundles) for (const a of b.atomics) if (!home.has(a)) home.set(a, b.name);
-  const clusters: GraphCluster[] = bundles.map((b, i) => {
-    const parent = bundles.slice(i + 1).find((o) => o.atomics.length > b.atomics.length && b.atomics.every((a) => o.atomics.includes(a)));
+  return bundles.map((b, i) => {
+    const parent = bundles.slice(i + 1).find((o) => encloses(o, b));
     return { name: b.name, parent: parent?.name ?? null, members: b.atomics.filter((a) => home.get(a) === b.name) };
   });
-  return clusters;
 }

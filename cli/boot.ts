@@ -1,0 +1,232 @@
+/**
+ * `s6rc boot`: the everyday entry point for containers and development
+ * stacks. Compiles (if given a source directory), initialises the live
+ * directory, runs the supervisor as a child it owns, brings the selection up
+ * and shows progress; SIGINT/SIGTERM bring everything down (reverse
+ * dependency order, by the supervisor's shutdown) and exit 0, or the change's
+ * failure code.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CommandSpec, ParseResult } from './options.js';
+import { usageError } from './options.js';
+import { EXIT, Fatal, say, systemFatal } from './fatal.js';
+import { liveDir } from './paths.js';
+import type { ControlClient } from './client.js';
+import type { LiveView, ServiceLine } from './render/bootView.js';
+
+export const spec: CommandSpec = {
+  name: 'boot',
+  usage: 'boot [-l live] [-s store] [-t timeout] SOURCE-OR-COMPILED [services...]',
+  summary:
+    'Compiles (if given a source directory), initialises the live directory, supervises in the foreground and brings the selection up (default: the bundle `default`, else everything). SIGINT/SIGTERM bring everything down, then it exits.',
+  options: [
+    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory (default: $S6RC_LIVE, /run/s6rc for root, else $XDG_RUNTIME_DIR/s6rc)' },
+    { key: 'store', short: 's', kind: 'string', argName: 'store', help: 'event log file (default: $S6RC_STORE, else <live>/events.db); outside live, history outlives reboots' },
+    { key: 'timeout', short: 't', kind: 'int', argName: 'timeout', help: 'give up on bringing the selection up after this many ms (exit 2 at shutdown)' },
+  ],
+};
+
+const BIN = fileURLToPath(new URL('../../bin/s6rc.js', import.meta.url));
+
+export async function run({ values, operands }: ParseResult): Promise<number> {
+  const [source, ...selection] = operands;
+  if (source === undefined) throw usageError(spec, 'missing SOURCE-OR-COMPILED');
+  const live = resolve(liveDir(values.live));
+  const cleanup: (() => void)[] = [];
+  try {
+    const compiled = await compiledFrom(resolve(source), cleanup);
+    const { loadCompiled } = await import('../store/compiled/loadCompiled.js');
+    const model = loadCompiled(compiled);
+    const names = selection.length ? selection : model.services.has('default') ? ['default'] : [...model.atomics];
+    for (const n of names) if (!model.services.has(n)) throw new Fatal(EXIT.unknownName, `unknown service name: ${n}`);
+    await prepareLive(live, compiled);
+    const daemon = await startDaemon(live, values.store as string | undefined);
+    cleanup.push(() => {
+      // Whatever happened, the supervisor we started does not outlive us.
+      if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGTERM');
+    });
+    return await supervise(live, daemon, names, model.atomics, values.timeout as number | undefined);
+  } finally {
+    for (const c of cleanup.reverse()) c();
+  }
+}
+
+/** A source directory is compiled into a temporary database; a compiled database is used as it is. */
+async function compiledFrom(path: string, cleanup: (() => void)[]): Promise<string> {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (err) {
+    throw systemFatal(`unable to read ${path}`, err);
+  }
+  if (!st.isDirectory()) return path;
+  const { compileSources } = await import('../store/source/compileSources.js');
+  const { writeCompiled } = await import('../store/compiled/writeCompiled.js');
+  const model = compileSources([path], { verbosity: 1, log: (level: 'info' | 'warning', m: string) => say(level, m, 's6rc compile') });
+  const dir = mkdtempSync(join(tmpdir(), 's6rc-boot-'));
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  const out = join(dir, 'compiled');
+  writeCompiled(model, out, { sources: [path], program: 's6rc compile' });
+  return out;
+}
+
+/** What `init` does before starting the supervisor: a 0700 live directory with no living supervisor, holding a copy of the database. */
+async function prepareLive(live: string, compiled: string): Promise<void> {
+  const { checkLiveDir } = await import('../actors/supervisor/liveDir.js');
+  const { supervisorAlive } = await import('../actors/supervisor/supervisorAlive.js');
+  if (existsSync(live)) {
+    checkLiveDir(live);
+    const pid = await supervisorAlive(live);
+    if (pid !== null) throw new Fatal(EXIT.system, `a supervisor is already running on ${live}${pid > 0 ? ` (pid ${pid})` : ''}`);
+  } else {
+    try {
+      mkdirSync(live, { recursive: true, mode: 0o700 });
+      chmodSync(live, 0o700);
+    } catch (err) {
+      throw systemFatal(`unable to create ${live}`, err);
+    }
+  }
+  try {
+    copyFileSync(compiled, join(live, 'compiled.new'));
+    renameSync(join(live, 'compiled.new'), join(live, 'compiled'));
+  } catch (err) {
+    throw systemFatal(`unable to copy ${compiled} into ${live}`, err);
+  }
+}
+
+/**
+ * Starts `s6rc daemon --new-boot` as our child, in its own process group so
+ * a terminal's Ctrl-C reaches only us and we decide the order of shutdown.
+ * Resolves once it reports readiness on fd 3.
+ */
+async function startDaemon(live: string, store: string | undefined): Promise<ChildProcess> {
+  const logPath = join(live, 'supervisor.log');
+  const logFd = openSync(logPath, 'a', 0o600);
+  const args = [BIN, 'daemon', '-l', live, '-N', '3', '--new-boot', ...(store ? ['-s', resolve(store)] : [])];
+  const child = spawn(process.execPath, args, { cwd: live, detached: true, stdio: ['ignore', logFd, logFd, 'pipe'] });
+  closeSync(logFd);
+  const ready = child.stdio[3]!;
+  await new Promise<void>((ok, fail) => {
+    const failed = () => {
+      const tail = safeTail(logPath);
+      fail(new Fatal(EXIT.system, `the supervisor exited before it was ready${tail ? `: ${tail}` : ` (see ${logPath})`}`));
+    };
+    ready.once('data', () => {
+      child.off('exit', failed);
+      ok();
+    });
+    child.once('exit', failed);
+  });
+  ready.destroy();
+  return child;
+}
+
+function safeTail(path: string): string {
+  try {
+    const lines = readFileSync(path, 'utf8').trim().split('\n');
+    return lines[lines.length - 1].replace(/^s6rc: fatal: /, '');
+  } catch {
+    return '';
+  }
+}
+
+/** Brings the selection up, shows progress, waits for a signal, then shuts the supervisor down. */
+async function supervise(live: string, daemon: ChildProcess, names: string[], atomics: string[], timeout: number | undefined): Promise<number> {
+  const { ControlClient } = await import('./client.js');
+  const tty = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  let view: LiveView | null = null;
+  if (tty) {
+    const { LiveView } = await import('./render/bootView.js');
+    view = new LiveView(process.stdout, atomics);
+  }
+  const note = (text: string) => (view ? view.message(text) : process.stderr.write(text.endsWith('\n') ? text : text + '\n'));
+
+  let stopRequested: NodeJS.Signals | null = null;
+  let wake: () => void = () => {};
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (stopRequested) {
+      note(`s6rc: warning: second ${sig}: killing the supervisor`);
+      daemon.kill('SIGKILL');
+      return;
+    }
+    stopRequested = sig;
+    wake();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let daemonGone = false;
+  daemon.once('exit', () => {
+    daemonGone = true;
+    wake();
+  });
+
+  const watcher = await ControlClient.connect(live);
+  if (view) {
+    const v = view;
+    void watcher.request('subscribe', { services: [] }, (m) => v.update(m.status as ServiceLine)).catch(() => {});
+  }
+  note(`s6rc: info: supervisor ${daemon.pid} running on ${live}; bringing up ${names.join(' ')}`);
+  const changeClient = await ControlClient.connect(live);
+  let changeExit: number = EXIT.ok;
+  const change = changeClient
+    .request(
+      'change',
+      { names, direction: 'up', all: false, prune: false, verbosity: 2, dryRun: null, timeout: timeout ?? 0, block: true, argv: ['s6rc', 'boot', ...names], user: userInfo().username },
+      (m) => {
+        for (const key of ['out', 'err'] as const) if (typeof m[key] === 'string' && m[key]) note((m[key] as string).replace(/\n$/, ''));
+      },
+    )
+    .then((r) => (changeExit = Number(r.exitCode ?? 0)))
+    .catch((err: Error) => {
+      changeExit = err instanceof Fatal ? err.exitCode : EXIT.failed;
+      if (!stopRequested) note(`s6rc: warning: ${err.message}`);
+    });
+  const waitFor = (p: Promise<unknown>) => Promise.race([p, new Promise<void>((r) => (wake = r))]);
+  await waitFor(change);
+  if (!stopRequested && !daemonGone) {
+    const summary =
+      changeExit === 0
+        ? `s6rc: info: ${names.join(' ')} up; Ctrl-C (SIGINT) or SIGTERM brings everything down`
+        : `s6rc: warning: bringing ${names.join(' ')} up failed (exit ${changeExit}); still supervising what runs. Ctrl-C brings everything down`;
+    note(summary);
+    view?.setFooter('');
+    await waitFor(new Promise<void>(() => {}));
+  }
+  changeClient.close();
+  if (daemonGone) {
+    view?.stop();
+    watcher.close();
+    throw new Fatal(EXIT.system, `the supervisor exited unexpectedly (see ${join(live, 'supervisor.log')})`);
+  }
+  note(`s6rc: info: ${stopRequested}: bringing every service down`);
+  const exited = new Promise<void>((r) => (daemon.exitCode !== null || daemon.signalCode !== null ? r() : daemon.once('exit', () => r())));
+  try {
+    const stopper = await ControlClient.connect(live);
+    // The orchestrated shutdown narrates itself (`text`); bare events are shown only without it.
+    let narrated = false;
+    await stopper
+      .request('shutdown', {}, (m) => {
+        if (typeof m.text === 'string' && m.text) {
+          narrated = true;
+          note(m.text.replace(/\n$/, ''));
+        } else if (!narrated && !view && m.event && m.service) note(`s6rc: info: service ${m.service}: ${m.event}`);
+      })
+      .catch(() => {});
+    stopper.close();
+  } catch {
+    // already gone: nothing left to stop
+  }
+  await exited;
+  view?.stop();
+  watcher.close();
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  note(`s6rc: info: supervisor stopped; history: s6rc history -l ${live}`);
+  return changeExit;
+}
+
+export type { ControlClient };
