@@ -11,6 +11,7 @@ import { isSameProcess, readProcessStartTime } from './procStartTime.js';
 import { watchReadinessPipe } from './readinessPipe.js';
 import { childStream, SpawnError, spawnErrorMessage, spawnProcess } from './spawnProcess.js';
 import { sendSignal, signalName, signalNumber } from './signals.js';
+import { holdSuperviseLock, needsSuperviseLock, notifyFifodir, type SuperviseLock } from './superviseLock.js';
 import type { ServiceHandle } from './types.js';
 
 /** s6-supervise restarts run at most once per second. */
@@ -43,6 +44,8 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
   let respawnTimer: NodeJS.Timeout | undefined;
   let upTimer: NodeJS.Timeout | undefined;
   let finishTimer: NodeJS.Timeout | undefined;
+  let superviseLock: SuperviseLock | null = null;
+  let lockHeld = !needsSuperviseLock(spec);
 
   const send = (event: { type: string; [key: string]: unknown }) => core.send(event);
 
@@ -57,11 +60,21 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
   };
 
   const spawnRun = () => {
+    if (!lockHeld) {
+      // First start of a run script using s6-notifyoncheck: take supervise/lock first.
+      superviseLock ??= holdSuperviseLock(dir);
+      superviseLock.ready.then(() => {
+        lockHeld = true;
+        if (!disposed) spawnRun();
+      });
+      return;
+    }
     let spawned;
     try {
       spawned = spawnProcess(join(dir, 'run'), [], { cwd: dir, stdio: runStdio() }, {
         onExit: (code, signal) => {
           clearTimeout(killTimer);
+          if (superviseLock) notifyFifodir(dir, 'd');
           send({ type: 'run.exited', pid: spawned!.pid, code, signal });
         },
       });
@@ -203,6 +216,7 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
       for (const timer of [killTimer, respawnTimer, upTimer, finishTimer]) clearTimeout(timer);
       stopReadiness();
       unwatchAdopted?.();
+      superviseLock?.release();
       core.dispose();
     },
   } as ServiceHandle;

@@ -1,0 +1,67 @@
+/**
+ * Interoperability with real s6 tools in run scripts (skipped, with the
+ * reason printed, when s6 is not installed): s6-notifyoncheck only needs the
+ * notification-fd pipe and ./data/check, both of which the actor provides.
+ */
+import { copyFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createServiceActor } from '../../actors/service/createServiceActor.js';
+import { dataFile, FIXTURES, Harness, isAlive, longrunSpec, materialise, readData, waitUntil } from '../fixtures/services.js';
+
+const NOTIFYONCHECK = ['/usr/bin/s6-notifyoncheck', '/bin/s6-notifyoncheck', '/usr/local/bin/s6-notifyoncheck'].find(existsSync);
+if (!NOTIFYONCHECK) console.log('skipping s6 interop tests: s6-notifyoncheck is not installed');
+
+let h: Harness;
+beforeEach(() => {
+  h = new Harness();
+});
+afterEach(() => h.cleanup());
+
+describe.skipIf(!NOTIFYONCHECK)('real s6-notifyoncheck in a run script', () => {
+  it('becomes ready when data/check succeeds', async () => {
+    const spec = longrunSpec('s6check', {
+      notificationFd: 3,
+      files: [
+        { path: 'run', kind: 'file', mode: 0o755, content: Buffer.from(`#!/bin/sh\nexec ${NOTIFYONCHECK} -s 10 -w 50 -n 0 sleep 100000\n`) },
+        { path: 'notification-fd', kind: 'file', mode: 0o644, content: Buffer.from('3\n') },
+      ],
+    });
+    const dir = materialise(h.root, spec);
+    copyFileSync(join(FIXTURES, 'check.sh'), join(dir, 'data', 'check'));
+    const actor = h.track(createServiceActor({ spec, serviceDir: dir, sink: h.sink }), dir);
+    actor.up();
+    await h.waitState(actor, 'up-unready');
+    const pid = actor.status().pid!;
+    await waitUntil(() => readData(dir, 'checks').split('\n').length > 2, 's6-notifyoncheck to poll data/check');
+    expect(actor.status().state).toBe('up-unready');
+    dataFile(dir, 'healthy');
+    await h.waitState(actor, 'ready');
+    expect(actor.status().pid).toBe(pid); // s6-notifyoncheck exec'd into the daemon
+    expect(isAlive(pid)).toBe(true);
+    actor.down();
+    await h.waitState(actor, 'down');
+    expect(isAlive(pid)).toBe(false);
+  });
+
+  it("stops s6-notifyoncheck's polling when the service goes down (the 'd' event in ./event)", async () => {
+    const spec = longrunSpec('s6down', {
+      notificationFd: 3,
+      files: [
+        { path: 'run', kind: 'file', mode: 0o755, content: Buffer.from(`#!/bin/sh\nexec ${NOTIFYONCHECK} -s 10 -w 50 -n 0 sleep 100000\n`) },
+        { path: 'notification-fd', kind: 'file', mode: 0o644, content: Buffer.from('3\n') },
+      ],
+    });
+    const dir = materialise(h.root, spec);
+    copyFileSync(join(FIXTURES, 'check.sh'), join(dir, 'data', 'check'));
+    const actor = h.track(createServiceActor({ spec, serviceDir: dir, sink: h.sink }), dir);
+    actor.up();
+    await waitUntil(() => readData(dir, 'checks').split('\n').length > 2, 's6-notifyoncheck to poll data/check');
+    actor.down();
+    await h.waitState(actor, 'down');
+    await new Promise((r) => setTimeout(r, 200));
+    const polls = readData(dir, 'checks').length;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(readData(dir, 'checks').length).toBe(polls);
+  });
+});
