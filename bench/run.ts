@@ -15,6 +15,8 @@ type Suite = (ctx: BenchContext) => Promise<Row[]>;
 
 const SUITES: Record<string, () => Promise<{ run: Suite }>> = {
   compile: () => import('./suites/compile.js'),
+  change: () => import('./suites/change.js'),
+  supervisor: () => import('./suites/supervisor.js'),
 };
 
 function format(rows: Row[]): string {
