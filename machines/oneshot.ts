@@ -62,6 +62,11 @@ export const oneshotMachine = setup({
       updownSince: event.time,
       error: `${context.script}: timed out after ${(event as Ev<'script.timeout'>).timeout} ms`,
     })),
+    recordLost: assign(({ context, event }) => ({
+      pid: null,
+      updownSince: event.time,
+      error: `${context.script}: outcome unknown, the supervisor restarted while it ran`,
+    })),
     recordUp: assign(({ event }) => ({ updownSince: event.time, readySince: event.time })),
     recordDown: assign(({ event }) => ({ updownSince: event.time, readySince: null, script: null })),
   },
@@ -111,6 +116,7 @@ export const oneshotMachine = setup({
           { target: 'failed', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordScriptFailure'] },
         ],
         'script.timeout': { target: 'failed', actions: ['recordTimeout', 'killScript'] },
+        'script.lost': { target: 'failed', actions: ['recordLost'] },
         up: { actions: ['setWantedUp'] },
         down: { actions: ['setWantedDown'] },
       },
@@ -137,6 +143,7 @@ export const oneshotMachine = setup({
           { target: 'failed', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordScriptFailure'] },
         ],
         'script.timeout': { target: 'failed', actions: ['recordTimeout', 'killScript'] },
+        'script.lost': { target: 'failed', actions: ['recordLost'] },
         up: { actions: ['setWantedUp'] },
         down: { actions: ['setWantedDown'] },
       },
@@ -146,6 +153,7 @@ export const oneshotMachine = setup({
     failed: {
       on: {
         'script.exited': { guard: 'currentScript', actions: ['recordScriptExit'] },
+        'script.lost': { actions: ['recordLost'] },
         up: { target: 'starting', actions: ['setWantedUp', 'clearError', 'runUp'] },
         down: [
           { guard: and(['downFailedLast', 'hasDown']), target: 'stopping', actions: ['setWantedDown', 'clearError', 'runDown'] },

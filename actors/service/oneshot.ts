@@ -82,6 +82,12 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
     now,
   });
 
+  // Recovery: a script that ran under the dead supervisor is not our child; its exit status is lost.
+  const restored = options.restore?.snapshot;
+  if (restored && (restored.state === 'starting' || restored.state === 'stopping' || restored.context.pid !== null)) {
+    send({ type: 'script.lost', pid: restored.context.pid });
+  }
+
   return {
     name: spec.name,
     status: () => core.status(),

@@ -31,6 +31,7 @@
  *   script.spawnFailed {script, error}
  *   script.exited {pid, code, signal}
  *   script.timeout {timeout}        timeout-up/timeout-down elapsed → kill the script (TERM, then KILL) and fail
+ *   script.lost {pid}               recovery: the supervisor died while a script ran; its outcome is unknown → failed
  */
 import type { ServiceState } from '../../actors/service/types.js';
 
@@ -67,7 +68,8 @@ export type OneshotEvent =
   | ({ type: 'script.spawned'; pid: number; script: 'up' | 'down'; argv?: string[] } & Timed)
   | ({ type: 'script.spawnFailed'; script: 'up' | 'down'; error: string } & Timed)
   | ({ type: 'script.exited'; pid: number; code: number | null; signal: string | null } & Timed)
-  | ({ type: 'script.timeout'; timeout: number } & Timed);
+  | ({ type: 'script.timeout'; timeout: number } & Timed)
+  | ({ type: 'script.lost'; pid: number | null } & Timed);
 
 /** What both machines keep: everything `s6rc status` (s6-svstat) shows. JSON-serialisable. */
 export interface ServiceContextBase {

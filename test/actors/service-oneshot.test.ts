@@ -105,3 +105,26 @@ describe('oneshot actor', () => {
     await h.waitState(actor, 'down');
   });
 });
+
+describe('oneshot recovery', () => {
+  it('a script that was running when the supervisor died is reported failed, outcome unknown', () => {
+    const spec = oneshotSpec('interrupted');
+    const context = {
+      name: 'interrupted', wantedUp: true, pid: 2 ** 22 + 77, exitCode: null, signal: null, paused: false,
+      updownSince: 0, readySince: null, deathTally: 0, error: null, hasDown: false, script: 'up' as const,
+    };
+    const actor = h.track(createServiceActor({ spec, serviceDir: h.root, sink: h.sink, restore: { snapshot: { state: 'starting', context } } }));
+    expect(actor.status()).toMatchObject({ state: 'failed', pid: null, error: 'up: outcome unknown, the supervisor restarted while it ran' });
+    expect(h.records.map((r) => r.type)).toEqual(['script.lost']);
+  });
+
+  it('a ready oneshot stays ready', () => {
+    const context = {
+      name: 'done', wantedUp: true, pid: null, exitCode: 0, signal: null, paused: false,
+      updownSince: 5, readySince: 5, deathTally: 0, error: null, hasDown: false, script: 'up' as const,
+    };
+    const actor = h.track(createServiceActor({ spec: oneshotSpec('done'), serviceDir: h.root, sink: h.sink, restore: { snapshot: { state: 'ready', context } } }));
+    expect(actor.status()).toMatchObject({ state: 'ready', readySince: 5 });
+    expect(h.records).toHaveLength(0);
+  });
+});
