@@ -42,6 +42,7 @@ export class LiveView {
   private timer: NodeJS.Timeout | null = null;
   private readonly services = new Map<string, ServiceLine>();
   private footer = '';
+  private stopped = false;
 
   constructor(
     private readonly out: NodeJS.WriteStream,
@@ -61,13 +62,14 @@ export class LiveView {
   /** Prints `text` above the view, which is redrawn under it. */
   message(text: string): void {
     this.clear();
-    this.out.write(text.endsWith('\n') ? text : text + '\n');
-    this.draw();
+    // `\r`: a terminal echoing ^C left the cursor mid-line.
+    this.out.write('\r' + (text.endsWith('\n') ? text : text + '\n'));
+    if (!this.stopped) this.draw();
   }
 
   /** Redraws at most every 50 ms: a burst of 1000 status changes costs one frame. */
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.stopped) return;
     this.timer = setTimeout(() => {
       this.timer = null;
       this.clear();
@@ -98,5 +100,6 @@ export class LiveView {
     this.clear();
     this.draw();
     this.drawn = 0;
+    this.stopped = true;
   }
 }
