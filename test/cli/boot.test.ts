@@ -36,7 +36,7 @@ afterEach(() => {
 
 const STACK: Record<string, SourceService> = {
   db: { type: 'longrun', run: 'sleep 0.2; printf "ready\\n" >&3; exec sleep 1000', notificationFd: 3 },
-  migrate: { type: 'oneshot', up: '/bin/sh -c "echo migrated > ../migrated"', dependencies: ['db'] },
+  migrate: { type: 'oneshot', up: '/bin/sh -c "echo migrated > \\"$S6RC_TEST_MARK\\""', dependencies: ['db'] },
   app: { type: 'longrun', run: 'exec sleep 1000', dependencies: ['migrate'] },
   default: { type: 'bundle', contents: ['app'] },
   extra: { type: 'longrun', run: 'exec sleep 1000' },
