@@ -24,13 +24,8 @@ export function appendEvents(store: EventStore, events: EventInput[]): EventRow[
       to: e.to ?? null,
       payload,
     };
-    store.queue.push({
-      kind: 'event',
-      row,
-      payloadJson: JSON.stringify(payload),
-      actorState: e.actorState ? { state: e.actorState.state, context: JSON.stringify(e.actorState.context ?? {}) } : undefined,
-      live: e.live,
-    });
+    // JSON is made at commit time: only the last context of each actor in a batch is ever serialised.
+    store.queue.push({ kind: 'event', row, actorState: e.actorState, live: e.live });
     rows.push(row);
   }
   scheduleFlush(store);

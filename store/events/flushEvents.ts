@@ -42,12 +42,12 @@ function commit(store: EventStore, batch: QueuedWrite[]): void {
   const s = store.statements;
   store.db.transaction(() => {
     // Projections: only the last state of each actor in the batch needs writing.
-    const actors = new Map<string, { state: string; context: string; seq: number }>();
+    const actors = new Map<string, { state: string; context: unknown; seq: number }>();
     for (const w of batch) {
       if (w.kind === 'event') {
         const r = w.row;
-        s.insertEvent.run(r.seq, r.time, r.boot, r.changeId, r.service, r.type, r.from, r.to, w.payloadJson);
-        if (w.actorState && r.service !== null) actors.set(r.service, { ...w.actorState, seq: r.seq });
+        s.insertEvent.run(r.seq, r.time, r.boot, r.changeId, r.service, r.type, r.from, r.to, JSON.stringify(r.payload));
+        if (w.actorState && r.service !== null) actors.set(r.service, { state: w.actorState.state, context: w.actorState.context, seq: r.seq });
         if (w.live !== undefined && r.service !== null) s.upsertLive.run(r.service, w.live ? 1 : 0, r.seq);
       } else if (w.kind === 'change.start') {
         s.insertChange.run(w.id, w.boot, w.argv, w.user, w.started);
@@ -55,7 +55,7 @@ function commit(store: EventStore, batch: QueuedWrite[]): void {
         s.endChange.run(w.ended, w.exitCode, w.done, w.failed, w.id);
       }
     }
-    for (const [service, a] of actors) s.upsertActor.run(service, a.state, a.context, a.seq);
+    for (const [service, a] of actors) s.upsertActor.run(service, a.state, JSON.stringify(a.context ?? {}), a.seq);
   })();
 }
 

@@ -35,7 +35,7 @@ export interface EventRow {
 
 /** A write that is not an event row but must commit in order with them. */
 export type QueuedWrite =
-  | { kind: 'event'; row: EventRow; payloadJson: string; actorState?: { state: string; context: string }; live?: boolean }
+  | { kind: 'event'; row: EventRow; actorState?: { state: string; context: unknown }; live?: boolean }
   | { kind: 'change.start'; id: number; boot: number; argv: string; user: string; started: number }
   | { kind: 'change.end'; id: number; ended: number; exitCode: number; done: number; failed: number };
 

@@ -68,7 +68,8 @@ describe('s6rc wait', () => {
     const l = started();
     expect(l.run('wait', 'zork').code).toBe(3);
     const waiting = waitInBackground(l, '-u', 'slow');
-    await new Promise((r) => setTimeout(r, 300));
+    // Give the client time to start and subscribe, even on a loaded machine.
+    await new Promise((r) => setTimeout(r, 1500));
     process.kill(l.supervisorPid()!, 'SIGKILL');
     expect(await waiting).toBe(102);
   });
