@@ -134,4 +134,3 @@ describe('event store', () => {
     expect(best).toBeGreaterThan(50_000);
   });
 });
-});
