@@ -10,6 +10,7 @@ import { loadCompiled } from '../../store/compiled/loadCompiled.js';
 import { openEventStore } from '../../store/events/openEventStore.js';
 import { checkLiveDir, livePaths } from './liveDir.js';
 import { storeLocation } from './storeLocation.js';
+import { fdLimitWarning } from './fdLimit.js';
 import { supervisorAlive } from './supervisorAlive.js';
 import { Supervisor } from './supervisor.js';
 import { defaultServiceFactory, defaultPipelines } from './defaultFactory.js';
@@ -31,6 +32,9 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
   if (other !== null) throw new Fatal(EXIT.system, `a supervisor is already running on ${live}${other > 0 ? ` (pid ${other})` : ''}`);
   const paths = livePaths(live);
   const model = loadCompiled(paths.compiled);
+  const longruns = model.atomics.filter((n) => model.services.get(n)?.type === 'longrun').length;
+  const fdWarning = fdLimitWarning(longruns);
+  if (fdWarning) process.stderr.write(`s6rc: warning: ${fdWarning}\n`);
   const storePath = storeLocation(live, options.store);
   let store;
   try {

@@ -33,6 +33,17 @@ const longrunsOnly = (sup: SupervisorApi, names: string[], reply: Reply): boolea
   return !bad;
 };
 
+/** Services started per event-loop turn: each start is a fork, and 10,000 of them must not freeze the socket. */
+const BATCH = 64;
+
+/** Runs `each` over `names`, yielding to the event loop between batches. */
+async function inBatches(names: string[], each: (name: string) => void): Promise<void> {
+  for (let i = 0; i < names.length; i += BATCH) {
+    if (i > 0) await new Promise((r) => setImmediate(r));
+    for (const n of names.slice(i, i + BATCH)) each(n);
+  }
+}
+
 export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> {
   return {
     ping: (_req, reply) => reply.end({ pong: true, pid: process.pid, boot: sup.boot }),
@@ -55,14 +66,12 @@ export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> 
 
     up: (req, reply) =>
       withNames(req, reply, sup, (names) => {
-        for (const n of names) sup.services.get(n)!.up(null);
-        reply.end({ services: names });
+        void inBatches(names, (n) => sup.services.get(n)!.up(null)).then(() => reply.end({ services: names }));
       }, false),
 
     down: (req, reply) =>
       withNames(req, reply, sup, (names) => {
-        for (const n of names) sup.services.get(n)!.down(null);
-        reply.end({ services: names });
+        void inBatches(names, (n) => sup.services.get(n)!.down(null)).then(() => reply.end({ services: names }));
       }, false),
 
     signal: (req, reply) =>
