@@ -60,6 +60,11 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
   };
 
   const spawnRun = () => {
+    if (spec.notificationFd !== null && !(Number.isInteger(spec.notificationFd) && spec.notificationFd >= 3)) {
+      // The compiler rejects these; a hand-made spec must not clobber run's stdio.
+      send({ type: 'run.spawnFailed', error: `invalid notification-fd ${spec.notificationFd}: expected an integer of 3 or more` });
+      return;
+    }
     if (!lockHeld) {
       // First start of a run script using s6-notifyoncheck: take supervise/lock first.
       superviseLock ??= holdSuperviseLock(dir);

@@ -64,7 +64,14 @@ describe('longrun actor', () => {
     expect(actor.status().exitCode).toBe(3);
     // Stop the loop: the next run stays up.
     removeDataFile(dir, 'exit-code');
-    await h.waitState(actor, 'ready');
+    // Wait for a run that stays up: one started just before the removal may still exit 3.
+    let stable = false;
+    while (!stable) {
+      await h.waitState(actor, 'ready', 8000, () => actor.status().pid !== null && isAlive(actor.status().pid!));
+      const candidate = actor.status().pid;
+      await new Promise((r) => setTimeout(r, 200));
+      stable = actor.status().pid === candidate && isAlive(candidate!);
+    }
     const pid = actor.status().pid!;
     process.kill(pid, 'SIGKILL');
     await waitUntil(() => readData(dir, 'finish-log').includes('256 9'), 'finish 256 9');
@@ -225,5 +232,12 @@ describe('longrun actor', () => {
     await h.waitState(actor, 'ready');
     sub.unsubscribe();
     expect(seen).toEqual(['down', 'starting', 'ready']);
+  });
+
+  it('a notification-fd below 3 (a hand-made spec; the compiler rejects it) fails instead of clobbering stdio', async () => {
+    const { actor } = start(longrunSpec('badfd', { notificationFd: 1 }));
+    actor.up();
+    await h.waitState(actor, 'failed');
+    expect(actor.status()).toMatchObject({ pid: null, error: 'invalid notification-fd 1: expected an integer of 3 or more' });
   });
 });

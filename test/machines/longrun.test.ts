@@ -123,3 +123,27 @@ describe('longrun machine (pure)', () => {
     expect(run(events).snapshot.context.paused).toBe(true);
   });
 });
+
+describe('replay helpers (machines/service/fold.ts)', () => {
+  it('fold from the initial snapshot or from a persisted checkpoint gives the same result', async () => {
+    const { initialServiceSnapshot, foldServiceEvent, persistServiceSnapshot, restoreServiceSnapshot } = await import('../../machines/service/fold.js');
+    const spec = longrunSpec('svc', { notificationFd: 3 });
+    const events: Array<[string, Record<string, unknown>]> = [
+      ['up', { time: 10 }],
+      ['run.spawned', { time: 11, pid: 3, startTime: '9' }],
+      ['readiness.notified', { time: 12, via: 'fd' }],
+      ['run.exited', { time: 13, pid: 3, code: 1, signal: null }],
+    ];
+    let snap = initialServiceSnapshot(spec, 0);
+    let checkpoint = persistServiceSnapshot(snap);
+    events.forEach(([type, payload], i) => {
+      snap = foldServiceEvent(spec, snap, type, payload);
+      if (i === 1) checkpoint = JSON.parse(JSON.stringify(persistServiceSnapshot(snap)));
+    });
+    let resumed = restoreServiceSnapshot(spec, checkpoint);
+    for (const [type, payload] of events.slice(2)) resumed = foldServiceEvent(spec, resumed, type, payload);
+    expect(resumed.value).toBe('starting');
+    expect(resumed.context).toEqual(snap.context);
+    expect(snap.context).toMatchObject({ exitCode: 1, deathTally: 1, readySince: null });
+  });
+});
