@@ -88,4 +88,19 @@ describe('s6rc init', () => {
     expect(existsSync(store)).toBe(true);
     expect(existsSync(join(l.live, 'events.db'))).toBe(false);
   });
+
+  it('exits 111 with the reason from supervisor.log when the supervisor dies while starting', () => {
+    const l = live();
+    const r = s6rc(['init', '-c', l.compiled, '-l', l.live, '-s', '/nonexistent/dir/events.db']);
+    expect(r.code).toBe(111);
+    expect(r.stderr).toMatch(/^s6rc: fatal: supervisor failed to start: exited 111 \(supervisor.log: .*unable to open the event store/);
+  });
+
+  it('a second daemon on a live directory with a living supervisor is refused (111)', () => {
+    const l = live();
+    expect(s6rc(['init', '-c', l.compiled, '-l', l.live]).code).toBe(0);
+    const r = s6rc(['daemon', '-l', l.live]);
+    expect(r.code).toBe(111);
+    expect(r.stderr).toContain('a supervisor is already running');
+  });
 });
