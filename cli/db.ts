@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { EXIT, Fatal } from './fatal.js';
 import { helpText, parseOptions, usageError, type CommandSpec, type ParseResult } from './options.js';
 import { DEFAULT_COMPILED, defaultLive } from './paths.js';
-import type { CompiledModel, Service, ServiceType } from '../store/compiled/model.js';
+import type { ServiceType } from '../store/compiled/model.js';
+import type { CompiledQueries, Direction, ServiceRow } from '../store/compiled/compiledQueries.js';
 
 export const spec: CommandSpec = {
   name: 'db',
@@ -31,7 +32,6 @@ export const spec: CommandSpec = {
   ],
 };
 
-type Direction = 'up' | 'down';
 const LISTS = ['all', 'services', 'oneshots', 'longruns', 'bundles'] as const;
 
 /** Each query: how many names it takes and which types it accepts (undefined: any). */
@@ -74,16 +74,28 @@ export async function run(parsed: ParseResult): Promise<number> {
     await withCompiled(values, checkCompiled);
     return EXIT.ok;
   }
-  const { loadCompiled } = await import('../store/compiled/loadCompiled.js');
-  const model = await withCompiled(values, (path) => loadCompiled(path, { fileContents: false }));
-  if (sub === 'list') return print(listServices(model, args[0] as (typeof LISTS)[number]));
-  const services = args.map((name) => {
-    const s = model.services.get(name);
-    if (!s) throw new Fatal(EXIT.unknownName, `unknown service name: ${name}`);
-    if (query.types && !query.types.includes(s.type)) throw new Fatal(EXIT.wrongType, `${name} is a ${s.type}, not ${query.what}`);
-    return s;
-  });
-  return answer(model, sub, services, direction);
+  // Queries read a few rows after an O(1) header check; `check` above verifies everything.
+  const { openCompiledQuick, invalidDatabase } = await import('../store/compiled/openCompiled.js');
+  const { CompiledQueries } = await import('../store/compiled/compiledQueries.js');
+  let path = '';
+  const db = await withCompiled(values, (p) => openCompiledQuick((path = p)));
+  try {
+    const q = new CompiledQueries(db);
+    if (sub === 'list') return print(q.list(args[0] as (typeof LISTS)[number]));
+    const services = args.map((name) => {
+      const s = q.service(name);
+      if (!s) throw new Fatal(EXIT.unknownName, `unknown service name: ${name}`);
+      if (query.types && !query.types.includes(s.type)) throw new Fatal(EXIT.wrongType, `${name} is a ${s.type}, not ${query.what}`);
+      return s;
+    });
+    return answer(q, sub, services, direction);
+  } catch (err) {
+    if (err instanceof Fatal) throw err;
+    // SQLite errors on a damaged file (the header check is O(1), not exhaustive).
+    throw invalidDatabase(path, (err as Error).message);
+  } finally {
+    db.close();
+  }
 }
 
 /**
@@ -110,42 +122,29 @@ async function withCompiled<T>(values: ParseResult['values'], use: (path: string
   }
 }
 
-function listServices(model: CompiledModel, which: (typeof LISTS)[number]): string[] {
-  const all = [...model.services.values()];
-  const keep: Record<typeof which, (s: Service) => boolean> = {
-    all: () => true,
-    services: (s) => s.type !== 'bundle',
-    oneshots: (s) => s.type === 'oneshot',
-    longruns: (s) => s.type === 'longrun',
-    bundles: (s) => s.type === 'bundle',
-  };
-  return all.filter(keep[which]).map((s) => s.name).sort();
-}
-
-async function answer(model: CompiledModel, sub: string, services: Service[], direction: Direction): Promise<number> {
-  const q = await import('../store/compiled/queries.js');
+function answer(q: CompiledQueries, sub: string, services: ServiceRow[], direction: Direction): number {
   const [s] = services;
+  const ids = services.map((x) => x.id);
   switch (sub) {
     case 'type':
       return print([s.type]);
     case 'timeout':
-      return print([String(s.type === 'bundle' ? 0 : direction === 'up' ? s.timeoutUp : s.timeoutDown)]);
+      return print([String(direction === 'up' ? s.timeoutUp : s.timeoutDown)]);
     case 'contents':
-      return print(q.atomicsOf(s));
+      return print(q.atomics(ids));
     case 'dependencies':
-      return print(q.directDependencies(model, s.name, direction));
+      return print(q.dependencies(ids, direction));
     case 'pipeline':
-      return print(q.pipelineOf(model, s.name));
+      return print(q.pipeline(s.id));
     case 'flags':
       // Bit 0: essential (s6-rc-db prints the flags in hexadecimal).
       return print([(s.essential ? 1 : 0).toString(16)]);
     case 'atomics':
-      return print(q.resolveAtomics(model, services.map((x) => x.name)));
+      return print(q.atomics(ids));
     case 'all-dependencies':
-      return print(q.allDependencies(model, services.map((x) => x.name), direction));
+      return print(q.allDependencies(ids, direction));
     case 'script': {
-      if (s.type !== 'oneshot') return EXIT.wrongType;
-      const c = direction === 'up' ? s.up : s.down;
+      const c = q.command(s.id, direction);
       if (c === null) return EXIT.ok;
       // An argv prints each word NUL-terminated, as s6-rc-db does; a #! script prints as written.
       process.stdout.write(c.kind === 'argv' ? c.argv.map((w) => `${w}\0`).join('') : c.script);

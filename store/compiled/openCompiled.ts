@@ -1,15 +1,15 @@
 /**
  * Opens a compiled database read-only and proves it is ours and intact enough
- * to read: right application_id and schema version, readable graph tables,
- * checksum matching. Every failure is a `Fatal` with exit 4 (invalid
+ * to read: the header (ours, this schema version, never written since
+ * compilation, not truncated) and, for a full load, the checksum over the
+ * graph tables. Every failure is a `Fatal` with exit 4 (invalid
  * database), except a file that cannot be opened at all (111, as s6-rc-db).
  */
 import type Database from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
-import { fs } from './nodeFs.js';
+import { headerProblem } from './fileHeader.js';
 import { EXIT, Fatal, systemFatal } from '../../cli/fatal.js';
 import { graphChecksum, readGraphRows, type GraphRows } from './graphRows.js';
-import { APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
 
 /** `path` does not exist (exit 111, as s6-rc-db's failed open); callers may say more about where they looked. */
 export class CompiledNotFound extends Fatal {
@@ -29,27 +29,35 @@ export function invalidDatabase(path: string, why: string): Fatal {
   return new Fatal(EXIT.invalidDatabase, `invalid compiled database ${path}: ${why}`);
 }
 
-/** Opens `path`, verifies it and reads its graph rows; the caller closes `db`. */
-export function openCompiled(path: string): OpenedCompiled {
-  let st;
+/**
+ * Opens `path` read-only after the O(1) header check (`headerProblem`); for
+ * commands that read a few rows. The caller closes `db`.
+ */
+export function openCompiledQuick(path: string): Database.Database {
+  let problem: string | null;
   try {
-    st = fs.statSync(path);
+    problem = headerProblem(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new CompiledNotFound(path, err);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new CompiledNotFound(path, err);
+    if (code === 'EISDIR') throw invalidDatabase(path, 'not a file (an s6-rc compiled directory? recompile it with s6rc compile)');
     throw systemFatal(`unable to open compiled database ${path}`, err);
   }
-  if (!st.isFile()) throw invalidDatabase(path, 'not a file (an s6-rc compiled directory? recompile it with s6rc compile)');
-  let db: Database.Database;
+  if (problem) throw invalidDatabase(path, problem);
   try {
-    db = openDatabase(path, { readonly: true, fileMustExist: true });
+    return openDatabase(path, { readonly: true, fileMustExist: true });
   } catch (err) {
     throw invalidDatabase(path, (err as Error).message);
   }
+}
+
+/**
+ * Opens `path`, checks its header, reads every graph row and verifies the
+ * checksum over them (what `loadCompiled` needs anyway). The caller closes `db`.
+ */
+export function openCompiled(path: string): OpenedCompiled {
+  const db = openCompiledQuick(path);
   try {
-    const appId = db.pragma('application_id', { simple: true });
-    if (appId !== APPLICATION_ID) throw invalidDatabase(path, 'not an s6rc compiled database');
-    const version = db.pragma('user_version', { simple: true });
-    if (version !== SCHEMA_VERSION) throw invalidDatabase(path, `schema version ${version}, this s6rc reads version ${SCHEMA_VERSION} (recompile the sources)`);
     const rows = readGraphRows(db);
     const stored = db.prepare("SELECT value FROM meta WHERE key = 'checksum'").pluck().get();
     if (stored === undefined) throw invalidDatabase(path, 'no checksum recorded');

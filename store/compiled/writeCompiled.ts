@@ -11,6 +11,7 @@ import { basename, dirname, join } from 'node:path';
 import { EXIT, Fatal, systemFatal } from '../../cli/fatal.js';
 import { graphChecksum } from './graphRows.js';
 import { modelRows } from './modelRows.js';
+import { headerProblem } from './fileHeader.js';
 import type { CompiledModel } from './model.js';
 import { APPLICATION_ID, SCHEMA, SCHEMA_VERSION } from './schema.js';
 
@@ -38,15 +39,18 @@ export function writeCompiled(model: CompiledModel, path: string, opts: WriteOpt
       db.pragma('synchronous = OFF');
       // The model is validated before it is written; \`db check\` runs foreign_key_check.
       db.pragma('foreign_keys = OFF');
-      db.pragma(`application_id = ${APPLICATION_ID}`);
-      db.pragma(`user_version = ${SCHEMA_VERSION}`);
+      // One write transaction, pragmas included: readers expect a change counter of exactly 1.
       db.transaction(() => {
+        db.pragma(`application_id = ${APPLICATION_ID}`);
+        db.pragma(`user_version = ${SCHEMA_VERSION}`);
         db.exec(SCHEMA);
         insertModel(db, model, opts.sources ?? []);
       })();
     } finally {
       db.close();
     }
+    const problem = headerProblem(tmp);
+    if (problem) throw new Fatal(EXIT.system, `wrote an unreadable database (${problem}): please report this`, program);
     const fd = openSync(tmp, 'r');
     try {
       fsyncSync(fd);

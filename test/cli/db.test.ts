@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { copyFileSync, mkdirSync, truncateSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, mkdirSync, openSync, statSync, truncateSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s6rc, tempDir } from '../helpers/cli.js';
@@ -22,6 +22,16 @@ beforeAll(() => {
   if (r.code !== 0) throw new Error(r.stderr);
 });
 afterAll(() => cleanup());
+
+/** Puts the header's change counter back to 1, as an edit bypassing SQLite would leave it. */
+function forgeCounter(path: string): void {
+  const fd = openSync(path, 'r+');
+  const one = Buffer.alloc(4);
+  one.writeUInt32BE(1);
+  writeSync(fd, one, 0, 4, 24);
+  writeSync(fd, one, 0, 4, 92);
+  closeSync(fd);
+}
 
 const db = (...args: string[]) => s6rc(['db', '-c', compiled, ...args]);
 const ok = (stdout: string) => ({ code: 0, stdout, stderr: '' });
@@ -122,7 +132,7 @@ describe('s6rc db errors', () => {
   it('a missing -c database exits 111', () => {
     const r = s6rc(['db', '-c', join(dir, 'nope'), 'type', 'db']);
     expect(r.code).toBe(111);
-    expect(r.stderr).toBe(`s6rc: fatal: unable to open compiled database ${join(dir, 'nope')}: ENOENT: no such file or directory, stat '${join(dir, 'nope')}'\n`);
+    expect(r.stderr).toBe(`s6rc: fatal: unable to open compiled database ${join(dir, 'nope')}: ENOENT: no such file or directory, open '${join(dir, 'nope')}'\n`);
   });
 
   it('-l without a compiled database exits 4 and says what to do', () => {
@@ -156,10 +166,20 @@ describe('s6rc db errors', () => {
     const sql = new Database(bad);
     sql.exec("UPDATE services SET timeout_up = 1 WHERE name = 'db'");
     sql.close();
-    const message = `s6rc: fatal: invalid compiled database ${bad}: checksum mismatch: the database was modified after compilation\n`;
+    const message = `s6rc: fatal: invalid compiled database ${bad}: the database was modified after compilation\n`;
     for (const args of [['check'], ['type', 'db'], ['list', 'all'], ['all-dependencies', 'api']]) {
       expect(s6rc(['db', '-c', bad, ...args])).toEqual({ code: 4, stdout: '', stderr: message });
     }
+  });
+
+  it('db check catches an edit that bypassed SQLite (forged header) by the checksum', () => {
+    const bad = join(dir, 'forged');
+    copyFileSync(compiled, bad);
+    const sql = new Database(bad);
+    sql.exec("UPDATE services SET essential = 1 WHERE name = 'api'");
+    sql.close();
+    forgeCounter(bad);
+    expect(s6rc(['db', '-c', bad, 'check'])).toEqual({ code: 4, stdout: '', stderr: `s6rc: fatal: invalid compiled database ${bad}: checksum mismatch: the database was modified after compilation\n` });
   });
 
   it('a modified service file is caught by db check (exit 4)', () => {
@@ -168,6 +188,7 @@ describe('s6rc db errors', () => {
     const sql = new Database(bad);
     sql.exec("UPDATE files SET content = CAST('#!/bin/sh\nexit 1\n' AS BLOB) WHERE path = 'run'");
     sql.close();
+    forgeCounter(bad);
     expect(s6rc(['db', '-c', bad, 'check'])).toEqual({ code: 4, stdout: '', stderr: `s6rc: fatal: invalid compiled database ${bad}: content of service file run does not match its sha256\n` });
   });
 

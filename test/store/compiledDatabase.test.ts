@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Fatal } from '../../cli/fatal.js';
@@ -7,6 +7,7 @@ import { checkCompiled } from '../../store/compiled/checkCompiled.js';
 import { graphChecksum, readGraphRows } from '../../store/compiled/graphRows.js';
 import { loadCompiled } from '../../store/compiled/loadCompiled.js';
 import { modelRows } from '../../store/compiled/modelRows.js';
+import { openCompiledQuick } from '../../store/compiled/openCompiled.js';
 import type { Longrun } from '../../store/compiled/model.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../../store/compiled/schema.js';
 import { writeCompiled } from '../../store/compiled/writeCompiled.js';
@@ -156,10 +157,38 @@ describe('detecting bad databases: exit 4', () => {
     }
   }
 
-  it('detects a tampered graph row at every open', () => {
+  /** Sets the header's file change counter back to 1, as an edit that bypasses SQLite would leave it. */
+  function forgeCounter(path: string): void {
+    const fd = openSync(path, 'r+');
+    const one = Buffer.alloc(4);
+    one.writeUInt32BE(1);
+    writeSync(fd, one, 0, 4, 24);
+    writeSync(fd, one, 0, 4, 92);
+    closeSync(fd);
+  }
+
+  it('detects any write through SQLite from the header alone (change counter)', () => {
     const path = compileWebstack();
     edit(path, "UPDATE services SET type = 'oneshot' WHERE name = 'db'");
+    const expected = { code: 4, message: `invalid compiled database ${path}: the database was modified after compilation` };
+    expect(fatalOf(() => loadCompiled(path))).toEqual(expected);
+    expect(fatalOf(() => openCompiledQuick(path))).toEqual(expected);
+  });
+
+  it('detects a tampered graph row by its checksum when the header was forged', () => {
+    const path = compileWebstack();
+    edit(path, "UPDATE services SET type = 'oneshot' WHERE name = 'db'");
+    forgeCounter(path);
     expect(fatalOf(() => loadCompiled(path))).toEqual({ code: 4, message: `invalid compiled database ${path}: checksum mismatch: the database was modified after compilation` });
+  });
+
+  it('detects a switch to WAL mode and bytes appended to the file', () => {
+    const path = compileWebstack();
+    const copy = join(dir, 'appended');
+    writeFileSync(copy, Buffer.concat([readFileSync(path), Buffer.from('junk')]));
+    expect(fatalOf(() => loadCompiled(copy)).message).toBe(`invalid compiled database ${copy}: 4 bytes appended after the database`);
+    edit(path, 'PRAGMA journal_mode = WAL');
+    expect(fatalOf(() => loadCompiled(path)).code).toBe(4);
   });
 
   it('detects an added dependency', () => {
@@ -171,6 +200,7 @@ describe('detecting bad databases: exit 4', () => {
   it('detects a modified service file in db check (per-file sha256)', () => {
     const path = compileWebstack();
     edit(path, "UPDATE files SET content = CAST('#!/bin/sh\nrm -rf ~\n' AS BLOB) WHERE path = 'run' AND service_id = (SELECT id FROM services WHERE name = 'db')");
+    forgeCounter(path);
     expect(fatalOf(() => checkCompiled(path))).toEqual({ code: 4, message: `invalid compiled database ${path}: content of service file run does not match its sha256` });
   });
 

@@ -1,0 +1,107 @@
+/**
+ * The questions `s6rc db` asks, answered with a few SQL statements instead of
+ * loading the whole model: a query on one service of a 3000-service database
+ * reads a handful of rows. Sets of services travel as JSON arrays of ids
+ * (`json_each`); results are sorted by name.
+ */
+import type Database from 'better-sqlite3';
+import type { Command, ServiceType } from './model.js';
+
+export interface ServiceRow {
+  id: number;
+  name: string;
+  type: ServiceType;
+  essential: boolean;
+  timeoutUp: number;
+  timeoutDown: number;
+}
+
+export type Direction = 'up' | 'down';
+
+const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The atomics a selection (JSON array of ids, parameter 1) stands for: atomics themselves, bundles' resolved atomics. */
+const ATOMICS_OF = `
+  SELECT s.id FROM services s JOIN json_each(@ids) j ON s.id = j.value WHERE s.type != 'bundle'
+  UNION
+  SELECT b.atomic_id FROM bundle_atomics b JOIN json_each(@ids) j ON b.bundle_id = j.value`;
+
+const EDGE = {
+  // up: from a service to what it depends on; down: to what depends on it.
+  up: { from: 'service_id', to: 'dependency_id' },
+  down: { from: 'dependency_id', to: 'service_id' },
+};
+
+export class CompiledQueries {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(private readonly db: Database.Database) {}
+
+  private statement(sql: string): Database.Statement {
+    let s = this.statements.get(sql);
+    if (!s) this.statements.set(sql, (s = this.db.prepare(sql)));
+    return s;
+  }
+
+  private names(sql: string, ...params: unknown[]): string[] {
+    return (this.statement(sql).pluck().all(...params) as string[]).sort(byName);
+  }
+
+  service(name: string): ServiceRow | undefined {
+    const row = this.statement('SELECT id, name, type, essential, timeout_up, timeout_down FROM services WHERE name = ?').raw().get(name) as
+      | [number, string, ServiceType, number, number, number]
+      | undefined;
+    if (!row) return undefined;
+    const [id, n, type, essential, timeoutUp, timeoutDown] = row;
+    return { id, name: n, type, essential: essential === 1, timeoutUp, timeoutDown };
+  }
+
+  /** Every service name of one kind: all, services (atomics), oneshots, longruns, bundles. */
+  list(which: 'all' | 'services' | 'oneshots' | 'longruns' | 'bundles'): string[] {
+    const where = { all: '1', services: "type != 'bundle'", oneshots: "type = 'oneshot'", longruns: "type = 'longrun'", bundles: "type = 'bundle'" }[which];
+    return this.names(`SELECT name FROM services WHERE ${where}`);
+  }
+
+  /** The atomics the services stand for (union). */
+  atomics(ids: number[]): string[] {
+    return this.names(`SELECT name FROM services WHERE id IN (${ATOMICS_OF})`, { ids: JSON.stringify(ids) });
+  }
+
+  /** Direct dependencies (`up`) or dependents (`down`) of the services' atomics, as s6-rc-db prints them. */
+  dependencies(ids: number[], direction: Direction): string[] {
+    const e = EDGE[direction];
+    return this.names(
+      `SELECT name FROM services WHERE id IN (SELECT d.${e.to} FROM dependencies d WHERE d.${e.from} IN (${ATOMICS_OF}))`,
+      { ids: JSON.stringify(ids) },
+    );
+  }
+
+  /** Everything needed for the services to be up (`up`) or down (`down`), their own atomics included. */
+  allDependencies(ids: number[], direction: Direction): string[] {
+    const e = EDGE[direction];
+    return this.names(
+      `WITH RECURSIVE closure(id) AS (${ATOMICS_OF}
+         UNION SELECT d.${e.to} FROM dependencies d JOIN closure c ON d.${e.from} = c.id)
+       SELECT name FROM services WHERE id IN (SELECT id FROM closure)`,
+      { ids: JSON.stringify(ids) },
+    );
+  }
+
+  /** The pipeline the longrun is in, producers first; just itself when in none. */
+  pipeline(id: number): string[] {
+    const members = this.statement(
+      `SELECT s.name FROM pipeline_members m JOIN services s ON s.id = m.service_id
+       WHERE m.pipeline_id = (SELECT pipeline_id FROM pipeline_members WHERE service_id = ?) ORDER BY m.position`,
+    )
+      .pluck()
+      .all(id) as string[];
+    return members.length ? members : (this.statement('SELECT name FROM services WHERE id = ?').pluck().all(id) as string[]);
+  }
+
+  /** A oneshot's up or down command; null when it has none (down absent). */
+  command(id: number, direction: Direction): Command | null {
+    const row = this.statement('SELECT kind, body FROM commands WHERE service_id = ? AND direction = ?').raw().get(id, direction) as [string, string] | undefined;
+    if (!row) return null;
+    return row[0] === 'argv' ? { kind: 'argv', argv: JSON.parse(row[1]) as string[] } : { kind: 'script', script: row[1] };
+  }
+}
