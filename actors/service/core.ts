@@ -1,4 +1,6 @@
-import { Observable } from 'rxjs';
+// The Observable class alone: the 'rxjs' entry loads every operator (~7 MiB more
+// supervisor RSS); this is the same module file 'rxjs' re-exports, so it is the same class.
+import { Observable } from 'rxjs/internal/Observable';
 import { createActor, type AnyActorRef, type AnyStateMachine } from 'xstate';
 import type { PersistedService } from '../../machines/service/events.js';
 import { toStatus } from './status.js';
