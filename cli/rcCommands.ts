@@ -3,7 +3,7 @@
  * list, listall, diff, change, start, stop. Loads only node:net through
  * `client.ts`; planning and the change itself run inside the supervisor.
  */
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { call, connectOrDie, type ControlClient } from './client.js';
@@ -47,10 +47,41 @@ export async function runRc(sub: string, values: RcValues, operands: string[]): 
   }
 }
 
-/** A live directory is a directory holding the `compiled` database `s6rc init` put there. */
+const SQLITE_MAGIC = 'SQLite format 3\0';
+
+/**
+ * A live directory holds the `compiled` database `s6rc init` put there and the
+ * event log; both must at least be SQLite files (16 bytes read each, so a
+ * damaged live state is refused with exit 4 before anything is asked of it).
+ */
 function checkLive(live: string): void {
   if (!existsSync(live)) throw new Fatal(EXIT.system, `live directory ${live} does not exist (run s6rc init first)`);
-  if (!existsSync(join(live, 'compiled'))) throw new Fatal(EXIT.invalidDatabase, `invalid live directory ${live}: no compiled database in it`);
+  const compiled = join(live, 'compiled');
+  if (!existsSync(compiled)) throw new Fatal(EXIT.invalidDatabase, `invalid live directory ${live}: no compiled database in it`);
+  if (!isSqlite(compiled)) throw new Fatal(EXIT.invalidDatabase, `invalid live directory ${live}: ${compiled} is not a compiled database`);
+  const store = storePath(live);
+  if (store && existsSync(store) && !isSqlite(store)) throw new Fatal(EXIT.invalidDatabase, `invalid live state: the event log ${store} is corrupted`);
+}
+
+function storePath(live: string): string | null {
+  try {
+    return readFileSync(join(live, 'store'), 'utf8').trim() || null;
+  } catch {
+    return join(live, 'events.db');
+  }
+}
+
+function isSqlite(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const header = Buffer.alloc(16);
+    return readSync(fd, header, 0, 16, 0) === 16 && header.toString('latin1') === SQLITE_MAGIC;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
 }
 
 function needNames(sub: string, operands: string[]): string[] {
