@@ -14,6 +14,7 @@ import { median, s6rcTime, type Row } from '../measure.js';
 import type { BenchContext } from '../run.js';
 import { compileSources } from '../../store/source/compileSources.js';
 import { writeCompiled } from '../../store/compiled/writeCompiled.js';
+import { loadCompiled } from '../../store/compiled/loadCompiled.js';
 import { MIGRATIONS } from '../../store/events/schema.js';
 import { openEventStore } from '../../store/events/openEventStore.js';
 import { appendEvents } from '../../store/events/appendEvents.js';
@@ -38,7 +39,17 @@ function fixture(events: number): { live: string; services: string[]; seconds: n
   const live = join(dir, 'live');
   const { names } = generateSource(join(dir, 'source-tmp'), { shape: 'dag', count: SERVICES, kind: 'longrun', seed: 7 });
   rmSync(join(dir, 'source-tmp'), { recursive: true, force: true });
-  if (existsSync(join(live, 'events.db'))) return { live, services: names, seconds: null };
+  if (existsSync(join(live, 'events.db'))) {
+    // The cached log is kept; a compiled database from an older s6rc is rebuilt (cheap).
+    try {
+      loadCompiled(join(live, 'compiled'));
+    } catch {
+      rmSync(join(live, 'compiled'), { force: true });
+      generateSource(join(dir, 'source'), { shape: 'dag', count: SERVICES, kind: 'longrun', seed: 7 });
+      writeCompiled(compileSources([join(dir, 'source')]), join(live, 'compiled'));
+    }
+    return { live, services: names, seconds: null };
+  }
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(live, { recursive: true, mode: 0o700 });
   generateSource(join(dir, 'source'), { shape: 'dag', count: SERVICES, kind: 'longrun', seed: 7 });
