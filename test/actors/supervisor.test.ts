@@ -91,6 +91,24 @@ describe('supervisor recovery after SIGKILL', () => {
   });
 });
 
+describe('signals', () => {
+  it('SIGTERM brings every service down in reverse dependency order, then the supervisor exits cleanly', async () => {
+    const l = started({
+      base: { type: 'longrun', run: 'exec sleep 1000' },
+      top: { type: 'longrun', run: 'exec sleep 1000', dependencies: ['base'] },
+    });
+    expect(s6rc(['-l', l.live, 'change', 'top']).code).toBe(0);
+    const pids = [pidOf(l, 'base'), pidOf(l, 'top')];
+    const sup = l.supervisorPid()!;
+    process.kill(sup, 'SIGTERM');
+    await until(() => !isAlive(sup), 10_000, 'supervisor exit');
+    for (const p of pids) expect(isAlive(p)).toBe(false);
+    const log = events(l).filter((e) => e.type === 'live.down').map((e) => e.service);
+    expect(log).toEqual(['top', 'base']);
+    expect(events(l).at(-1)!.type).toBe('supervisor.stopped');
+  });
+});
+
 describe('pipelines', () => {
   it('lose no line when the consumer is killed and respawned', async () => {
     const t = tempDir('s6rc-pipe-out-');
