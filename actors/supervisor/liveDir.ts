@@ -26,7 +26,8 @@ export function checkLiveDir(live: string): void {
   try {
     st = statSync(live);
   } catch (err) {
-    throw new Fatal(EXIT.system, `live directory ${live}: ${(err as NodeJS.ErrnoException).code ?? err}`);
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new Fatal(EXIT.system, `live directory ${live}: ${code ?? err}${code === 'ENOENT' ? ' (create it with s6rc init)' : ''}`);
   }
   if (!st.isDirectory()) throw new Fatal(EXIT.system, `live directory ${live} is not a directory`);
   const uid = process.getuid?.() ?? 0;
