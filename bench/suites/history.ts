@@ -45,6 +45,7 @@ function fixture(events: number): { live: string; services: string[]; seconds: n
       loadCompiled(join(live, 'compiled'));
     } catch {
       rmSync(join(live, 'compiled'), { force: true });
+      rmSync(join(dir, 'source'), { recursive: true, force: true });
       generateSource(join(dir, 'source'), { shape: 'dag', count: SERVICES, kind: 'longrun', seed: 7 });
       writeCompiled(compileSources([join(dir, 'source')]), join(live, 'compiled'));
     }
