@@ -5,7 +5,7 @@
  */
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { SocketReply } from './reply.js';
+import { SocketReply, type LineWriter } from './reply.js';
 
 export type Dispatch = (request: Record<string, unknown>, reply: SocketReply) => void;
 
@@ -31,8 +31,32 @@ export async function startControlServer(path: string, dispatch: Dispatch): Prom
   return server;
 }
 
+/**
+ * Collects the lines written to one connection during an event-loop turn and
+ * sends them in one write: a burst of status changes (1000 services starting)
+ * costs one syscall per turn, not one per message.
+ */
+function bufferedWriter(socket: Socket): LineWriter {
+  let pending: string[] = [];
+  const flush = () => {
+    const data = pending.join('');
+    pending = [];
+    if (!socket.destroyed) socket.write(data);
+  };
+  return {
+    write(line: string) {
+      if (pending.length === 0) setImmediate(flush);
+      pending.push(line);
+    },
+    get destroyed() {
+      return socket.destroyed;
+    },
+  };
+}
+
 function serveConnection(socket: Socket, dispatch: Dispatch): void {
   const open = new Map<unknown, SocketReply>();
+  const out = bufferedWriter(socket);
   let buffer = '';
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => {
@@ -59,7 +83,7 @@ function serveConnection(socket: Socket, dispatch: Dispatch): void {
       request = JSON.parse(line);
       if (typeof request !== 'object' || request === null || Array.isArray(request)) throw new Error('not an object');
     } catch {
-      socket.write(JSON.stringify({ id: null, type: 'error', exitCode: 100, message: 'request is not a JSON object' }) + '\n');
+      out.write(JSON.stringify({ id: null, type: 'error', exitCode: 100, message: 'request is not a JSON object' }) + '\n');
       return;
     }
     if (request.cancel !== undefined) {
@@ -68,10 +92,10 @@ function serveConnection(socket: Socket, dispatch: Dispatch): void {
     }
     const id = request.id ?? null;
     if (open.has(id)) {
-      socket.write(JSON.stringify({ id, type: 'error', exitCode: 100, message: `request id ${JSON.stringify(id)} is already in use on this connection` }) + '\n');
+      out.write(JSON.stringify({ id, type: 'error', exitCode: 100, message: `request id ${JSON.stringify(id)} is already in use on this connection` }) + '\n');
       return;
     }
-    const reply = new SocketReply(socket, id, (r) => open.delete(r.id));
+    const reply = new SocketReply(out, id, (r) => open.delete(r.id));
     open.set(id, reply);
     try {
       dispatch(request, reply);

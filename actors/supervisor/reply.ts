@@ -1,5 +1,7 @@
-import type { Socket } from 'node:net';
 import type { Reply } from './api.js';
+
+/** Writes one protocol line to the connection (buffered per event-loop turn by the server). */
+export type LineWriter = { write(line: string): void; readonly destroyed: boolean };
 
 /**
  * One request's answer stream on a control connection (docs/protocol.md):
@@ -12,7 +14,7 @@ export class SocketReply implements Reply {
   private listeners: (() => void)[] = [];
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: LineWriter,
     readonly id: unknown,
     private readonly onEnd: (reply: SocketReply) => void,
   ) {}
