@@ -75,7 +75,7 @@ export async function run(parsed: ParseResult): Promise<number> {
     return EXIT.ok;
   }
   // Queries read a few rows after an O(1) header check; `check` above verifies everything.
-  const { openCompiledQuick, invalidDatabase } = await import('../store/compiled/openCompiled.js');
+  const { openCompiledQuick, invalidDatabase } = await import('../store/compiled/openCompiledQuick.js');
   const { CompiledQueries } = await import('../store/compiled/compiledQueries.js');
   let path = '';
   const db = await withCompiled(values, (p) => openCompiledQuick((path = p)));
@@ -105,7 +105,7 @@ export async function run(parsed: ParseResult): Promise<number> {
  */
 async function withCompiled<T>(values: ParseResult['values'], use: (path: string) => T): Promise<T> {
   if (typeof values.compiled === 'string') return use(values.compiled);
-  const { CompiledNotFound } = await import('../store/compiled/openCompiled.js');
+  const { CompiledNotFound } = await import('../store/compiled/openCompiledQuick.js');
   const explicit = typeof values.live === 'string';
   const live = explicit ? (values.live as string) : defaultLive();
   try {

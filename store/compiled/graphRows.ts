@@ -1,9 +1,10 @@
 /**
  * Reading the graph tables as raw rows, and the checksum over them. The writer
- * checksums what it can read back inside its transaction, and every reader
- * checksums what it read, with this one function: both sides cannot disagree
- * on the serialisation.
+ * checksums the rows it inserts (modelRows.ts builds them in this exact shape
+ * and order; a test checks it), readers checksum what they read, with this
+ * one function.
  */
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 
 type Row = unknown[];
@@ -40,27 +41,13 @@ export function readGraphRows(db: Database.Database): GraphRows {
 }
 
 /**
- * A 64-bit checksum (hex) over every graph table, in a fixed order. It detects
- * corruption and edits made without s6rc; it is not a signature (whoever can
- * write the file can rewrite the checksum too), so a fast non-cryptographic
- * hash suffices and readers need not load node:crypto, which costs cold start.
+ * sha256 (hex) over every graph table, in a fixed order. It detects corruption
+ * and edits that bypass SQLite; it is not a signature (whoever can write the
+ * file can rewrite the checksum too). Only full loads and `db check` compute
+ * it; quick queries rely on the O(1) header check (fileHeader.ts).
  */
 export function graphChecksum(rows: GraphRows): string {
-  let text = '';
-  for (const key of Object.keys(QUERIES) as (keyof GraphRows)[]) text += `${key}${JSON.stringify(rows[key])}`;
-  return hash64(text);
-}
-
-/** Two independent 32-bit multiply-xorshift lanes over UTF-16 code units (cyrb53's construction, both lanes kept). */
-function hash64(text: string): string {
-  let h1 = 0xdeadbeef ^ text.length;
-  let h2 = 0x41c6ce57 ^ text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (h1 >>> 0).toString(16).padStart(8, '0') + (h2 >>> 0).toString(16).padStart(8, '0');
+  const hash = createHash('sha256');
+  for (const key of Object.keys(QUERIES) as (keyof GraphRows)[]) hash.update(`${key}${JSON.stringify(rows[key])}`);
+  return hash.digest('hex');
 }

@@ -4,7 +4,7 @@
  *
  * Graph tables hold what the runtime resolves (names, bundles, dependencies,
  * pipelines, commands, longrun settings); `files` holds each longrun's service
- * directory with a sha256 per file. `meta.checksum` is a 64-bit hash over the graph
+ * directory with a sha256 per file. `meta.checksum` is a sha256 over the graph
  * tables (see `graphChecksum`), checked at every open.
  */
 
