@@ -70,6 +70,7 @@ describe('longrun recovery after a supervisor crash', () => {
     first.up();
     await h.waitState(first, 'ready');
     const pid = first.status().pid!;
+    await waitUntil(() => readData(dir, 'spawns').includes(String(pid)), 'the first run to start');
     const snapshot = persisted(h.records);
     first.dispose();
     process.kill(pid, 'SIGKILL');
