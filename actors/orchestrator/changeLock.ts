@@ -21,6 +21,7 @@ export class ChangeLock {
   private readonly waiters: Waiter[] = [];
   /** Resolves when the transitions the last change left in flight (after -t or a cancel) have ended. */
   private inFlight: Promise<void> = Promise.resolve();
+  private unsettled = 0;
 
   /** Who holds it, or null. */
   get heldBy(): LockHolder | null {
@@ -47,7 +48,14 @@ export class ChangeLock {
   /** Records the work a change leaves running; the next change waits for it before reconciling. */
   trackInFlight(settled: Promise<void>): void {
     const previous = this.inFlight;
+    this.unsettled++;
+    void settled.finally(() => this.unsettled--);
     this.inFlight = Promise.all([previous, settled]).then(() => {});
+  }
+
+  /** How many earlier changes still have transitions in flight. */
+  get changesInFlight(): number {
+    return this.unsettled;
   }
 
   /** Resolves once every earlier change's transitions have ended. */

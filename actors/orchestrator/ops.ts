@@ -18,6 +18,7 @@ import { currentDiscrepancies, diffLines, reconcileLive } from './reconcile.js';
 import { runChange, type ChangeOptions, type RunningChange } from './runChange.js';
 import { replySink } from './sink.js';
 
+const EXIT_TIMED_OUT = 2;
 const EXIT_UNKNOWN_NAME = 3;
 const EXIT_INVALID_STATE = 4;
 const EXIT_USAGE = 100;
@@ -53,7 +54,7 @@ export function orchestratorOps(): Record<string, OpHandler> {
       if (!acquired) return reply.fail(EXIT_SYSTEM, lockedMessage(sup));
       const release = await acquired;
       try {
-        await lock.whenSettled();
+        // No need to wait for transitions in flight: their services are between states, which reconciliation leaves alone.
         const corrections = reconcileLive(sup, null);
         sup.log.flush();
         reply.end({ corrections });
@@ -72,8 +73,20 @@ async function startChange(sup: SupervisorApi, options: ChangeOptions, block: bo
   const acquired = lock.acquire({ what: describe(options) }, block, (cancel) => (dropWaiter = cancel));
   if (!acquired) return reply.fail(EXIT_SYSTEM, lockedMessage(sup));
   reply.onClose(() => dropWaiter?.());
+  // -t bounds the whole change, the wait for the lock included.
+  const deadline = options.timeout > 0 ? Date.now() + options.timeout : 0;
+  let lockTimer: NodeJS.Timeout | undefined;
+  if (deadline && dropWaiter) {
+    const holder = lockedMessage(sup);
+    lockTimer = setTimeout(() => {
+      dropWaiter!();
+      reply.fail(EXIT_TIMED_OUT, `timed out after ${options.timeout} ms waiting for the lock: ${holder.replace(/ \(use -b.*$/, '')}`);
+    }, options.timeout);
+  }
   const release = await acquired;
+  clearTimeout(lockTimer);
   if (reply.closed) return release();
+  if (deadline) options.timeout = Math.max(1, deadline - Date.now());
   const change = runChange(sup, lock, options, replySink(reply), release);
   if (change.changeId === null) return;
   let byId = running.get(sup);

@@ -19,7 +19,8 @@ export interface TransitionOutcome {
  * - down succeeds at `down` (for a longrun, `failed` also means nothing runs
  *   any more); a oneshot whose `down` fails ends in `failed`.
  * A status seen before the request took effect (the replayed current one) is
- * ignored unless it already is the target.
+ * ignored unless it already is the target. If someone else reverses the
+ * request meanwhile (svc, a shutdown), the transition fails instead of waiting forever.
  *
  * @returns a function that stops watching (the transition itself goes on).
  */
@@ -38,10 +39,13 @@ export function performTransition(
     if (kind === 'up') {
       if (st.state === 'ready') return { ok: true };
       if (st.state === 'failed' && moved) return failure(st);
+      // Someone else (svc -d, a shutdown) stopped it before it was ready.
+      if (st.state === 'down' && moved) return { ok: false, reason: 'stopped before it was ready' };
       return null;
     }
     if (st.state === 'down') return { ok: true };
     if (st.state === 'failed' && (type === 'longrun' || moved)) return type === 'longrun' ? { ok: true } : failure(st);
+    if (st.state === 'ready' && moved) return { ok: false, reason: 'started again before it was down' };
     return null;
   };
   if (kind === 'up') handle.up(changeId);

@@ -11,7 +11,7 @@ import type { ChangeRequest, Plan, Transition } from '../../machines/plan/types.
 import type { SupervisorApi } from '../supervisor/api.js';
 import type { ChangeLock } from './changeLock.js';
 import { dryRunLine } from './dryRunLine.js';
-import { debug, essentialLine, failedLine, scheduledLine, succeededLine, warning } from './messages.js';
+import { debug, essentialLine, failedLine, info, scheduledLine, succeededLine, warning } from './messages.js';
 import { performTransition, type TransitionOutcome } from './performTransition.js';
 import { reconciledView, reconcileLive } from './reconcile.js';
 import type { ChangeSink } from './sink.js';
@@ -161,7 +161,10 @@ export function runChange(
   if (options.timeout > 0) timer = setTimeout(() => post({ type: 'TIMEOUT' }), options.timeout);
   sink.data({ changeId });
 
+  // A change that timed out or was cancelled may have left transitions running:
+  // this one reconciles and plans only once they ended (its own -t still applies).
   const previous = dry ? Promise.resolve() : lock.whenSettled();
+  if (!dry && lock.changesInFlight > 0 && verbose >= 2) sink.stderr(info('waiting for the transitions an earlier change left in flight'));
   if (!dry) lock.trackInFlight(ended.then(() => {}));
   previous.then(() => {
     if (finished || actor.getSnapshot().value !== 'reconciling') return;

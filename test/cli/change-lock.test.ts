@@ -68,26 +68,51 @@ describe('-t timeout', () => {
     expect(Date.now() - t0).toBeLessThan(1100);
     expect(r.stderr).toMatch(/^s6rc: warning: timed out after 300 ms; 2 transitions in flight will finish under the supervisor\n$/);
     expect(l.up()).toEqual([]);
-    await until(() => l.events().some((e) => e.event === 'change.ended'), 5000, 'change.ended');
-    expect(l.up()).toEqual(['lazy', 'slow']);
+    expect(scheduled(l, 'after')).toBe(false);
+    // The lock went with the client; the next change waits for the work left in flight, then completes the rest.
+    const next = l.rc('-v2', 'change', 'after');
+    expect(next.code).toBe(0);
+    expect(next.stderr).toBe(
+      's6rc: info: waiting for the transitions an earlier change left in flight\n' +
+        's6rc: info: service after: starting\ns6rc: info: service after successfully started\n',
+    );
+    expect(l.up()).toEqual(['after', 'lazy', 'slow']);
     const events = l.events();
     expect(events.find((e) => e.event === 'change.timeout')!.payload.inFlight).toBe(2);
-    expect(events.find((e) => e.event === 'change.ended')!.payload).toMatchObject({ exitCode: 2, done: 2, failed: 0 });
-    expect(scheduled(l, 'after')).toBe(false);
-    // Nothing left to reconcile: the outcome was counted. The next change completes the rest.
+    const firstEnd = events.find((e) => e.event === 'change.ended')!;
+    expect(firstEnd.change).toBe(1);
+    expect(firstEnd.payload).toMatchObject({ exitCode: 2, done: 2, failed: 0 });
+    // Nothing to reconcile: the outcome of the work in flight was recorded and counted.
+    expect(events.some((e) => e.event === 'reconcile.corrected')).toBe(false);
     expect(l.run('reconcile').stdout).toBe('');
     expect(l.rc('diff').code).toBe(0);
-    expect(l.rc('change', 'after').code).toBe(0);
-    expect(l.up()).toEqual(['after', 'lazy', 'slow']);
   });
 
   it('a change waiting for the lock also times out', async () => {
     const l = services();
     const first = l.rcAsync('change', 'slow');
     await until(() => scheduled(l, 'slow'), 10_000, 'slow scheduled');
-    const r = l.rc('-b', '-t', '200', 'change', 'fast');
-    expect([2, 0]).toContain(r.code);
+    const t0 = Date.now();
+    const r = l.rc('-b', '-t', '300', 'change', 'fast');
+    expect(r.code).toBe(2);
+    expect(Date.now() - t0).toBeLessThan(1200);
+    expect(r.stderr).toMatch(/^s6rc: fatal: timed out after 300 ms waiting for the lock: live directory .* is in use by a change \(s6rc -l .* change slow\)\n$/);
     expect((await first.done).code).toBe(0);
+    expect(l.up()).toEqual(['slow']);
+  });
+});
+
+describe('work left in flight that never finishes by itself', () => {
+  it('ends when someone else stops the service, so the next change does not wait forever', async () => {
+    const l = startLive({ hung: { type: 'longrun', run: 'exec sleep 1000', notificationFd: 3 }, fast: oneshot('/bin/true') });
+    expect(l.rc('-t', '300', 'change', 'hung').code).toBe(2);
+    expect(l.run('svc', '-d', '-wD', 'hung').code).toBe(0);
+    await until(() => l.events().some((e) => e.event === 'change.ended'), 5000, 'change.ended');
+    const failed = l.events().find((e) => e.event === 'transition.failed')!;
+    expect(failed).toMatchObject({ service: 'hung', payload: { kind: 'up', reason: 'stopped before it was ready' } });
+    expect(l.events().find((e) => e.event === 'change.ended')!.payload).toMatchObject({ exitCode: 2, done: 0, failed: 1 });
+    expect(l.rc('change', 'fast').code).toBe(0);
+    expect(l.up()).toEqual(['fast']);
   });
 });
 
