@@ -139,6 +139,40 @@ describe('pipelines', () => {
   });
 });
 
+describe('pipelines across a supervisor crash', () => {
+  it('the recovered supervisor reopens the same pipe: a consumer restarted after recovery reads what the adopted producer writes', async () => {
+    const t = tempDir('s6rc-pipe-out-');
+    const out = join(t.dir, 'out');
+    writeFileSync(out, '');
+    const l = started({
+      ticker: {
+        type: 'longrun',
+        run: 'i=0; while :; do i=$((i+1)); echo $i; sleep 0.02; done',
+        files: { 'producer-for': 'reader\n' },
+      },
+      reader: { type: 'longrun', run: `exec cat >> ${out}`, files: { 'consumer-for': 'ticker\n' } },
+    });
+    try {
+      expect(s6rc(['-l', l.live, 'change', 'ticker', 'reader']).code).toBe(0);
+      const producer = pidOf(l, 'ticker');
+      await until(() => readFileSync(out, 'utf8').split('\n').length > 10, 10_000, 'first lines');
+      process.kill(l.supervisorPid()!, 'SIGKILL');
+      await until(() => !isAlive(l.supervisorPid()!), 5000, 'supervisor dead');
+      await restartDaemon(l);
+      expect(pidOf(l, 'ticker')).toBe(producer);
+      const consumer = pidOf(l, 'reader');
+      expect(l.run('svc', '-k', 'reader').code).toBe(0);
+      await until(() => pidOf(l, 'reader') > 0 && pidOf(l, 'reader') !== consumer, 10_000, 'reader respawned');
+      const before = readFileSync(out, 'utf8').trim().split('\n').length;
+      await until(() => readFileSync(out, 'utf8').trim().split('\n').length > before + 10, 10_000, 'lines after the restart');
+      const lines = readFileSync(out, 'utf8').trim().split('\n').map(Number);
+      expect(lines).toEqual([...lines].sort((a, b) => a - b));
+    } finally {
+      t.cleanup();
+    }
+  });
+});
+
 describe('control socket protocol', () => {
   it('multiplexes requests by id, streams subscriptions, reports bad input, cleans up on disconnect', async () => {
     const l = started({ a: { type: 'longrun', run: 'exec sleep 1000' } });
