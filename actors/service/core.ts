@@ -20,7 +20,15 @@ const effectsOf = new WeakMap<AnyActorRef, Effects>();
 export function provideEffects<M extends AnyStateMachine>(machine: M, names: readonly string[]): M {
   const actions: Record<string, (args: { context: unknown; event: unknown; self: AnyActorRef }) => void> = {};
   for (const name of names) {
-    actions[name] = ({ context, event, self }) => effectsOf.get(self)?.[name]?.({ context, event });
+    actions[name] = ({ context, event, self }) => {
+      try {
+        effectsOf.get(self)?.[name]?.({ context, event });
+      } catch (error) {
+        // An action that throws stops an XState actor for good; one failed effect must not
+        // take the service's supervision down with it. Effects report expected failures as events.
+        process.stderr.write(`s6rc: warning: service ${(context as { name?: string }).name}: ${name}: ${(error as Error).message}\n`);
+      }
+    };
   }
   return machine.provide({ actions } as never) as M;
 }

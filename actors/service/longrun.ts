@@ -67,7 +67,12 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
     }
     if (!lockHeld) {
       // First start of a run script using s6-notifyoncheck: take supervise/lock first.
-      superviseLock ??= holdSuperviseLock(dir);
+      try {
+        superviseLock ??= holdSuperviseLock(dir);
+      } catch (error) {
+        send({ type: 'run.spawnFailed', error: `unable to prepare ${dir}/supervise for s6 tools: ${(error as Error).message}` });
+        return;
+      }
       superviseLock.ready.then(() => {
         lockHeld = true;
         if (!disposed) spawnRun();

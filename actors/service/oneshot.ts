@@ -32,7 +32,13 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
     if (command.kind === 'argv') {
       [file, ...args] = command.argv;
     } else {
-      const written = writeScriptFile(`${spec.name}-${which}`, command.script);
+      let written;
+      try {
+        written = writeScriptFile(`${spec.name}-${which}`, command.script);
+      } catch (error) {
+        send({ type: 'script.spawnFailed', script: which, error: `unable to write the ${which} script: ${(error as Error).message}` });
+        return;
+      }
       file = written.path;
       args = [];
       removeFile = written.remove;
