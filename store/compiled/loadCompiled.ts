@@ -8,6 +8,7 @@
  */
 import type { Command, CompiledModel, Longrun, NotifyOnCheck, Pipeline, Service, ServiceFile, ServiceType } from './model.js';
 import { invalidDatabase, openCompiled } from './openCompiled.js';
+import { longrunDefaults } from './longrunDefaults.js';
 import type { GraphRows } from './graphRows.js';
 import type Database from 'better-sqlite3';
 import { Fatal } from '../../cli/fatal.js';
@@ -57,21 +58,7 @@ export function buildModel(rows: GraphRows, contents: Buffer[]): CompiledModel {
     if (t === 'oneshot') {
       services.set(name, { ...atomic, type: 'oneshot', up: { kind: 'argv', argv: [] }, down: null });
     } else {
-      services.set(name, {
-        ...atomic,
-        type: 'longrun',
-        notificationFd: null,
-        timeoutKill: 0,
-        timeoutFinish: 5000,
-        maxDeathTally: 100,
-        downSignal: 'SIGTERM',
-        lockFd: null,
-        notifyOnCheck: null,
-        producerFor: null,
-        consumerFor: [],
-        pipelineName: null,
-        files: [],
-      });
+      services.set(name, { ...atomic, type: 'longrun', ...longrunDefaults() });
     }
   }
   const get = (id: number): Service => {

@@ -15,6 +15,7 @@ import type { SourceLongrun, SourceService } from './types.js';
 import { systemFatal } from '../../cli/fatal.js';
 import { COMPILE_PROGRAM } from './sourceError.js';
 import { byUtf8 } from '../compiled/modelRows.js';
+import { longrunDefaults } from '../compiled/longrunDefaults.js';
 
 export interface ReadOptions {
   /** Called with info lines at verbosity 2+ and warnings at 1+. */
@@ -230,7 +231,7 @@ function readLongrun(dir: string, present: Set<string>, text: (f: string) => str
     numbers[f] = f === 'max-death-tally' ? Math.min(n, MAX_DEATH_TALLY) : n;
     files.push({ path: f, kind: 'file', mode: 0o644, content: Buffer.from(`${numbers[f]}\n`) });
   }
-  let downSignal = 'SIGTERM';
+  let downSignal = longrunDefaults().downSignal;
   const signalText = text('down-signal');
   if (signalText !== null) {
     const sig = signalName(signalText.trim());
@@ -268,13 +269,15 @@ function readLongrun(dir: string, present: Set<string>, text: (f: string) => str
   }
   // Sorted as the database stores them, so a loaded model equals the compiled one.
   files.sort((a, b) => byUtf8(a.path, b.path));
+  const defaults = longrunDefaults();
   return {
-    notificationFd: numbers['notification-fd'] ?? null,
-    timeoutKill: numbers['timeout-kill'] ?? 0,
-    timeoutFinish: numbers['timeout-finish'] ?? 5000,
-    maxDeathTally: numbers['max-death-tally'] ?? 100,
+    ...defaults,
+    notificationFd: numbers['notification-fd'] ?? defaults.notificationFd,
+    timeoutKill: numbers['timeout-kill'] ?? defaults.timeoutKill,
+    timeoutFinish: numbers['timeout-finish'] ?? defaults.timeoutFinish,
+    maxDeathTally: numbers['max-death-tally'] ?? defaults.maxDeathTally,
     downSignal,
-    lockFd: numbers['lock-fd'] ?? null,
+    lockFd: numbers['lock-fd'] ?? defaults.lockFd,
     notifyOnCheck,
     producerFor,
     consumerFor,

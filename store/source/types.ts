@@ -1,5 +1,6 @@
 /** One service definition as read from a source directory, before names are resolved. */
-import type { Command, NotifyOnCheck, ServiceFile, ServiceType } from '../compiled/model.js';
+import type { Command, ServiceType } from '../compiled/model.js';
+import type { LongrunSettings } from '../compiled/longrunDefaults.js';
 
 export interface SourceService {
   name: string;
@@ -19,16 +20,5 @@ export interface SourceService {
   longrun?: SourceLongrun;
 }
 
-export interface SourceLongrun {
-  notificationFd: number | null;
-  timeoutKill: number;
-  timeoutFinish: number;
-  maxDeathTally: number;
-  downSignal: string;
-  lockFd: number | null;
-  notifyOnCheck: NotifyOnCheck | null;
-  producerFor: string | null;
-  consumerFor: string[];
-  pipelineName: string | null;
-  files: ServiceFile[];
-}
+/** A longrun's own settings, names not yet checked against other services. */
+export type SourceLongrun = LongrunSettings;

@@ -1,8 +1,9 @@
 import Database from 'better-sqlite3';
-import { closeSync, copyFileSync, mkdirSync, openSync, statSync, truncateSync, writeSync } from 'node:fs';
+import { copyFileSync, mkdirSync, statSync, truncateSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s6rc, tempDir } from '../helpers/cli.js';
+import { forgeCounter } from '../helpers/forgeHeader.js';
 import { oneshot, writeTree } from '../helpers/sourceTree.js';
 
 const WEBSTACK = resolve(__dirname, '../../examples/webstack');
@@ -23,15 +24,6 @@ beforeAll(() => {
 });
 afterAll(() => cleanup());
 
-/** Puts the header's change counter back to 1, as an edit bypassing SQLite would leave it. */
-function forgeCounter(path: string): void {
-  const fd = openSync(path, 'r+');
-  const one = Buffer.alloc(4);
-  one.writeUInt32BE(1);
-  writeSync(fd, one, 0, 4, 24);
-  writeSync(fd, one, 0, 4, 92);
-  closeSync(fd);
-}
 
 const db = (...args: string[]) => s6rc(['db', '-c', compiled, ...args]);
 const ok = (stdout: string) => ({ code: 0, stdout, stderr: '' });

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { chmodSync, closeSync, openSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Fatal } from '../../cli/fatal.js';
@@ -14,6 +14,7 @@ import { writeCompiled } from '../../store/compiled/writeCompiled.js';
 import { compileSources } from '../../store/source/compileSources.js';
 import { generateSource } from '../../bench/generate.js';
 import { longrun, oneshot, scratch, writeTree } from '../helpers/sourceTree.js';
+import { forgeCounter } from '../helpers/forgeHeader.js';
 
 const WEBSTACK = resolve(__dirname, '../../examples/webstack');
 
@@ -155,16 +156,6 @@ describe('detecting bad databases: exit 4', () => {
     } finally {
       db.close();
     }
-  }
-
-  /** Sets the header's file change counter back to 1, as an edit that bypasses SQLite would leave it. */
-  function forgeCounter(path: string): void {
-    const fd = openSync(path, 'r+');
-    const one = Buffer.alloc(4);
-    one.writeUInt32BE(1);
-    writeSync(fd, one, 0, 4, 24);
-    writeSync(fd, one, 0, 4, 92);
-    closeSync(fd);
   }
 
   it('detects any write through SQLite from the header alone (change counter)', () => {

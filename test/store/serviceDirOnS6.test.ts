@@ -53,8 +53,9 @@ function supervise(serviceDir: string, env: NodeJS.ProcessEnv = process.env): Ch
   return child;
 }
 
-/** s6-svwait -U: up and ready; exit 0 when reached. */
-function waitReady(serviceDir: string, ms: number): number | null {
+/** s6-svwait -U: up and ready; exit 0 when reached. s6-svwait needs s6-supervise listening first. */
+async function waitReady(serviceDir: string, ms: number): Promise<number | null> {
+  await until(() => existsSync(join(serviceDir, 'supervise', 'control')), ms);
   return spawnSync('s6-svwait', ['-U', '-t', String(ms), serviceDir]).status;
 }
 
@@ -79,7 +80,7 @@ describe.skipIf(!haveS6)('stored service directories under real s6', () => {
     const child = supervise(svc, { ...process.env, WEBSTACK_STATE: state });
     let output = '';
     child.stdout!.on('data', (d) => (output += d));
-    expect(waitReady(svc, 15_000)).toBe(0);
+    expect(await waitReady(svc, 15_000)).toBe(0);
     expect(JSON.parse(readFileSync(join(state, 'db.json'), 'utf8')).openedBy).toBeGreaterThan(0);
     await until(() => output.includes('db: ready'), 5000);
     await stop(svc, child);
@@ -101,7 +102,7 @@ describe.skipIf(!haveS6)('stored service directories under real s6', () => {
     const svc = materialise(checked, join(dir, 'svc', 'checked'));
     const child = supervise(svc);
     const started = Date.now();
-    expect(waitReady(svc, 15_000)).toBe(0);
+    expect(await waitReady(svc, 15_000)).toBe(0);
     // Ready only once the check passed, i.e. after the run script created the flag.
     expect(existsSync(join(svc, 'ready-flag'))).toBe(true);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);

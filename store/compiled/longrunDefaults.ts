@@ -1,0 +1,25 @@
+/** What a longrun is without any optional file: s6-supervise's defaults (SPEC §3). */
+import type { Longrun } from './model.js';
+
+/** The longrun-specific part of a `Longrun`, as `readSource` fills it in and `loadCompiled` starts from. */
+export type LongrunSettings = Pick<
+  Longrun,
+  'notificationFd' | 'timeoutKill' | 'timeoutFinish' | 'maxDeathTally' | 'downSignal' | 'lockFd' | 'notifyOnCheck' | 'producerFor' | 'consumerFor' | 'pipelineName' | 'files'
+>;
+
+/** A fresh object each time: `consumerFor` and `files` are filled in place. */
+export function longrunDefaults(): LongrunSettings {
+  return {
+    notificationFd: null,
+    timeoutKill: 0,
+    timeoutFinish: 5000,
+    maxDeathTally: 100,
+    downSignal: 'SIGTERM',
+    lockFd: null,
+    notifyOnCheck: null,
+    producerFor: null,
+    consumerFor: [],
+    pipelineName: null,
+    files: [],
+  };
+}
