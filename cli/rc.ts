@@ -41,6 +41,7 @@ export async function run(parsed: ParseResult): Promise<number> {
   const [sub, ...after] = parsed.operands;
   if (sub === undefined) throw usageError(spec, 'missing subcommand');
   if (!(RC_SUBCOMMANDS as readonly string[]).includes(sub)) throw usageError(spec, `unknown subcommand ${sub}`);
+  if (after.includes('--help')) return printHelp();
   // Options may also follow the subcommand word: `s6rc change -v2 web`.
   const more = parseOptions(spec, after);
   const values = { ...parsed.values, ...more.values };
