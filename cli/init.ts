@@ -57,6 +57,15 @@ async function prepareLiveDir(live: string): Promise<void> {
     checkLiveDir(live);
     const pid = await supervisorAlive(live);
     if (pid !== null) throw new Fatal(EXIT.system, `a supervisor is already running on ${live}${pid > 0 ? ` (pid ${pid})` : ''}`);
+    // A dead supervisor's services may still run: a new boot would orphan them.
+    const { processesWorkingIn } = await import('../actors/supervisor/orphans.js');
+    const orphans = processesWorkingIn(`${live}/servicedirs`);
+    if (orphans.length) {
+      throw new Fatal(
+        EXIT.system,
+        `services of a dead supervisor still run in ${live} (pids ${orphans.slice(0, 5).join(' ')}${orphans.length > 5 ? ' ...' : ''}): recover them with s6rc daemon -l ${live}, or stop them first`,
+      );
+    }
     return;
   }
   try {

@@ -103,4 +103,16 @@ describe('s6rc init', () => {
     expect(r.code).toBe(111);
     expect(r.stderr).toContain('a supervisor is already running');
   });
+
+  it('refuses to orphan services a dead supervisor left running (111), pointing at recovery', async () => {
+    const l = live();
+    expect(s6rc(['init', '-c', l.compiled, '-l', l.live]).code).toBe(0);
+    expect(l.run('svc', '-u', '-wu', 'web').code).toBe(0);
+    const pid = l.supervisorPid()!;
+    process.kill(pid, 'SIGKILL');
+    while (isAlive(pid)) await new Promise((r) => setTimeout(r, 20));
+    const r = s6rc(['init', '-c', l.compiled, '-l', l.live]);
+    expect(r.code).toBe(111);
+    expect(r.stderr).toMatch(/services of a dead supervisor still run in .* recover them with s6rc daemon -l /);
+  });
 });
