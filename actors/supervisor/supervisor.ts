@@ -103,6 +103,7 @@ export class Supervisor implements SupervisorInternals {
     this.pipelineFds = model.pipelines.length && this.options.openPipelines ? this.options.openPipelines(model, recovering) : null;
 
     const found: Record<string, string[]> = { adopted: [], restarted: [], down: [] };
+    const committedBefore = store.nextSeq - 1;
     const batch = this.options.batchSize ?? 200;
     for (let i = 0; i < model.atomics.length; i += batch) {
       for (const name of model.atomics.slice(i, i + batch)) {
@@ -121,7 +122,7 @@ export class Supervisor implements SupervisorInternals {
       if (i + batch < model.atomics.length) await new Promise((r) => setImmediate(r));
     }
     if (recovering) {
-      appendEvents(store, [{ type: 'supervisor.recovered', payload: { pid: process.pid, ...found, previousEvents: store.nextSeq - 1 } }]);
+      appendEvents(store, [{ type: 'supervisor.recovered', payload: { pid: process.pid, ...found, lastSeqBefore: committedBefore } }]);
     }
     appendEvents(store, [{ type: 'supervisor.started', payload: { pid: process.pid, services: model.atomics.length, recovered: recovering } }]);
     flushEvents(store);
