@@ -1,4 +1,5 @@
 import type { StdioOptions } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { longrunInput, longrunMachine } from '../../machines/longrun.js';
 import type { LongrunContext } from '../../machines/service/events.js';
@@ -11,6 +12,7 @@ import { isSameProcess, readProcessStartTime } from './procStartTime.js';
 import { watchReadinessPipe } from './readinessPipe.js';
 import { childStream, SpawnError, spawnErrorMessage, spawnProcess } from './spawnProcess.js';
 import { sendSignal, signalName, signalNumber } from './signals.js';
+import { lockedRunArgv } from './runLock.js';
 import { holdSuperviseLock, needsSuperviseLock, notifyFifodir, type SuperviseLock } from './superviseLock.js';
 import type { ServiceHandle } from './types.js';
 
@@ -79,9 +81,25 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
       });
       return;
     }
+    let file = join(dir, 'run');
+    let args: string[] = [];
+    if (spec.lockFd !== null) {
+      const locked = lockedRunArgv(spec.lockFd);
+      if (!locked) {
+        send({ type: 'run.spawnFailed', error: `lock-fd ${spec.lockFd} needs s6-setlock (from s6) on PATH to hold the lock` });
+        return;
+      }
+      try {
+        mkdirSync(join(dir, 'supervise'), { recursive: true, mode: 0o700 });
+      } catch (error) {
+        send({ type: 'run.spawnFailed', error: `unable to create ${dir}/supervise: ${(error as Error).message}` });
+        return;
+      }
+      [file, ...args] = locked;
+    }
     let spawned;
     try {
-      spawned = spawnProcess(join(dir, 'run'), [], { cwd: dir, stdio: runStdio() }, {
+      spawned = spawnProcess(file, args, { cwd: dir, stdio: runStdio() }, {
         onExit: (code, signal) => {
           clearTimeout(killTimer);
           if (superviseLock) notifyFifodir(dir, 'd');

@@ -65,3 +65,30 @@ describe.skipIf(!NOTIFYONCHECK)('real s6-notifyoncheck in a run script', () => {
     expect(readData(dir, 'checks').length).toBe(polls);
   });
 });
+
+const SETLOCK = ['/usr/bin/s6-setlock', '/bin/s6-setlock', '/usr/local/bin/s6-setlock'].find(existsSync);
+if (!SETLOCK) console.log('skipping lock-fd tests: s6-setlock is not installed');
+
+describe.skipIf(!SETLOCK)('lock-fd (held through s6-setlock)', () => {
+  it('run gets the lock on fd N; a second instance waits until the first is gone', async () => {
+    const spec = longrunSpec('locked', { lockFd: 7 });
+    const dir = materialise(h.root, spec);
+    dataFile(dir, 'lock-fd', '7');
+    const first = h.track(createServiceActor({ spec, serviceDir: dir, sink: h.sink }), dir);
+    first.up();
+    await h.waitState(first, 'ready');
+    const pid = first.status().pid!;
+    await waitUntil(() => readData(dir, 'lock-fd-open').includes(String(pid)), 'run to see fd 7 open');
+    // A supervisor that lost track of the first run (crash) starts another one: it must wait.
+    first.dispose();
+    const second = h.track(createServiceActor({ spec, serviceDir: dir, sink: h.sink }), dir);
+    second.up();
+    await h.waitState(second, 'ready');
+    const secondPid = second.status().pid!;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(readData(dir, 'spawns')).not.toContain(String(secondPid)); // blocked in s6-setlock
+    process.kill(pid, 'SIGKILL');
+    await waitUntil(() => readData(dir, 'spawns').includes(String(secondPid)), 'the second run to start once the lock is free');
+    expect(isAlive(secondPid)).toBe(true);
+  });
+});
