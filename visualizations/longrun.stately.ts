@@ -57,6 +57,10 @@ export const longrunMachine = createMachine({
         up: { actions: ['setWantedUp'] },
         'control.signal': { actions: ['recordSignal', 'sendSignal'] },
         'run.adopted': { actions: ['recordAdopted', 'startReadiness'] },
+        'run.lost': [
+          { target: 'starting', guard: 'wantedUp', actions: ['recordLost', 'scheduleRespawn'] },
+          { target: 'down', actions: ['recordLost'] },
+        ],
       },
     },
     ready: {
@@ -71,6 +75,10 @@ export const longrunMachine = createMachine({
         up: { actions: ['setWantedUp'] },
         'control.signal': { actions: ['recordSignal', 'sendSignal'] },
         'run.adopted': { actions: ['recordAdopted'] },
+        'run.lost': [
+          { target: 'starting', guard: 'wantedUp', actions: ['recordLost', 'scheduleRespawn'] },
+          { target: 'down', actions: ['recordLost'] },
+        ],
       },
     },
     stopping: {
