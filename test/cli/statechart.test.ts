@@ -13,7 +13,7 @@ const EXT = { stately: 'stately.ts', mermaid: 'mmd', dot: 'dot' } as const;
 describe('s6rc statechart', () => {
   for (const name of ['longrun', 'oneshot', 'orchestrator']) {
     for (const format of ['stately', 'mermaid', 'dot'] as const) {
-      it(`visualizations/${name}.${EXT[format]} matches the machine (regenerate: s6rc statechart -f ${format} ${name} -o visualizations/${name}.${EXT[format]})`, () => {
+      it(`visualizations/${name}.${EXT[format]} matches the machine (regenerate all: npm run visualizations)`, () => {
         const r = s6rc(['statechart', '--format', format, name]);
         expect(r.stderr).toBe('');
         expect(r.code).toBe(0);
