@@ -105,7 +105,8 @@ export class ServiceCore {
     const to = snapshot.value as ServiceState;
     const { type, ...payload } = event;
     const changeId = this.changeId;
-    if (SETTLED.has(to) && to !== from) this.changeId = null;
+    // Once settled, later events (a crash, a respawn) were not caused by that change.
+    if (SETTLED.has(to)) this.changeId = null;
     this.options.sink([
       { time: event.time as number, service: this.name, type, from, to, payload, changeId, context: snapshot.context },
     ]);

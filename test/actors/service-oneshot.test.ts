@@ -128,3 +128,16 @@ describe('oneshot recovery', () => {
     expect(h.records).toHaveLength(0);
   });
 });
+
+describe('change ids', () => {
+  it('events carry the change that asked for them until the service settles', async () => {
+    const actor = start(oneshotSpec('ids'));
+    actor.up(1);
+    await h.waitState(actor, 'ready');
+    actor.up(2); // already up: recorded with its change, nothing else happens
+    actor.down(3);
+    expect(h.records.map((r) => `${r.type}:${r.changeId}`)).toEqual([
+      'up:1', 'script.spawned:1', 'script.exited:1', 'up:2', 'down:3',
+    ]);
+  });
+});
