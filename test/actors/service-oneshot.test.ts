@@ -42,6 +42,10 @@ describe('oneshot actor', () => {
     actor.up();
     await h.waitState(actor, 'ready');
     expect(existsSync(join(h.root, 'script-ran'))).toBe(true);
+    const { readdirSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const scripts = join(tmpdir(), `s6rc-scripts-${process.pid}`);
+    expect(readdirSync(scripts).filter((f) => f.startsWith('script-up'))).toEqual([]); // removed after it ran
   });
 
   it('a null down succeeds at once', () => {
