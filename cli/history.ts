@@ -71,7 +71,7 @@ async function openLog(file: string): Promise<Db> {
   }
 }
 
-async function userMap(db: Db): Promise<Map<number, string>> {
+function userMap(db: Db): Map<number, string> {
   const rows = db.prepare('SELECT id, user FROM changes').all() as { id: number; user: string }[];
   return new Map(rows.map((r) => [r.id, r.user]));
 }
@@ -79,7 +79,7 @@ async function userMap(db: Db): Promise<Map<number, string>> {
 async function printEvents(db: Db, values: ParseResult['values'], since?: number, until?: number): Promise<number> {
   const { readHistory } = await import('../store/events/readHistory.js');
   const fmt = await import('./render/historyFormat.js');
-  const users = await userMap(db);
+  const users = userMap(db);
   const query = {
     service: values.service as string | undefined,
     changeId: values.change as number | undefined,
@@ -107,7 +107,8 @@ async function printEvents(db: Db, values: ParseResult['values'], since?: number
       let batch;
       do {
         batch = readHistory(db, { ...query, limit: undefined, since: undefined, afterSeq: last, batch: 1000 });
-        for (const [id, user] of batch.some((e) => e.changeId !== null && !users.has(e.changeId)) ? (db.prepare('SELECT id, user FROM changes').all() as { id: number; user: string }[]).map((r) => [r.id, r.user] as const) : []) users.set(id, user);
+        // A change started since: learn who asked for it.
+        if (batch.some((e) => e.changeId !== null && !users.has(e.changeId))) for (const [id, user] of userMap(db)) users.set(id, user);
         if (batch.length) {
           emit(batch, false);
           last = batch[batch.length - 1].seq;

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openEventStore } from '../../store/events/openEventStore.js';
 import { closeEventStore } from '../../store/events/closeEventStore.js';
+import { startChange } from '../../store/events/startChange.js';
 import { S6RC, s6rc } from '../helpers/cli.js';
 import { appendEvents, flushEvents } from './fixtures/eventLog.js';
 import { webstackLive } from './fixtures/liveDir.js';
@@ -112,14 +113,18 @@ describe('s6rc history', () => {
       appendEvents(store, [{ type: 'supervisor.note', service: 'db', from: 'ready', to: 'ready', payload: { n: 1 } }]);
       flushEvents(store);
       await waitUntil(() => out.includes('supervisor.note'));
-      appendEvents(store, [{ type: 'supervisor.note', service: 'api', payload: { n: 2 } }]);
+      const id = startChange(store, ['s6rc', 'change', 'api'], 'alice');
+      appendEvents(store, [{ type: 'supervisor.note', service: 'api', changeId: id, payload: { n: 2 } }]);
       flushEvents(store);
       closeEventStore(store);
       await waitUntil(() => out.includes('"n":2'));
       const code = new Promise((r) => child.on('close', r));
       child.kill('SIGINT');
       expect(await code).toBe(0);
-      expect(out.trim().split('\n').map((l) => JSON.parse(l).event)).toEqual(['change.ended', 'supervisor.note', 'supervisor.note']);
+      const rows = out.trim().split('\n').map((l) => JSON.parse(l));
+      expect(rows.map((r) => r.event)).toEqual(['change.ended', 'supervisor.note', 'change.started', 'supervisor.note']);
+      // Who asked, for a change that started after --follow did.
+      expect(rows[3]).toMatchObject({ change: 3, user: 'alice' });
     } finally {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
