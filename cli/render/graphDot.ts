@@ -10,8 +10,9 @@ export function graphToDot(g: ServiceGraph): string {
   const byParent = new Map<string | null, GraphCluster[]>();
   for (const c of g.clusters) byParent.set(c.parent, [...(byParent.get(c.parent) ?? []), c]);
   const placed = new Set(g.clusters.flatMap((c) => c.members));
+  const byName = new Map(g.nodes.map((n) => [n.name, n]));
   const nodeLine = (name: string, indent: string) => {
-    const n = g.nodes.find((x) => x.name === name)!;
+    const n = byName.get(name)!;
     const c = colorsFor(n.state);
     const shape = n.type === 'oneshot' ? 'box' : 'ellipse';
     // `\n` is DOT's line break inside a label, so it is added after escaping.

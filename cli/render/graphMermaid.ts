@@ -13,8 +13,9 @@ export function graphToMermaid(g: ServiceGraph): string {
   const byParent = new Map<string | null, GraphCluster[]>();
   for (const c of g.clusters) byParent.set(c.parent, [...(byParent.get(c.parent) ?? []), c]);
   const placed = new Set(g.clusters.flatMap((c) => c.members));
+  const byName = new Map(g.nodes.map((n) => [n.name, n]));
   const node = (name: string, indent: string) => {
-    const n = g.nodes.find((x) => x.name === name)!;
+    const n = byName.get(name)!;
     const text = label(n.state ? `${n.name} (${n.state})` : n.name);
     out.push(`${indent}${id(n.name)}${n.type === 'oneshot' ? `[${text}]` : `([${text}])`}`);
   };
