@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
-import { closeSync, existsSync, fsyncSync, linkSync, openSync, renameSync, rmSync } from 'node:fs';
+import { fs } from './nodeFs.js';
 import { basename, dirname, join } from 'node:path';
 import { EXIT, Fatal, systemFatal } from '../../cli/fatal.js';
 import { graphChecksum } from './graphRows.js';
@@ -25,7 +25,7 @@ export interface WriteOptions {
 /** Writes `model` to `path`, which must not exist; throws `Fatal` 111 on any I/O failure. */
 export function writeCompiled(model: CompiledModel, path: string, opts: WriteOptions = {}): void {
   const program = opts.program ?? 's6rc';
-  if (existsSync(path)) throw new Fatal(EXIT.system, `${path} already exists (s6rc compile never overwrites a database)`, program);
+  if (fs.existsSync(path)) throw new Fatal(EXIT.system, `${path} already exists (s6rc compile never overwrites a database)`, program);
   const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${Date.now().toString(36)}`);
   try {
     let db: Database.Database;
@@ -51,15 +51,15 @@ export function writeCompiled(model: CompiledModel, path: string, opts: WriteOpt
     }
     const problem = headerProblem(tmp);
     if (problem) throw new Fatal(EXIT.system, `wrote an unreadable database (${problem}): please report this`, program);
-    const fd = openSync(tmp, 'r');
+    const fd = fs.openSync(tmp, 'r');
     try {
-      fsyncSync(fd);
+      fs.fsyncSync(fd);
     } finally {
-      closeSync(fd);
+      fs.closeSync(fd);
     }
     publish(tmp, path, program);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    fs.rmSync(tmp, { force: true });
     if (err instanceof Fatal) throw err;
     throw systemFatal(`unable to write ${path}`, err, program);
   }
@@ -68,15 +68,15 @@ export function writeCompiled(model: CompiledModel, path: string, opts: WriteOpt
 /** link() refuses to replace an existing file, so a database that appeared meanwhile is never clobbered. */
 function publish(tmp: string, path: string, program: string): void {
   try {
-    linkSync(tmp, path);
-    rmSync(tmp, { force: true });
+    fs.linkSync(tmp, path);
+    fs.rmSync(tmp, { force: true });
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') throw new Fatal(EXIT.system, `${path} already exists (s6rc compile never overwrites a database)`, program);
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV') throw systemFatal(`unable to create ${path}`, err, program);
     // Filesystems without hard links: rename, after checking again.
-    if (existsSync(path)) throw new Fatal(EXIT.system, `${path} already exists (s6rc compile never overwrites a database)`, program);
-    renameSync(tmp, path);
+    if (fs.existsSync(path)) throw new Fatal(EXIT.system, `${path} already exists (s6rc compile never overwrites a database)`, program);
+    fs.renameSync(tmp, path);
   }
 }
 

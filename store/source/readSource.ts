@@ -3,8 +3,8 @@
  * every file of every definition directory, checked for form but not yet for
  * names that refer to other services (that is `resolveServices`' job).
  */
-import { closeSync, lstatSync, openSync, readdirSync, readlinkSync, readSync, type Dirent } from 'node:fs';
-import { constants as osConstants } from 'node:os';
+import type { Dirent } from 'node:fs';
+import { fs, os } from '../compiled/nodeFs.js';
 import type { Command, ServiceFile, ServiceType } from '../compiled/model.js';
 import { ExeclineSyntaxError, lexExecline } from './execlineLexer.js';
 import { parseNameList, parseUint } from './lines.js';
@@ -31,7 +31,7 @@ export function readSourceDirs(sourceDirs: string[], opts: ReadOptions = {}): So
     if ((opts.verbosity ?? 1) >= 2) opts.log?.('info', `parsing ${source}`);
     let entries: Dirent[];
     try {
-      entries = readdirSync(source, { withFileTypes: true });
+      entries = fs.readdirSync(source, { withFileTypes: true });
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ENOTDIR') throw sourceError('not a source directory', source);
@@ -56,7 +56,7 @@ export function readSourceDirs(sourceDirs: string[], opts: ReadOptions = {}): So
 
 function isDirectory(path: string): boolean {
   try {
-    return readdirSync(path) !== undefined;
+    return fs.readdirSync(path) !== undefined;
   } catch {
     return false;
   }
@@ -72,7 +72,7 @@ let scratch = Buffer.allocUnsafe(64 * 1024);
 function readView(path: string): Buffer | null {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = fs.openSync(path, 'r');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw systemFatal(`unable to open ${path}`, err, COMPILE_PROGRAM);
@@ -85,7 +85,7 @@ function readView(path: string): Buffer | null {
         scratch.copy(bigger);
         scratch = bigger;
       }
-      const n = readSync(fd, scratch, len, scratch.length - len, null);
+      const n = fs.readSync(fd, scratch, len, scratch.length - len, null);
       len += n;
       // A short read of a regular file is its end: no extra read just to see 0.
       if (n === 0 || len < scratch.length) break;
@@ -95,7 +95,7 @@ function readView(path: string): Buffer | null {
     if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw sourceError('not a regular file', path);
     throw systemFatal(`unable to read ${path}`, err, COMPILE_PROGRAM);
   } finally {
-    closeSync(fd);
+    fs.closeSync(fd);
   }
 }
 
@@ -116,7 +116,7 @@ const TYPES: ServiceType[] = ['oneshot', 'longrun', 'bundle'];
 function readDefinition(name: string, dir: string, opts: ReadOptions): SourceService {
   let present: Set<string>;
   try {
-    present = new Set(readdirSync(dir));
+    present = new Set(fs.readdirSync(dir));
   } catch (err) {
     throw systemFatal(`unable to read ${dir}`, err, COMPILE_PROGRAM);
   }
@@ -164,7 +164,7 @@ function readNameList(dir: string, what: string, present: Set<string>): [string[
   if (present.has(`${what}.d`)) {
     const path = `${dir}/${what}.d`;
     try {
-      const names = readdirSync(path).filter((n) => !n.startsWith('.'));
+      const names = fs.readdirSync(path).filter((n) => !n.startsWith('.'));
       return [names.sort(), path];
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw sourceError(`${what}.d is not a directory`, path);
@@ -288,7 +288,7 @@ function readLongrun(dir: string, present: Set<string>, text: (f: string) => str
 
 /** `SIGHUP`, `HUP` or a number → `SIGHUP`; null if no such signal. */
 function signalName(raw: string): string | null {
-  const signals = osConstants.signals as Record<string, number>;
+  const signals = os.constants.signals as Record<string, number>;
   if (/^\d+$/.test(raw)) return Object.keys(signals).find((k) => signals[k] === Number(raw)) ?? null;
   const name = raw.toUpperCase().startsWith('SIG') ? raw.toUpperCase() : `SIG${raw.toUpperCase()}`;
   return name in signals ? name : null;
@@ -298,16 +298,16 @@ function signalName(raw: string): string | null {
 function copyTree(abs: string, rel: string, files: ServiceFile[]): void {
   let st;
   try {
-    st = lstatSync(abs);
+    st = fs.lstatSync(abs);
   } catch (err) {
     throw systemFatal(`unable to stat ${abs}`, err, COMPILE_PROGRAM);
   }
   const mode = st.mode & 0o7777;
   if (st.isSymbolicLink()) {
-    files.push({ path: rel, kind: 'symlink', mode, content: Buffer.from(readlinkSync(abs), 'utf8') });
+    files.push({ path: rel, kind: 'symlink', mode, content: Buffer.from(fs.readlinkSync(abs), 'utf8') });
   } else if (st.isDirectory()) {
     files.push({ path: rel, kind: 'dir', mode, content: Buffer.alloc(0) });
-    for (const name of readdirSync(abs).sort()) copyTree(`${abs}/${name}`, `${rel}/${name}`, files);
+    for (const name of fs.readdirSync(abs).sort()) copyTree(`${abs}/${name}`, `${rel}/${name}`, files);
   } else if (st.isFile()) {
     const content = readBytes(abs);
     if (content) files.push({ path: rel, kind: 'file', mode, content });
