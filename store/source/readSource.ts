@@ -68,8 +68,8 @@ function isDirectory(path: string): boolean {
  */
 let scratch = Buffer.allocUnsafe(64 * 1024);
 
-/** A file's bytes as a view of the scratch buffer (valid until the next read); null if it does not exist. */
-function readView(path: string): Buffer | null {
+/** Reads a file into the scratch buffer and returns its length (valid until the next read); null if it does not exist. */
+function readIntoScratch(path: string): number | null {
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
@@ -90,7 +90,7 @@ function readView(path: string): Buffer | null {
       // A short read of a regular file is its end: no extra read just to see 0.
       if (n === 0 || len < scratch.length) break;
     }
-    return scratch.subarray(0, len);
+    return len;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw sourceError('not a regular file', path);
     throw systemFatal(`unable to read ${path}`, err, COMPILE_PROGRAM);
@@ -99,16 +99,25 @@ function readView(path: string): Buffer | null {
   }
 }
 
+/** A file's bytes as a view of the scratch buffer (valid until the next read); null if it does not exist. */
+function readView(path: string): Buffer | null {
+  const len = readIntoScratch(path);
+  return len === null ? null : scratch.subarray(0, len);
+}
+
 /** A file's bytes in a buffer of its own; null if it does not exist. */
 function readBytes(path: string): Buffer | null {
-  const view = readView(path);
-  return view === null ? null : Buffer.from(view);
+  const len = readIntoScratch(path);
+  if (len === null) return null;
+  const bytes = Buffer.allocUnsafe(len);
+  scratch.copy(bytes, 0, 0, len);
+  return bytes;
 }
 
 /** A file's text (UTF-8); null if it does not exist. */
 function readText(path: string): string | null {
-  const view = readView(path);
-  return view === null ? null : view.toString('utf8');
+  const len = readIntoScratch(path);
+  return len === null ? null : scratch.toString('utf8', 0, len);
 }
 
 const TYPES: ServiceType[] = ['oneshot', 'longrun', 'bundle'];
