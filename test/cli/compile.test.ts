@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { s6rc, tempDir } from '../helpers/cli.js';
@@ -110,7 +110,6 @@ describe('s6rc compile', () => {
       }
       const ro = join(dir, 'ro');
       writeTree(ro, { keep: '' });
-      const { chmodSync } = require('node:fs') as typeof import('node:fs');
       chmodSync(ro, 0o555);
       try {
         const r = s6rc(['compile', join(ro, 'compiled'), WEBSTACK]);
