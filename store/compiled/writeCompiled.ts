@@ -30,6 +30,8 @@ export function writeCompiled(model: CompiledModel, path: string, opts: WriteOpt
   try {
     let db: Database.Database;
     try {
+      // Created here first so a failure names its errno (EACCES, ENOENT, EROFS...), not SQLITE_CANTOPEN.
+      fs.closeSync(fs.openSync(tmp, 'wx', 0o644));
       db = openDatabase(tmp);
     } catch (err) {
       throw systemFatal(`unable to create ${tmp}`, err, program);
