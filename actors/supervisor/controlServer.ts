@@ -9,6 +9,16 @@ import { SocketReply, type LineWriter } from './reply.js';
 
 export type Dispatch = (request: Record<string, unknown>, reply: SocketReply) => void;
 
+/** Requests still open on every connection, by operation (what `info` reports). */
+export const openRequests = new Map<string, number>();
+
+function count(op: unknown, delta: number): void {
+  const key = String(op);
+  const n = (openRequests.get(key) ?? 0) + delta;
+  if (n > 0) openRequests.set(key, n);
+  else openRequests.delete(key);
+}
+
 /** Longest request line accepted; a client sending more is cut off (it is not speaking the protocol). */
 const MAX_LINE = 1 << 20;
 
@@ -95,8 +105,12 @@ function serveConnection(socket: Socket, dispatch: Dispatch): void {
       out.write(JSON.stringify({ id, type: 'error', exitCode: 100, message: `request id ${JSON.stringify(id)} is already in use on this connection` }) + '\n');
       return;
     }
-    const reply = new SocketReply(out, id, (r) => open.delete(r.id));
+    const reply = new SocketReply(out, id, (r) => {
+      open.delete(r.id);
+      count(request.op, -1);
+    });
     open.set(id, reply);
+    count(request.op, +1);
     try {
       dispatch(request, reply);
     } catch (err) {

@@ -46,7 +46,8 @@ describe('s6rc shutdown', () => {
     const r = l.run('shutdown', '-t', '500');
     expect(r.code).toBe(0);
     expect(r.stderr).toContain('killed stubborn');
-    expect(Date.now() - t0).toBeLessThan(5000);
+    // Without the deadline it would hang until the test's own 60 s limit.
+    expect(Date.now() - t0).toBeLessThan(20_000);
     expect(processesUnder(join(l.live, 'servicedirs'))).toEqual([]);
   });
 

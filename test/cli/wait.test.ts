@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { S6RC } from '../helpers/cli.js';
-import { makeLive, type TestLive } from '../helpers/supervisor.js';
+import { info, makeLive, untilAsync as until, type TestLive } from '../helpers/supervisor.js';
 
 const lives: TestLive[] = [];
 afterEach(() => {
@@ -68,8 +68,8 @@ describe('s6rc wait', () => {
     const l = started();
     expect(l.run('wait', 'zork').code).toBe(3);
     const waiting = waitInBackground(l, '-u', 'slow');
-    // Give the client time to start and subscribe, even on a loaded machine.
-    await new Promise((r) => setTimeout(r, 1500));
+    // Kill the supervisor only once the client has subscribed.
+    await until(async () => ((await info(l)).openRequests as Record<string, number>).subscribe === 1, 20_000, 'wait subscribed');
     process.kill(l.supervisorPid()!, 'SIGKILL');
     expect(await waiting).toBe(102);
   });

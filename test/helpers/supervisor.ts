@@ -5,6 +5,7 @@
  * whatever happened.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { s6rc, tempDir, type CliResult } from './cli.js';
 
@@ -137,6 +138,31 @@ export async function until(check: () => boolean, ms = 10_000, what = 'condition
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** Polls an async `check` every 50 ms until it resolves true, or throws after `ms`. */
+export async function untilAsync(check: () => Promise<boolean>, ms = 10_000, what = 'condition'): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** The supervisor's `info` answer, straight from the socket. */
+export function info(l: TestLive): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(join(l.live, 'control'));
+    let buf = '';
+    socket.on('error', reject);
+    socket.on('connect', () => socket.write('{"id":1,"op":"info"}\n'));
+    socket.on('data', (d) => {
+      buf += d;
+      if (!buf.includes('\n')) return;
+      socket.destroy();
+      resolve(JSON.parse(buf.slice(0, buf.indexOf('\n'))).data);
+    });
+  });
 }
 
 export { existsSync };

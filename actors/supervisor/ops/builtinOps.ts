@@ -5,6 +5,7 @@
 import { constants } from 'node:os';
 import type { OpHandler, Reply, SupervisorApi } from '../api.js';
 import { statusView } from '../statusView.js';
+import { openRequests } from '../controlServer.js';
 import { resolveNames, UnknownName } from './resolveNames.js';
 
 export interface SupervisorInternals extends SupervisorApi {
@@ -57,6 +58,7 @@ export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> 
         started: sup.started,
         services: sup.services.size,
         rss: process.memoryUsage.rss(),
+        openRequests: Object.fromEntries(openRequests),
       }),
 
     status: (req, reply) =>
