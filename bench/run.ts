@@ -16,7 +16,6 @@ type Suite = (ctx: BenchContext) => Promise<Row[]>;
 const SUITES: Record<string, () => Promise<{ run: Suite }>> = {
   compile: () => import('./suites/compile.js'),
   change: () => import('./suites/change.js'),
-  change: () => import('./suites/change.js'),
   supervisor: () => import('./suites/supervisor.js'),
   history: () => import('./suites/history.js'),
 };
