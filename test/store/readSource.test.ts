@@ -109,6 +109,11 @@ describe('compileSources', () => {
     expect((model.services.get('plain') as Oneshot).down).toBeNull();
   });
 
+  it('keeps an empty up as an empty argv (s6-rc: an empty script does nothing and succeeds)', () => {
+    const model = compileSources([src(oneshot('noop', '# nothing to do\n'))]);
+    expect((model.services.get('noop') as Oneshot).up).toEqual({ kind: 'argv', argv: [] });
+  });
+
   it('stores every longrun file with its mode, data/ and env/ recursively, and ignores down and log/', () => {
     const model = compileSources([
       src({
