@@ -118,12 +118,13 @@ function parseNonNegativeInt(spec: CommandSpec, o: OptionSpec, raw: string): num
 }
 
 function describeParseError(err: NodeJS.ErrnoException, args: string[]): string {
-  const quoted = /'(-[^']*)'/.exec(err.message)?.[1] ?? /Option '(-\S+?),?[ ']/.exec(err.message)?.[1];
+  // Node's messages quote the option first: "Unknown option '-x'", "Option '-v, --v <value>' argument missing".
+  const quoted = /'(-[^',\s]+)/.exec(err.message)?.[1];
   switch (err.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
       return `unknown option ${quoted ?? args.join(' ')}`;
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-      return `option ${quoted ?? ''} requires an argument`.replace('  ', ' ');
+      return `option ${quoted ?? '?'} requires an argument`;
     default:
       return err.message.split('\n')[0];
   }
