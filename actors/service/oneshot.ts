@@ -30,7 +30,9 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
     let args: string[];
     let removeFile = () => {};
     if (command.kind === 'argv') {
-      [file, ...args] = command.argv;
+      // An empty (or comments-only) up/down does nothing and succeeds; running `true` keeps
+      // the usual spawned/exited events, so the log and replay see an ordinary success.
+      [file, ...args] = command.argv.length ? command.argv : ['true'];
     } else {
       let written;
       try {
