@@ -25,6 +25,7 @@ export async function defaultServiceFactory(): Promise<ServiceFactory> {
       stdin: spec.stdin,
       stdout: spec.stdout,
       restore,
+      since: spec.since,
     });
   };
 }

@@ -16,6 +16,8 @@ export interface ServiceSpec {
   /** Pipeline ends: fd for stdin (consumer) / stdout (producer), held open by the supervisor. */
   stdin?: number;
   stdout?: number;
+  /** The boot's start: `updownSince` of an actor no event has touched yet. */
+  since?: number;
 }
 
 export type ServiceFactory = (spec: ServiceSpec) => ServiceHandle;

@@ -11,6 +11,7 @@ import { appendEvents } from '../../store/events/appendEvents.js';
 import { closeEventStore } from '../../store/events/closeEventStore.js';
 import { flushEvents } from '../../store/events/flushEvents.js';
 import { readActorStates } from '../../store/events/readActorStates.js';
+import { readBootStarts } from '../../store/events/readBootStarts.js';
 import { readLiveSet } from '../../store/events/readLiveSet.js';
 import { startBoot } from '../../store/events/startBoot.js';
 import { resumeBoot } from '../../store/events/resumeBoot.js';
@@ -56,6 +57,8 @@ export class Supervisor implements SupervisorInternals {
   readonly started = Date.now();
   readonly storePath: string;
   boot = 0;
+  /** When this boot started: the `updownSince` of actors no event has touched yet (replay assumes the same). */
+  private bootStart = 0;
   private readonly liveSet: Set<string>;
   private readonly ops = new Map<string, OpHandler>();
   private server: Server | null = null;
@@ -92,11 +95,13 @@ export class Supervisor implements SupervisorInternals {
     // Recover when a previous supervisor of this boot left a trace; otherwise start a new boot.
     const recovering = this.options.boot === 'auto' && resumeBoot(store) > 0 && (previous.size > 0 || this.liveSet.size > 0 || existsSync(paths.servicedirs));
     if (!recovering) {
-      this.boot = startBoot(store, this.live, this.options.compiled);
+      this.bootStart = Date.now();
+      this.boot = startBoot(store, this.live, this.options.compiled, this.bootStart);
       // A new boot starts with every service down: clear what an older boot left in the live state.
       for (const name of [...this.liveSet]) this.log.setLive(name, false, null);
     } else {
       this.boot = store.boot;
+      this.bootStart = readBootStarts(store.db).get(this.boot) ?? Date.now();
     }
     materialiseServiceDirs(paths.servicedirs, model, !recovering);
     writeFileSync(paths.pid, `${process.pid}\n`);
@@ -139,6 +144,7 @@ export class Supervisor implements SupervisorInternals {
       dir,
       sink: (records) => this.record(records),
       restore,
+      since: this.bootStart,
       stdin: fds?.stdin,
       stdout: fds?.stdout,
     });
