@@ -38,6 +38,8 @@ describe('getopt-style parsing from a table', () => {
       expect((err as Fatal).exitCode).toBe(100);
       expect((err as Fatal).message).toContain('usage: s6rc t [-n N]');
     }
+    expect(() => parseOptions(spec, ['-n'])).toThrow(/^option -n requires an argument \(usage/);
+    expect(() => parseOptions(spec, ['-x'])).toThrow(/^unknown option -x \(usage/);
   });
 });
 

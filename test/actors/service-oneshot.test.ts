@@ -57,6 +57,13 @@ describe('oneshot actor', () => {
     });
   });
 
+  it('an empty up (stored as an empty argv) does nothing and succeeds', async () => {
+    const actor = start(oneshotSpec('empty', { up: { kind: 'argv', argv: [] } }));
+    actor.up();
+    await h.waitState(actor, 'ready');
+    expect(actor.status()).toMatchObject({ exitCode: 0, error: null });
+  });
+
   it('a non-zero exit or a signal fails it with s6-rc wording; up retries', async () => {
     const actor = start(oneshotSpec('bad', { up: { kind: 'argv', argv: ['/bin/sh', '-c', 'exit 4'] } }));
     actor.up();
