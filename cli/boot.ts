@@ -6,11 +6,10 @@
  * dependency order, by the supervisor's shutdown) and exit 0, or the change's
  * failure code.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CommandSpec, ParseResult } from './options.js';
 import { usageError } from './options.js';
 import { EXIT, Fatal, say, systemFatal } from './fatal.js';
@@ -30,8 +29,6 @@ export const spec: CommandSpec = {
   ],
 };
 
-const BIN = fileURLToPath(new URL('../../bin/s6rc.js', import.meta.url));
-
 export async function run({ values, operands }: ParseResult): Promise<number> {
   const [source, ...selection] = operands;
   if (source === undefined) throw usageError(spec, 'missing SOURCE-OR-COMPILED');
@@ -43,8 +40,9 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
     const model = loadCompiled(compiled);
     const names = selection.length ? selection : model.services.has('default') ? ['default'] : [...model.atomics];
     for (const n of names) if (!model.services.has(n)) throw new Fatal(EXIT.unknownName, `unknown service name: ${n}`);
-    await prepareLive(live, compiled);
-    const daemon = await startDaemon(live, values.store as string | undefined);
+    const { prepareLiveDir, launchSupervisor } = await import('../actors/supervisor/launch.js');
+    await prepareLiveDir(live, compiled);
+    const daemon = await launchSupervisor(live, { store: values.store as string | undefined });
     cleanup.push(() => {
       // Whatever happened, the supervisor we started does not outlive us.
       if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGTERM');
@@ -72,66 +70,6 @@ async function compiledFrom(path: string, cleanup: (() => void)[]): Promise<stri
   const out = join(dir, 'compiled');
   writeCompiled(model, out, { sources: [path], program: 's6rc compile' });
   return out;
-}
-
-/** What `init` does before starting the supervisor: a 0700 live directory with no living supervisor, holding a copy of the database. */
-async function prepareLive(live: string, compiled: string): Promise<void> {
-  const { checkLiveDir } = await import('../actors/supervisor/liveDir.js');
-  const { supervisorAlive } = await import('../actors/supervisor/supervisorAlive.js');
-  if (existsSync(live)) {
-    checkLiveDir(live);
-    const pid = await supervisorAlive(live);
-    if (pid !== null) throw new Fatal(EXIT.system, `a supervisor is already running on ${live}${pid > 0 ? ` (pid ${pid})` : ''}`);
-  } else {
-    try {
-      mkdirSync(live, { recursive: true, mode: 0o700 });
-      chmodSync(live, 0o700);
-    } catch (err) {
-      throw systemFatal(`unable to create ${live}`, err);
-    }
-  }
-  try {
-    copyFileSync(compiled, join(live, 'compiled.new'));
-    renameSync(join(live, 'compiled.new'), join(live, 'compiled'));
-  } catch (err) {
-    throw systemFatal(`unable to copy ${compiled} into ${live}`, err);
-  }
-}
-
-/**
- * Starts `s6rc daemon --new-boot` as our child, in its own process group so
- * a terminal's Ctrl-C reaches only us and we decide the order of shutdown.
- * Resolves once it reports readiness on fd 3.
- */
-async function startDaemon(live: string, store: string | undefined): Promise<ChildProcess> {
-  const logPath = join(live, 'supervisor.log');
-  const logFd = openSync(logPath, 'a', 0o600);
-  const args = [BIN, 'daemon', '-l', live, '-N', '3', '--new-boot', ...(store ? ['-s', resolve(store)] : [])];
-  const child = spawn(process.execPath, args, { cwd: live, detached: true, stdio: ['ignore', logFd, logFd, 'pipe'] });
-  closeSync(logFd);
-  const ready = child.stdio[3]!;
-  await new Promise<void>((ok, fail) => {
-    const failed = () => {
-      const tail = safeTail(logPath);
-      fail(new Fatal(EXIT.system, `the supervisor exited before it was ready${tail ? `: ${tail}` : ` (see ${logPath})`}`));
-    };
-    ready.once('data', () => {
-      child.off('exit', failed);
-      ok();
-    });
-    child.once('exit', failed);
-  });
-  ready.destroy();
-  return child;
-}
-
-function safeTail(path: string): string {
-  try {
-    const lines = readFileSync(path, 'utf8').trim().split('\n');
-    return lines[lines.length - 1].replace(/^s6rc: fatal: /, '');
-  } catch {
-    return '';
-  }
 }
 
 /** Brings the selection up, shows progress, waits for a signal, then shuts the supervisor down. */
