@@ -11,7 +11,7 @@ export function dryRunLine(model: CompiledModel, t: Transition): string {
   let what = '';
   if (service?.type === 'oneshot') {
     const command = t.kind === 'up' ? service.up : service.down;
-    what = command ? describeCommand(command) : '(no down script)';
+    what = command ? describeCommand(command) || '(empty: does nothing)' : '(no down script)';
   } else if (service?.type === 'longrun') {
     what = t.kind === 'up' ? `servicedirs/${t.service}/run` : service.downSignal;
   }
