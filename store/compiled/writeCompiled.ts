@@ -91,10 +91,20 @@ function insertRows(db: Database.Database, table: string, rows: unknown[][]): vo
   const width = rows[0].length;
   const tuple = `(${new Array(width).fill('?').join(', ')})`;
   const statement = (n: number) => db.prepare(`INSERT INTO ${table} VALUES ${new Array(n).fill(tuple).join(', ')}`);
+  // One parameter array, refilled for every batch: no per-batch slices to collect.
+  const params = new Array<unknown>(BATCH * width);
+  const fill = (from: number, n: number): unknown[] => {
+    if (n * width !== params.length) params.length = n * width;
+    for (let r = 0, k = 0; r < n; r++) {
+      const row = rows[from + r];
+      for (let c = 0; c < width; c++) params[k++] = row[c];
+    }
+    return params;
+  };
   const full = rows.length >= BATCH ? statement(BATCH) : null;
   let i = 0;
-  for (; full && i + BATCH <= rows.length; i += BATCH) full.run(rows.slice(i, i + BATCH).flat());
-  if (i < rows.length) statement(rows.length - i).run(rows.slice(i).flat());
+  for (; full && i + BATCH <= rows.length; i += BATCH) full.run(fill(i, BATCH));
+  if (i < rows.length) statement(rows.length - i).run(fill(i, rows.length - i));
 }
 
 function insertModel(db: Database.Database, model: CompiledModel, sources: string[]): void {
