@@ -23,14 +23,22 @@ export function byUtf8(a: string, b: string): number {
   return Buffer.compare(Buffer.from(a), Buffer.from(b));
 }
 
-/** Service files repeat a lot (`notification-fd`, shared run scripts): hash each distinct small content once. */
+/**
+ * Service files repeat a lot (`notification-fd`, shared run scripts): hash each
+ * distinct small content once. The source reader shares one buffer per
+ * distinct small content, so most lookups hit by identity, without a key string.
+ */
 function hasher(): (content: Buffer) => string {
   const known = new Map<string, string>();
+  const byBuffer = new Map<Buffer, string>();
   return (content) => {
+    const same = byBuffer.get(content);
+    if (same !== undefined) return same;
     if (content.length > 4096) return createHash('sha256').update(content).digest('hex');
     const key = content.toString('latin1');
     let sha = known.get(key);
     if (sha === undefined) known.set(key, (sha = createHash('sha256').update(content).digest('hex')));
+    byBuffer.set(content, sha);
     return sha;
   };
 }

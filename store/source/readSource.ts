@@ -25,6 +25,14 @@ export interface ReadOptions {
 
 /** Reads every definition directory of every source directory, in order; names must be unique across them. */
 export function readSourceDirs(sourceDirs: string[], opts: ReadOptions = {}): SourceService[] {
+  try {
+    return readAll(sourceDirs, opts);
+  } finally {
+    interned.clear();
+  }
+}
+
+function readAll(sourceDirs: string[], opts: ReadOptions): SourceService[] {
   const services: SourceService[] = [];
   const seen = new Map<string, string>();
   for (const source of sourceDirs) {
@@ -105,13 +113,33 @@ function readView(path: string): Buffer | null {
   return len === null ? null : scratch.subarray(0, len);
 }
 
-/** A file's bytes in a buffer of its own; null if it does not exist. */
+/**
+ * Small contents repeat across services (the same run script, `3\n`): one
+ * shared, never-mutated buffer per distinct content means fewer allocations
+ * to collect and lets the writer hash each distinct buffer once.
+ */
+const INTERN_MAX = 4096;
+const interned = new Map<string, Buffer>();
+
+/** The buffer for these bytes, shared with every earlier file of the same small content. */
+function intern(bytes: Buffer, len: number): Buffer {
+  if (len > INTERN_MAX) return Buffer.from(bytes.subarray(0, len));
+  const key = bytes.toString('latin1', 0, len);
+  let shared = interned.get(key);
+  if (shared === undefined) interned.set(key, (shared = Buffer.from(key, 'latin1')));
+  return shared;
+}
+
+/** A file's bytes (shared with identical small files, see `intern`); null if it does not exist. */
 function readBytes(path: string): Buffer | null {
   const len = readIntoScratch(path);
-  if (len === null) return null;
-  const bytes = Buffer.allocUnsafe(len);
-  scratch.copy(bytes, 0, 0, len);
-  return bytes;
+  return len === null ? null : intern(scratch, len);
+}
+
+/** `text` as file content, shared like `readBytes`' result. */
+function textBytes(text: string): Buffer {
+  const bytes = Buffer.from(text);
+  return intern(bytes, bytes.length);
 }
 
 /** A file's text (UTF-8); null if it does not exist. */
@@ -123,13 +151,14 @@ function readText(path: string): string | null {
 const TYPES: ServiceType[] = ['oneshot', 'longrun', 'bundle'];
 
 function readDefinition(name: string, dir: string, opts: ReadOptions): SourceService {
-  let present: Set<string>;
+  // A handful of names: an array's includes is cheaper than building a Set.
+  let present: string[];
   try {
-    present = new Set(fs.readdirSync(dir));
+    present = fs.readdirSync(dir);
   } catch (err) {
     throw systemFatal(`unable to read ${dir}`, err, COMPILE_PROGRAM);
   }
-  const text = (file: string): string | null => (present.has(file) ? readText(`${dir}/${file}`) : null);
+  const text = (file: string): string | null => (present.includes(file) ? readText(`${dir}/${file}`) : null);
   const typePath = `${dir}/type`;
   const typeText = text('type');
   if (typeText === null) throw sourceError('missing type file', dir);
@@ -140,7 +169,7 @@ function readDefinition(name: string, dir: string, opts: ReadOptions): SourceSer
     name,
     dir,
     type,
-    essential: present.has('flag-essential'),
+    essential: present.includes('flag-essential'),
     contents: [],
     contentsPath: `${dir}/contents`,
     dependencies: [],
@@ -169,8 +198,8 @@ function readDefinition(name: string, dir: string, opts: ReadOptions): SourceSer
 }
 
 /** `<what>.d/` (one entry per name) or, if absent, the `<what>` file; null if neither exists. */
-function readNameList(dir: string, what: string, present: Set<string>): [string[], string] | null {
-  if (present.has(`${what}.d`)) {
+function readNameList(dir: string, what: string, present: string[]): [string[], string] | null {
+  if (present.includes(`${what}.d`)) {
     const path = `${dir}/${what}.d`;
     try {
       const names = fs.readdirSync(path).filter((n) => !n.startsWith('.'));
@@ -180,7 +209,7 @@ function readNameList(dir: string, what: string, present: Set<string>): [string[
       throw systemFatal(`unable to read ${path}`, err, COMPILE_PROGRAM);
     }
   }
-  if (!present.has(what)) return null;
+  if (!present.includes(what)) return null;
   const path = `${dir}/${what}`;
   const t = readText(path);
   return t === null ? null : [parseNameList(t), path];
@@ -198,8 +227,8 @@ function readNumber(dir: string, file: string, text: (f: string) => string | nul
  * An oneshot's `up` or `down`: a `#!` script is kept as a script, anything else
  * is lexed as execline. null when absent; `down` that lexes to nothing is null too.
  */
-function readCommand(dir: string, file: 'up' | 'down', present: Set<string>): Command | null {
-  if (!present.has(file)) return null;
+function readCommand(dir: string, file: 'up' | 'down', present: string[]): Command | null {
+  if (!present.includes(file)) return null;
   const path = `${dir}/${file}`;
   const content = readView(path);
   if (content === null) return null;
@@ -220,10 +249,10 @@ const NUMBER_FILES = ['notification-fd', 'timeout-kill', 'timeout-finish', 'max-
 /** s6-supervise caps max-death-tally at 4096. */
 const MAX_DEATH_TALLY = 4096;
 
-function readLongrun(dir: string, present: Set<string>, text: (f: string) => string | null, opts: ReadOptions): SourceLongrun {
+function readLongrun(dir: string, present: string[], text: (f: string) => string | null, opts: ReadOptions): SourceLongrun {
   const files: ServiceFile[] = [];
   const script = (file: 'run' | 'finish'): boolean => {
-    if (!present.has(file)) return false;
+    if (!present.includes(file)) return false;
     const content = readBytes(`${dir}/${file}`);
     if (content === null) return false;
     // s6-rc-compile installs run and finish executable, whatever the source's mode.
@@ -238,7 +267,7 @@ function readLongrun(dir: string, present: Set<string>, text: (f: string) => str
     const n = readNumber(dir, f, text);
     if (n === null) continue;
     numbers[f] = f === 'max-death-tally' ? Math.min(n, MAX_DEATH_TALLY) : n;
-    files.push({ path: f, kind: 'file', mode: 0o644, content: Buffer.from(`${numbers[f]}\n`) });
+    files.push({ path: f, kind: 'file', mode: 0o644, content: textBytes(`${numbers[f]}\n`) });
   }
   let downSignal = longrunDefaults().downSignal;
   const signalText = text('down-signal');
@@ -246,7 +275,7 @@ function readLongrun(dir: string, present: Set<string>, text: (f: string) => str
     const sig = signalName(signalText.trim());
     if (sig === null) throw sourceError(`invalid signal '${signalText.trim()}'`, `${dir}/down-signal`);
     downSignal = sig;
-    files.push({ path: 'down-signal', kind: 'file', mode: 0o644, content: Buffer.from(`${sig}\n`) });
+    files.push({ path: 'down-signal', kind: 'file', mode: 0o644, content: textBytes(`${sig}\n`) });
   }
   let notifyOnCheck = null;
   const nocText = text('notifyoncheck');
@@ -256,9 +285,9 @@ function readLongrun(dir: string, present: Set<string>, text: (f: string) => str
     } catch (err) {
       throw sourceError(`invalid notifyoncheck options: ${(err as Error).message}`, `${dir}/notifyoncheck`);
     }
-    files.push({ path: 'notifyoncheck', kind: 'file', mode: 0o644, content: Buffer.from(nocText) });
+    files.push({ path: 'notifyoncheck', kind: 'file', mode: 0o644, content: textBytes(nocText) });
   }
-  for (const sub of ['data', 'env']) if (present.has(sub)) copyTree(`${dir}/${sub}`, sub, files);
+  for (const sub of ['data', 'env']) if (present.includes(sub)) copyTree(`${dir}/${sub}`, sub, files);
 
   const one = (file: string): string | null => {
     const t = text(file);
