@@ -2,7 +2,7 @@
  * The s6-rc command (seed page 004): `s6rc [options] help|list|listall|diff|change|start|stop`.
  * Options come before the subcommand word, as with s6-rc; they may also follow it.
  */
-import { EXIT, Fatal } from './fatal.js';
+import { EXIT } from './fatal.js';
 import { helpText, parseOptions, usageError, type CommandSpec, type ParseResult } from './options.js';
 import { RC_SUBCOMMANDS, SUITE } from './registry.js';
 
@@ -34,9 +34,6 @@ const RC_USAGE: Record<string, string> = {
   stop: '[-l live] [-b] [-D] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] stop services...   (= -d change)',
 };
 
-/** Subcommands of the s6-rc family implemented so far; the rest exit 100 as "not yet available". */
-const AVAILABLE = new Set<string>(['help', 'list', 'listall', 'diff', 'change', 'start', 'stop']);
-
 export async function run(parsed: ParseResult): Promise<number> {
   const [sub, ...after] = parsed.operands;
   if (sub === undefined) throw usageError(spec, 'missing subcommand');
@@ -46,26 +43,19 @@ export async function run(parsed: ParseResult): Promise<number> {
   const more = parseOptions(spec, after);
   const values = { ...parsed.values, ...more.values };
   if (sub === 'help') return printHelp(more.operands[0]);
-  if (!AVAILABLE.has(sub)) throw new Fatal(EXIT.usage, `subcommand ${sub} is not yet available (see s6rc help)`);
-  const { runRc } = await import('./rcCommands.js' as string) as { runRc: (sub: string, values: object, operands: string[]) => Promise<number> };
+  const { runRc } = await import('./rcCommands.js');
   return runRc(sub, values, more.operands);
 }
 
 async function printHelp(topic?: string): Promise<number> {
-  if (topic && SUITE[topic] && !SUITE[topic].pending) {
+  if (topic && SUITE[topic]) {
     process.stdout.write(helpText((await SUITE[topic].load()).spec));
     return EXIT.ok;
   }
   const out = ['s6rc: a service manager with s6-rc semantics and an audit log', '', 'The s6-rc command:'];
-  for (const [name, usage] of Object.entries(RC_USAGE)) {
-    out.push(`  s6rc ${usage}${AVAILABLE.has(name) ? '' : '   [not yet available]'}`);
-  }
+  for (const usage of Object.values(RC_USAGE)) out.push(`  s6rc ${usage}`);
   out.push('', 'The rest of the suite:');
-  for (const [name, entry] of Object.entries(SUITE)) {
-    const usage = entry.pending ? `${entry.usage}   [not yet available]` : (await entry.load()).spec.usage;
-    out.push(`  s6rc ${usage}`);
-    void name;
-  }
+  for (const entry of Object.values(SUITE)) out.push(`  s6rc ${(await entry.load()).spec.usage}`);
   out.push(
     '',
     'Exit codes: 0 ok, 1 some transitions failed, 2 timed out, 3 unknown service,',

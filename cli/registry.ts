@@ -6,10 +6,6 @@ import type { CommandModule } from './command.js';
 
 export interface Entry {
   load: () => Promise<CommandModule>;
-  /** Listed by `s6rc help` as not yet available; running it exits 100. */
-  pending?: boolean;
-  /** Shown for pending entries, whose module does not exist yet. */
-  usage?: string;
 }
 
 /** Subcommands of the s6-rc command itself: options come before the subcommand word. */
@@ -34,6 +30,3 @@ export const SUITE: Record<string, Entry> = {
   boot: { load: () => import('./boot.js') },
 };
 
-function notYet(): Promise<CommandModule> {
-  throw new Error('unreachable: pending subcommands are refused before loading');
-}
