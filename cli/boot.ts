@@ -147,7 +147,7 @@ async function supervise(live: string, daemon: ChildProcess, names: string[], at
     // The orchestrated shutdown narrates itself (`text`); bare events are shown only without it.
     let narrated = false;
     await stopper
-      .request('shutdown', {}, (m) => {
+      .request('shutdown', { user: userInfo().username }, (m) => {
         if (typeof m.text === 'string' && m.text) {
           narrated = true;
           note(m.text.replace(/\n$/, ''));

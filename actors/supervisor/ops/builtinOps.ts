@@ -128,7 +128,9 @@ export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> 
 
     shutdown: async (req, reply) => {
       const timeout = typeof req.timeout === 'number' && req.timeout > 0 ? req.timeout : undefined;
-      const result = await sup.shutdown('request', timeout, (m) => reply.progress(m));
+      // Who asked is recorded as the shutdown change's user, as for any change.
+      const who = typeof req.user === 'string' && req.user ? req.user : 'request';
+      const result = await sup.shutdown(who, timeout, (m) => reply.progress(m));
       reply.end((result ?? {}) as Record<string, unknown>);
     },
   };
