@@ -1,6 +1,8 @@
 /** Shared setup for the `s6rc change` CLI tests: a real supervisor on a small service set. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { S6RC, s6rc, type CliResult } from '../helpers/cli.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { S6RC, s6rc, tempDir, type CliResult } from '../helpers/cli.js';
 import { makeLive, type SourceService, type TestLive } from '../helpers/supervisor.js';
 
 export interface RcLive extends TestLive {
@@ -21,6 +23,28 @@ export interface Background {
 
 const started: RcLive[] = [];
 const children: ChildProcess[] = [];
+const gateDirs: Array<() => void> = [];
+
+/**
+ * A shell loop that runs until the test calls `release()`: "still in flight"
+ * becomes a fact the test establishes, not a race against a fixed sleep.
+ */
+export interface Gate {
+  /** `/bin/sh` code that returns once released (for run scripts). */
+  wait: string;
+  /** An execline command line for a oneshot's `up`/`down` that returns once released. */
+  oneshot: string;
+  release(): void;
+}
+
+/** A fresh gate in its own temporary directory (removed by `cleanupAll`). */
+export function gate(): Gate {
+  const t = tempDir('s6rc-gate-');
+  gateDirs.push(t.cleanup);
+  const file = join(t.dir, 'release');
+  const wait = `while [ ! -e ${file} ]; do sleep 0.05; done`;
+  return { wait, oneshot: `/bin/sh -c "${wait}"`, release: () => writeFileSync(file, '') };
+}
 
 /** Compiles and inits a live directory; everything is killed by pid in `cleanupAll`. */
 export function startLive(services: Record<string, SourceService>): RcLive {
@@ -67,6 +91,7 @@ export function cleanupAll(): void {
     }
   }
   for (const l of started.splice(0)) l.cleanup();
+  for (const remove of gateDirs.splice(0)) remove();
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
