@@ -269,7 +269,8 @@ function readLongrun(dir: string, present: string[], text: (f: string) => string
     numbers[f] = f === 'max-death-tally' ? Math.min(n, MAX_DEATH_TALLY) : n;
     files.push({ path: f, kind: 'file', mode: 0o644, content: textBytes(`${numbers[f]}\n`) });
   }
-  let downSignal = longrunDefaults().downSignal;
+  const defaults = longrunDefaults();
+  let downSignal = defaults.downSignal;
   const signalText = text('down-signal');
   if (signalText !== null) {
     const sig = signalName(signalText.trim());
@@ -307,9 +308,9 @@ function readLongrun(dir: string, present: string[], text: (f: string) => string
   }
   // Sorted as the database stores them, so a loaded model equals the compiled one.
   files.sort((a, b) => byUtf8(a.path, b.path));
-  const defaults = longrunDefaults();
+  // Every setting is given here (no spread of the defaults): one object per longrun, and
+  // a setting added to LongrunSettings fails to compile until it is read.
   return {
-    ...defaults,
     notificationFd: numbers['notification-fd'] ?? defaults.notificationFd,
     timeoutKill: numbers['timeout-kill'] ?? defaults.timeoutKill,
     timeoutFinish: numbers['timeout-finish'] ?? defaults.timeoutFinish,

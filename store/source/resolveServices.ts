@@ -55,20 +55,26 @@ export function resolveServices(sources: SourceService[]): CompiledModel {
   atomics.sort(byName);
   for (const name of atomics) for (const dep of dependencies.get(name)!) dependents.get(dep)!.push(name);
   for (const s of sources) {
-    const base = { name: s.name, essential: essential.has(s.name) };
+    // Literal objects, no spreads of shared parts: this loop runs once per service, cold.
+    const name = s.name;
+    const isEssential = essential.has(name);
     if (s.type === 'bundle') {
-      const bundle: Bundle = { ...base, type: 'bundle', contents: [...new Set(s.contents)].sort(byName), atomics: atomicsOfBundle.get(s.name)! };
-      services.set(s.name, bundle);
+      const bundle: Bundle = { name, essential: isEssential, type: 'bundle', contents: [...new Set(s.contents)].sort(byName), atomics: atomicsOfBundle.get(name)! };
+      services.set(name, bundle);
       continue;
     }
-    const atomicBase = { ...base, timeoutUp: s.timeoutUp, timeoutDown: s.timeoutDown, dependencies: dependencies.get(s.name)! };
+    const deps = dependencies.get(name)!;
     let service: Atomic;
     if (s.type === 'oneshot') {
-      service = { ...atomicBase, type: 'oneshot', up: s.oneshot!.up, down: s.oneshot!.down } satisfies Oneshot;
+      service = { name, essential: isEssential, timeoutUp: s.timeoutUp, timeoutDown: s.timeoutDown, dependencies: deps, type: 'oneshot', up: s.oneshot!.up, down: s.oneshot!.down } satisfies Oneshot;
     } else {
       const l = s.longrun!;
       service = {
-        ...atomicBase,
+        name,
+        essential: isEssential,
+        timeoutUp: s.timeoutUp,
+        timeoutDown: s.timeoutDown,
+        dependencies: deps,
         type: 'longrun',
         notificationFd: l.notificationFd,
         timeoutKill: l.timeoutKill,
