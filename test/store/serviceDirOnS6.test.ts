@@ -53,9 +53,14 @@ function supervise(serviceDir: string, env: NodeJS.ProcessEnv = process.env): Ch
   return child;
 }
 
-/** s6-svwait -U: up and ready; exit 0 when reached. s6-svwait needs s6-supervise listening first. */
+/**
+ * s6-svwait -U: up and ready; exit 0 when reached. s6-svwait needs s6-supervise
+ * set up first: it subscribes to event/ and then reads supervise/status (exit 111
+ * if that is missing), and s6-supervise writes status only after creating its
+ * control fifo, so waiting for the fifo alone races on a loaded machine.
+ */
 async function waitReady(serviceDir: string, ms: number): Promise<number | null> {
-  await until(() => existsSync(join(serviceDir, 'supervise', 'control')), ms);
+  await until(() => ['supervise/control', 'supervise/status', 'event'].every((p) => existsSync(join(serviceDir, p))), ms);
   return spawnSync('s6-svwait', ['-U', '-t', String(ms), serviceDir]).status;
 }
 
