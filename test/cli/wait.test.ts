@@ -21,6 +21,11 @@ function started(): TestLive {
   return l;
 }
 
+/** How many clients the supervisor is streaming status changes to (`s6rc wait` subscribes). */
+async function subscribed(l: TestLive): Promise<number> {
+  return ((await info(l)).openRequests as Record<string, number>).subscribe ?? 0;
+}
+
 /** Starts `s6rc wait` in the background; resolves with its exit code. */
 function waitInBackground(l: TestLive, ...args: string[]): Promise<number | null> {
   const child = spawn(process.execPath, [S6RC, 'wait', '-l', l.live, ...args], { stdio: 'ignore' });
@@ -32,7 +37,8 @@ describe('s6rc wait', () => {
     const l = started();
     const ready = waitInBackground(l, '-U', '-t', '10000', 'slow');
     const up = waitInBackground(l, '-u', '-t', '10000', 'slow');
-    await new Promise((r) => setTimeout(r, 300));
+    // Start slow only once both clients have subscribed, so they really wait for the transition.
+    await until(async () => (await subscribed(l)) === 2, 20_000, 'both waits subscribed');
     const t0 = Date.now();
     expect(l.run('svc', '-u', 'slow').code).toBe(0);
     expect(await up).toBe(0);
@@ -59,7 +65,7 @@ describe('s6rc wait', () => {
   it('exits with the number of services that failed permanently', async () => {
     const l = started();
     const waiting = waitInBackground(l, '-u', '-t', '10000', 'broken', 'plain');
-    await new Promise((r) => setTimeout(r, 300));
+    await until(async () => (await subscribed(l)) === 1, 20_000, 'wait subscribed');
     expect(l.run('svc', '-u', 'broken', 'plain').code).toBe(0);
     expect(await waiting).toBe(1);
   });
@@ -69,7 +75,7 @@ describe('s6rc wait', () => {
     expect(l.run('wait', 'zork').code).toBe(3);
     const waiting = waitInBackground(l, '-u', 'slow');
     // Kill the supervisor only once the client has subscribed.
-    await until(async () => ((await info(l)).openRequests as Record<string, number>).subscribe === 1, 20_000, 'wait subscribed');
+    await until(async () => (await subscribed(l)) === 1, 20_000, 'wait subscribed');
     process.kill(l.supervisorPid()!, 'SIGKILL');
     expect(await waiting).toBe(102);
   });
