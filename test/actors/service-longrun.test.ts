@@ -101,9 +101,8 @@ describe('longrun actor', () => {
     const pid = actor.status().pid!;
     await waitUntil(() => readData(dir, 'spawns').includes(String(pid)), 'run to ignore SIGTERM');
     actor.down();
-    await h.waitState(actor, 'stopping');
-    await new Promise((r) => setTimeout(r, 150));
-    expect(isAlive(pid)).toBe(true); // SIGTERM ignored
+    // No fixed sleep to check it is still alive mid-stop (under load that races timeout-kill):
+    // killed by SIGKILL after kill.timeout proves SIGTERM was sent and ignored.
     await h.waitState(actor, 'down');
     expect(isAlive(pid)).toBe(false);
     expect(actor.status().signal).toBe('SIGKILL');

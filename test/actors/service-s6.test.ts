@@ -3,10 +3,11 @@
  * reason printed, when s6 is not installed): s6-notifyoncheck only needs the
  * notification-fd pipe and ./data/check, both of which the actor provides.
  */
-import { copyFileSync, existsSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServiceActor } from '../../actors/service/createServiceActor.js';
+import { processesUnder } from '../helpers/supervisor.js';
 import { dataFile, FIXTURES, Harness, isAlive, longrunSpec, materialise, readData, waitUntil } from '../fixtures/services.js';
 
 const NOTIFYONCHECK = ['/usr/bin/s6-notifyoncheck', '/bin/s6-notifyoncheck', '/usr/local/bin/s6-notifyoncheck'].find(existsSync);
@@ -57,14 +58,28 @@ describe.skipIf(!NOTIFYONCHECK)('real s6-notifyoncheck in a run script', () => {
     const actor = h.track(createServiceActor({ spec, serviceDir: dir, sink: h.sink }), dir);
     actor.up();
     await waitUntil(() => readData(dir, 'checks').split('\n').length > 2, 's6-notifyoncheck to poll data/check');
+    expect(pollers(dir).length).toBeGreaterThan(0);
     actor.down();
     await h.waitState(actor, 'down');
-    await new Promise((r) => setTimeout(r, 200));
+    // The poller (s6-notifyoncheck's forked child, same argv) and any check it ran work in the
+    // service directory: it stopped polling once none is left. A fixed grace period raced the 'd' event under load.
+    await waitUntil(() => pollers(dir).length === 0, 's6-notifyoncheck poller to exit');
     const polls = readData(dir, 'checks').length;
     await new Promise((r) => setTimeout(r, 400));
     expect(readData(dir, 'checks').length).toBe(polls);
   });
 });
+
+/** s6-notifyoncheck pollers and the checks they run, working in `dir`. */
+function pollers(dir: string): number[] {
+  return processesUnder(dir).filter((pid) => {
+    try {
+      return /s6-notifyoncheck|check/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    } catch {
+      return false;
+    }
+  });
+}
 
 const SETLOCK = ['/usr/bin/s6-setlock', '/bin/s6-setlock', '/usr/local/bin/s6-setlock'].find(existsSync);
 if (!SETLOCK) console.log('skipping lock-fd tests: s6-setlock is not installed');
