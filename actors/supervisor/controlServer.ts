@@ -22,14 +22,17 @@ function count(op: unknown, delta: number): void {
 /** Longest request line accepted; a client sending more is cut off (it is not speaking the protocol). */
 const MAX_LINE = 1 << 20;
 
-/** Listens on `path` (mode 0600); a stale socket file left by a dead supervisor is replaced. */
-export async function startControlServer(path: string, dispatch: Dispatch): Promise<Server> {
+/**
+ * Listens on `path` (mode 0600); a stale socket file left by a dead supervisor is replaced.
+ * `beforeEnd` runs before every request's final line is written (the supervisor commits its event log there).
+ */
+export async function startControlServer(path: string, dispatch: Dispatch, beforeEnd?: () => void): Promise<Server> {
   try {
     unlinkSync(path);
   } catch {
     /* no stale socket */
   }
-  const server = createServer((socket) => serveConnection(socket, dispatch));
+  const server = createServer((socket) => serveConnection(socket, dispatch, beforeEnd));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(path, () => {
@@ -64,7 +67,7 @@ function bufferedWriter(socket: Socket): LineWriter {
   };
 }
 
-function serveConnection(socket: Socket, dispatch: Dispatch): void {
+function serveConnection(socket: Socket, dispatch: Dispatch, beforeEnd?: () => void): void {
   const open = new Map<unknown, SocketReply>();
   const out = bufferedWriter(socket);
   let buffer = '';
@@ -105,10 +108,15 @@ function serveConnection(socket: Socket, dispatch: Dispatch): void {
       out.write(JSON.stringify({ id, type: 'error', exitCode: 100, message: `request id ${JSON.stringify(id)} is already in use on this connection` }) + '\n');
       return;
     }
-    const reply = new SocketReply(out, id, (r) => {
-      open.delete(r.id);
-      count(request.op, -1);
-    });
+    const reply = new SocketReply(
+      out,
+      id,
+      (r) => {
+        open.delete(r.id);
+        count(request.op, -1);
+      },
+      beforeEnd,
+    );
     open.set(id, reply);
     count(request.op, +1);
     try {

@@ -17,6 +17,8 @@ export class SocketReply implements Reply {
     private readonly socket: LineWriter,
     readonly id: unknown,
     private readonly onEnd: (reply: SocketReply) => void,
+    /** Runs before the final line is written: the supervisor commits its log here, so a client that reads the store after a reply sees everything the request did. */
+    private readonly beforeEnd?: () => void,
   ) {}
 
   get closed(): boolean {
@@ -29,12 +31,14 @@ export class SocketReply implements Reply {
 
   end(result: Record<string, unknown>): void {
     if (this.closed) return;
+    this.beforeEnd?.();
     this.write({ id: this.id, type: 'result', data: result });
     this.finish();
   }
 
   fail(exitCode: number, message: string): void {
     if (this.closed) return;
+    this.beforeEnd?.();
     this.write({ id: this.id, type: 'error', exitCode, message });
     this.finish();
   }

@@ -131,7 +131,8 @@ export class Supervisor implements SupervisorInternals {
     }
     appendEvents(store, [{ type: 'supervisor.started', payload: { pid: process.pid, services: model.atomics.length, recovered: recovering } }]);
     flushEvents(store);
-    this.server = await startControlServer(paths.control, (req, reply) => this.dispatch(req, reply));
+    // Every reply commits the log first: a client that reads the store after it sees what its request did.
+    this.server = await startControlServer(paths.control, (req, reply) => this.dispatch(req, reply), () => this.log.flush());
   }
 
   private createActor(name: string, restore?: { state: ServiceState; context: unknown }): ServiceHandle {

@@ -5,8 +5,11 @@ import type { EventInput, EventRow, EventStore } from './types.js';
  * Queues events for the next commit and returns them with their sequence
  * numbers. Everything queued in one event-loop turn commits in ONE
  * transaction on `setImmediate` (so a burst of 1000 services costs one
- * fsync, not 1000); call `flushEvents` to commit now. This is also the public
- * path for writing fixture logs: append in chunks, then flush.
+ * commit, not 1000); when the previous automatic commit is less than
+ * GROUP_COMMIT_MS old, the next one waits out the rest of that window, so a
+ * dependency chain (one transition per turn) shares transactions too. Call
+ * `flushEvents` to commit now (the supervisor does before every reply). This
+ * is also the public path for writing fixture logs: append in chunks, then flush.
  */
 export function appendEvents(store: EventStore, events: EventInput[]): EventRow[] {
   if (store.closed) throw new Error('event store is closed');
@@ -32,12 +35,25 @@ export function appendEvents(store: EventStore, events: EventInput[]): EventRow[
   return rows;
 }
 
-/** Arms the end-of-turn commit, unless one is armed or a retry is pending. */
+/**
+ * At most this long an appended event waits for its commit when commits come
+ * back to back: a chain of transitions then costs one transaction per window
+ * instead of one per turn (each commit writes several WAL pages).
+ */
+export const GROUP_COMMIT_MS = 4;
+
+/** Arms the next automatic commit, unless one is armed or a retry is pending. */
 export function scheduleFlush(store: EventStore): void {
   if (store.scheduled || store.retryTimer) return;
   store.scheduled = true;
-  setImmediate(() => {
-    store.scheduled = false;
-    if (!store.closed) flushEvents(store);
-  });
+  const wait = store.lastAutoCommit + GROUP_COMMIT_MS - performance.now();
+  if (wait >= 1) setTimeout(autoCommit, wait, store);
+  else setImmediate(autoCommit, store);
+}
+
+function autoCommit(store: EventStore): void {
+  store.scheduled = false;
+  if (store.closed || store.queue.length === 0) return;
+  flushEvents(store);
+  store.lastAutoCommit = performance.now();
 }

@@ -36,6 +36,7 @@ export function openEventStore(path: string, options: OpenOptions = {}): EventSt
     nextSeq: maxSeq + 1,
     nextChangeId: maxChange + 1,
     scheduled: false,
+    lastAutoCommit: -Infinity,
     retryTimer: null,
     failures: 0,
     onCommit: null,

@@ -49,8 +49,10 @@ export interface EventStore {
   /** Next sequence number and change id: the supervisor is the only writer, so they are allocated here. */
   nextSeq: number;
   nextChangeId: number;
-  /** True while a flush is scheduled for the end of this event-loop turn. */
+  /** True while an automatic commit is armed (end of this turn, or the end of the group-commit window). */
   scheduled: boolean;
+  /** `performance.now()` of the last automatic commit: the start of the current group-commit window. */
+  lastAutoCommit: number;
   /** Set after a failed flush: the retry timer, so appends do not schedule a tighter loop. */
   retryTimer: NodeJS.Timeout | null;
   /** Number of consecutive failed flushes (0 when healthy). */
