@@ -1,4 +1,5 @@
 import { flushEvents } from './flushEvents.js';
+import { armIdleCheckpoint } from './idleCheckpoint.js';
 import type { EventInput, EventRow, EventStore } from './types.js';
 
 /**
@@ -54,6 +55,6 @@ export function scheduleFlush(store: EventStore): void {
 function autoCommit(store: EventStore): void {
   store.scheduled = false;
   if (store.closed || store.queue.length === 0) return;
-  flushEvents(store);
+  if (flushEvents(store)) armIdleCheckpoint(store);
   store.lastAutoCommit = performance.now();
 }

@@ -11,6 +11,7 @@ export function closeEventStore(store: EventStore): number {
   const lost = store.queue.length;
   if (lost > 0) store.report(`s6rc: fatal: event store ${store.path}: ${lost} queued writes could not be committed before exit`);
   if (store.retryTimer) clearTimeout(store.retryTimer);
+  if (store.checkpointTimer) clearTimeout(store.checkpointTimer);
   store.closed = true;
   store.db.close();
   return lost;

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { WAL_AUTOCHECKPOINT_PAGES } from './idleCheckpoint.js';
 import { migrate } from './migrate.js';
 import { prepareStatements } from './prepareStatements.js';
 import type { EventStore } from './types.js';
@@ -11,7 +12,8 @@ export interface OpenOptions {
 
 /**
  * Opens (creating if needed) the event store at `path`: WAL journal,
- * synchronous=NORMAL (durable at checkpoints, never corrupt), schema migrated.
+ * synchronous=NORMAL (durable at checkpoints, never corrupt), checkpoints
+ * every WAL_AUTOCHECKPOINT_PAGES pages or when the log goes quiet, schema migrated.
  *
  * @example
  *   const store = openEventStore('/run/s6rc/events.db');
@@ -23,6 +25,7 @@ export function openEventStore(path: string, options: OpenOptions = {}): EventSt
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
+    db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
     migrate(db);
   }
   const maxSeq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS m FROM events').get() as { m: number }).m;
@@ -37,6 +40,7 @@ export function openEventStore(path: string, options: OpenOptions = {}): EventSt
     nextChangeId: maxChange + 1,
     scheduled: false,
     lastAutoCommit: -Infinity,
+    checkpointTimer: null,
     retryTimer: null,
     failures: 0,
     onCommit: null,
