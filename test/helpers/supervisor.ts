@@ -69,7 +69,10 @@ export function makeLive(services: Record<string, SourceService>): TestLive {
   const live = join(t.dir, 'live');
   writeSource(source, services);
   const c = s6rc(['compile', compiled, source]);
-  if (c.code !== 0) throw new Error(`compile failed: ${c.stderr}`);
+  if (c.code !== 0) {
+    t.cleanup(); // nobody else holds it yet
+    throw new Error(`compile failed: ${c.stderr}`);
+  }
   const self: TestLive = {
     root: t.dir,
     live,
