@@ -135,7 +135,7 @@ describe('longrun actor', () => {
     actor.up();
     await h.waitState(actor, 'ready');
     actor.down();
-    await h.waitState(actor, 'down', 3000);
+    await h.waitState(actor, 'down', 20_000);
     expect(h.records.map((r) => r.type)).toEqual(expect.arrayContaining(['finish.timeout', 'finish.exited']));
     expect(h.records.find((r) => r.type === 'finish.exited')!.payload.signal).toBe('SIGKILL');
     expect(readData(dir, 'finish-log')).toBe('256 15\n');
@@ -165,7 +165,7 @@ describe('longrun actor', () => {
     actor.up();
     await h.waitState(actor, 'up-unready');
     const pid = actor.status().pid!;
-    await h.waitState(actor, 'failed', 3000);
+    await h.waitState(actor, 'failed', 20_000);
     expect(actor.status().error).toBe('readiness timeout after 300 ms');
     expect(isAlive(pid)).toBe(true);
     actor.down();

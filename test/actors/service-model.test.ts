@@ -191,7 +191,7 @@ describe('oneshot actor along model paths', () => {
             expect(actor.status()).toMatchObject({ pid: null, exitCode: 0, wantedUp: true });
           },
           upFailed: async () => {
-            await h.waitState(actor, 'failed', 3000);
+            await h.waitState(actor, 'failed', 20_000);
             await waitUntil(() => actor.status().pid === null, 'the failed script to be reaped');
             expect(actor.status().error).toBe(expectedError);
             expect(existsSync(join(cwd, 'up-done'))).toBe(false);

@@ -96,7 +96,7 @@ describe('oneshot actor', () => {
     actor.up();
     await waitUntil(() => existsSync(join(h.root, 'slow-pid')), 'script to start');
     const pid = actor.status().pid!;
-    await h.waitState(actor, 'failed', 3000);
+    await h.waitState(actor, 'failed', 20_000);
     expect(actor.status().error).toBe('up: timed out after 200 ms');
     await waitUntil(() => !isAlive(pid), 'script to be killed');
     await waitUntil(() => actor.status().pid === null, 'exit recorded');

@@ -59,7 +59,7 @@ describe('longrun recovery after a supervisor crash', () => {
     const second = h.track(createServiceActor({ spec, serviceDir: dir, sink: h.sink, restore: { snapshot } }));
     expect(second.status()).toMatchObject({ state: 'ready', pid });
     second.down();
-    await h.waitState(second, 'down', 3000);
+    await h.waitState(second, 'down', 20_000);
     expect(isAlive(pid)).toBe(false);
   });
 

@@ -64,9 +64,9 @@ describe('supervisor recovery after SIGKILL', () => {
     const victim = pidOf(l, 'victim');
     const before = events(l);
     process.kill(l.supervisorPid()!, 'SIGKILL');
-    await until(() => !isAlive(l.supervisorPid()!), 5000, 'supervisor dead');
+    await until(() => !isAlive(l.supervisorPid()!), 20_000, 'supervisor dead');
     process.kill(victim, 'SIGKILL');
-    await until(() => !isAlive(victim), 5000, 'victim dead');
+    await until(() => !isAlive(victim), 20_000, 'victim dead');
     expect(isAlive(keeper)).toBe(true);
 
     await restartDaemon(l);
@@ -157,7 +157,7 @@ describe('pipelines across a supervisor crash', () => {
       const producer = pidOf(l, 'ticker');
       await until(() => readFileSync(out, 'utf8').split('\n').length > 10, 10_000, 'first lines');
       process.kill(l.supervisorPid()!, 'SIGKILL');
-      await until(() => !isAlive(l.supervisorPid()!), 5000, 'supervisor dead');
+      await until(() => !isAlive(l.supervisorPid()!), 20_000, 'supervisor dead');
       await restartDaemon(l);
       expect(pidOf(l, 'ticker')).toBe(producer);
       const consumer = pidOf(l, 'reader');
@@ -189,14 +189,14 @@ describe('control socket protocol', () => {
     });
     await new Promise((r) => socket.once('connect', r));
     socket.write('{"id":"s","op":"subscribe","services":["a"]}\n{"id":2,"op":"ping"}\nnot json\n{"id":3,"op":"zork"}\n{"id":4,"op":"status","services":["nope"]}\n');
-    await until(() => lines.length >= 5, 5000, 'answers');
+    await until(() => lines.length >= 5, 20_000, 'answers');
     expect(lines.find((m) => m.id === 2)).toMatchObject({ type: 'result', data: { pong: true } });
     expect(lines.find((m) => m.id === null)).toMatchObject({ type: 'error', exitCode: 100 });
     expect(lines.find((m) => m.id === 3)).toMatchObject({ type: 'error', exitCode: 100 });
     expect(lines.find((m) => m.id === 4)).toMatchObject({ type: 'error', exitCode: 3, message: 'unknown service name: nope' });
     expect(lines.find((m) => m.id === 's')).toMatchObject({ type: 'progress', data: { status: { name: 'a', state: 'down' } } });
     socket.write('{"id":5,"op":"up","services":["a"]}\n');
-    await until(() => lines.some((m) => m.id === 's' && (m.data as { status: { state: string } }).status.state === 'ready'), 5000, 'ready streamed');
+    await until(() => lines.some((m) => m.id === 's' && (m.data as { status: { state: string } }).status.state === 'ready'), 20_000, 'ready streamed');
     socket.write('{"cancel":"s"}\n');
     socket.destroy();
     expect(l.run('status', '-u', 'a').stdout).toBe('true\n');

@@ -41,7 +41,7 @@ describe('exit 111: no supervisor', () => {
     const l = small();
     const pid = l.supervisorPid()!;
     process.kill(pid, 'SIGKILL');
-    await until(() => !isAlive(pid), 5000, 'supervisor gone');
+    await until(() => !isAlive(pid), 20_000, 'supervisor gone');
     for (const args of [['-a', 'list'], ['change', 'a'], ['diff']]) {
       const r = l.rc(...args);
       expect(r.code).toBe(111);

@@ -43,9 +43,9 @@ describe('s6rc status', () => {
     expect(l.run('svc', '-u', 'quitter').code).toBe(0);
     // It respawns every second and lives a few ms each time: it is seen down almost always.
     let summary = '';
-    await until(() => /^down \(exitcode 3\)/.test((summary = l.run('status', 'quitter').stdout)), 5000, 'quitter down with exit code 3');
+    await until(() => /^down \(exitcode 3\)/.test((summary = l.run('status', 'quitter').stdout)), 20_000, 'quitter down with exit code 3');
     expect(summary).toMatch(/^down \(exitcode 3\) \d+ seconds, want up\n$/);
-    await until(() => l.run('status', '-e', 'quitter').stdout === '3\n', 5000, 'exitcode field 3');
+    await until(() => l.run('status', '-e', 'quitter').stdout === '3\n', 20_000, 'exitcode field 3');
   });
 
   it('prints -o fields and the -uwNrpest shortcuts in the order given, --json with the state', () => {

@@ -47,7 +47,7 @@ describe('s6rc svc', () => {
     expect(l.run('svc', '-u', '-wU', 'd').code).toBe(0);
     expect(l.run('svc', '-h', '-1', '-2', '-q', '-a', '-i', 'd').code).toBe(0);
     const file = join(l.live, 'servicedirs', 'd', 'data', 'signals');
-    await until(() => readFileSync(file, 'utf8').split('\n').filter(Boolean).length === 6, 5000, 'six signals');
+    await until(() => readFileSync(file, 'utf8').split('\n').filter(Boolean).length === 6, 20_000, 'six signals');
     // The shell runs pending traps in its own order; what matters is that each signal arrived.
     expect(readFileSync(file, 'utf8').split('\n').filter(Boolean).sort()).toEqual(['ALRM', 'HUP', 'INT', 'QUIT', 'USR1', 'USR2']);
   });
@@ -69,11 +69,11 @@ describe('s6rc svc', () => {
     expect(l.run('svc', '-u', '-wU', 'd').code).toBe(0);
     const pid = pidOf(l, 'd');
     expect(l.run('svc', '-p', 'd').code).toBe(0);
-    await until(() => /^\d+ \(.*\) T/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')), 5000, 'stopped');
+    await until(() => /^\d+ \(.*\) T/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')), 20_000, 'stopped');
     expect(l.run('status', '-o', 'paused', 'd').stdout).toBe('true\n');
     expect(l.run('status', 'd').stdout).toContain(', paused');
     expect(l.run('svc', '-c', 'd').code).toBe(0);
-    await until(() => !/^\d+ \(.*\) T/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')), 5000, 'continued');
+    await until(() => !/^\d+ \(.*\) T/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')), 20_000, 'continued');
     expect(l.run('status', '-o', 'paused', 'd').stdout).toBe('false\n');
   });
 

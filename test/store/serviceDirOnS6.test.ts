@@ -87,7 +87,7 @@ describe.skipIf(!haveS6)('stored service directories under real s6', () => {
     child.stdout!.on('data', (d) => (output += d));
     expect(await waitReady(svc, 15_000)).toBe(0);
     expect(JSON.parse(readFileSync(join(state, 'db.json'), 'utf8')).openedBy).toBeGreaterThan(0);
-    await until(() => output.includes('db: ready'), 5000);
+    await until(() => output.includes('db: ready'), 20_000);
     await stop(svc, child);
     expect(output).toMatch(/db: opened .*\ndb: ready\n/);
   });
