@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { s6rc } from '../helpers/cli.js';
-import { isAlive, makeLive, processesUnder, type TestLive } from '../helpers/supervisor.js';
+import { isAlive, makeLive, processesUnder, until, type TestLive } from '../helpers/supervisor.js';
 
 const lives: TestLive[] = [];
 afterEach(() => {
@@ -37,11 +37,13 @@ describe('s6rc shutdown', () => {
     expect(existsSync(join(l.live, 'pid'))).toBe(false);
   });
 
-  it('-t kills what does not stop in time', () => {
-    const l = makeLive({ stubborn: { type: 'longrun', run: "trap '' TERM; while :; do sleep 0.05; done" } });
+  it('-t kills what does not stop in time', async () => {
+    // It says when SIGTERM is ignored: "up" only means spawned, and a SIGTERM sent before the trap would kill it.
+    const l = makeLive({ stubborn: { type: 'longrun', run: "trap '' TERM; touch ../../trapped; while :; do sleep 0.05; done" } });
     lives.push(l);
     expect(l.run('init', '-c', l.compiled).code).toBe(0);
     expect(l.run('svc', '-u', '-wu', 'stubborn').code).toBe(0);
+    await until(() => existsSync(join(l.live, 'trapped')), 20_000, 'stubborn to ignore SIGTERM');
     const t0 = Date.now();
     const r = l.run('shutdown', '-t', '500');
     expect(r.code).toBe(0);
