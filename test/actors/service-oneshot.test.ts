@@ -87,7 +87,9 @@ describe('oneshot actor', () => {
   it('timeout-up kills the script (SIGTERM, then SIGKILL) and fails it', async () => {
     const actor = h.track(
       createServiceActor({
-        spec: oneshotSpec('slow', { timeoutUp: 200, up: { kind: 'argv', argv: ['/bin/sh', '-c', "trap '' TERM; echo $$ > slow-pid; while :; do sleep 0.05; done"] } }),
+        // timeout-up leaves the shell a whole second to install its SIGTERM trap, even on a loaded machine:
+        // a SIGTERM before the trap would kill it and SIGKILL would never be needed.
+        spec: oneshotSpec('slow', { timeoutUp: 1000, up: { kind: 'argv', argv: ['/bin/sh', '-c', "trap '' TERM; echo $$ > slow-pid; while :; do sleep 0.05; done"] } }),
         serviceDir: h.root,
         sink: h.sink,
         scriptKillGrace: 200,
@@ -97,7 +99,7 @@ describe('oneshot actor', () => {
     await waitUntil(() => existsSync(join(h.root, 'slow-pid')), 'script to start');
     const pid = actor.status().pid!;
     await h.waitState(actor, 'failed', 20_000);
-    expect(actor.status().error).toBe('up: timed out after 200 ms');
+    expect(actor.status().error).toBe('up: timed out after 1000 ms');
     await waitUntil(() => !isAlive(pid), 'script to be killed');
     await waitUntil(() => actor.status().pid === null, 'exit recorded');
     expect(actor.status().signal).toBe('SIGKILL');
