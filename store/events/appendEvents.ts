@@ -41,7 +41,7 @@ export function appendEvents(store: EventStore, events: EventInput[]): EventRow[
  * back to back: a chain of transitions then costs one transaction per window
  * instead of one per turn (each commit writes several WAL pages).
  */
-export const GROUP_COMMIT_MS = 4;
+export const GROUP_COMMIT_MS = 5;
 
 /** Arms the next automatic commit, unless one is armed or a retry is pending. */
 export function scheduleFlush(store: EventStore): void {
