@@ -1,5 +1,5 @@
 /** Exit codes of the s6-rc subcommands: 3, 4, 100, 111, each with one clear line and no change made. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { s6rc, tempDir } from '../helpers/cli.js';
@@ -71,7 +71,10 @@ describe('exit 4: invalid live state', () => {
     }
     const l = small();
     expect(l.rc('change', 'a').code).toBe(0);
-    writeFileSync(join(l.live, 'events.db'), 'garbage'.repeat(100));
+    // Replace the file rather than overwrite it in place: the running supervisor still has the
+    // log open and its next write (a flush or checkpoint) would restore the header in place, racing the check.
+    writeFileSync(join(l.live, 'events.db.garbage'), 'garbage'.repeat(100));
+    renameSync(join(l.live, 'events.db.garbage'), join(l.live, 'events.db'));
     const r = l.rc('change', 'b');
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/^s6rc: fatal: invalid live state: the event log .*events\.db is corrupted\n$/);
