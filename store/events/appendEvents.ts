@@ -1,5 +1,4 @@
 import { flushEvents } from './flushEvents.js';
-import { armIdleCheckpoint } from './idleCheckpoint.js';
 import type { EventInput, EventRow, EventStore } from './types.js';
 
 /**
@@ -55,6 +54,6 @@ export function scheduleFlush(store: EventStore): void {
 function autoCommit(store: EventStore): void {
   store.scheduled = false;
   if (store.closed || store.queue.length === 0) return;
-  if (flushEvents(store)) armIdleCheckpoint(store);
+  flushEvents(store);
   store.lastAutoCommit = performance.now();
 }

@@ -1,3 +1,4 @@
+import { armIdleCheckpoint } from './idleCheckpoint.js';
 import type { EventRow, EventStore, QueuedWrite } from './types.js';
 
 const RETRY_MS = 1000;
@@ -30,6 +31,7 @@ export function flushEvents(store: EventStore): boolean {
     clearTimeout(store.retryTimer);
     store.retryTimer = null;
   }
+  armIdleCheckpoint(store);
   if (store.onCommit) {
     const rows: EventRow[] = [];
     for (const w of batch) if (w.kind === 'event') rows.push(w.row);

@@ -9,11 +9,11 @@ import type { EventStore } from './types.js';
  */
 export const WAL_AUTOCHECKPOINT_PAGES = 4000;
 
-/** Quiet time after the last automatic commit before the supervisor checkpoints on its own. */
+/** Quiet time after the last commit before the store checkpoints on its own. */
 export const IDLE_CHECKPOINT_MS = 200;
 
 /**
- * Re-arms the idle checkpoint: once no automatic commit has happened for
+ * Re-arms the idle checkpoint (after every commit): once no commit has happened for
  * IDLE_CHECKPOINT_MS, the WAL is copied back into the database (PASSIVE: it
  * never waits for readers), so what a burst wrote reaches the disk soon after
  * the burst instead of during the next one.

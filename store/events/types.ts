@@ -53,7 +53,7 @@ export interface EventStore {
   scheduled: boolean;
   /** `performance.now()` of the last automatic commit: the start of the current group-commit window. */
   lastAutoCommit: number;
-  /** Armed after automatic commits: checkpoints the WAL once the log has been quiet for a moment. */
+  /** Armed after every commit: checkpoints the WAL once the log has been quiet for a moment. */
   checkpointTimer: NodeJS.Timeout | null;
   /** Set after a failed flush: the retry timer, so appends do not schedule a tighter loop. */
   retryTimer: NodeJS.Timeout | null;
