@@ -56,8 +56,11 @@ function boot(services: Record<string, SourceService>, args: string[] = [], useC
   // The supervisor passes its environment to oneshots: MARK tells `migrate` where to write.
   const env = { ...process.env, S6RC_STORE: '', NO_COLOR: '', S6RC_TEST_MARK: join(t.dir, 'migrated') };
   delete (env as Record<string, string | undefined>).NO_COLOR;
+  // On a terminal Node colours unless told otherwise; CI=true (set by .ci/run) tells it a CI log has no colours.
+  const ttyEnv: Record<string, string | undefined> = { ...env, TERM: 'xterm' };
+  delete ttyEnv.CI;
   const child = tty
-    ? spawn('script', ['-qfec', [process.execPath, ...argv].map((a) => `'${a}'`).join(' '), '/dev/null'], { env: { ...env, TERM: 'xterm' }, stdio: ['pipe', 'pipe', 'pipe'] })
+    ? spawn('script', ['-qfec', [process.execPath, ...argv].map((a) => `'${a}'`).join(' '), '/dev/null'], { env: ttyEnv, stdio: ['pipe', 'pipe', 'pipe'] })
     : spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
