@@ -1,5 +1,6 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServiceActor } from '../../actors/service/createServiceActor.js';
 import type { Oneshot } from '../../store/compiled/model.js';
@@ -37,15 +38,24 @@ describe('oneshot actor', () => {
     expect(h.records[1].payload.argv).toEqual(spec.up.kind === 'argv' ? spec.up.argv : []);
   });
 
-  it('runs a #! script from a temporary executable file', async () => {
-    const actor = start(oneshotSpec('script', { up: { kind: 'script', script: '#!/bin/sh\necho scripted > script-ran\n' } }));
+  it('runs a #! script from a temporary executable file in a private directory', async () => {
+    const actor = start(oneshotSpec('script', { up: { kind: 'script', script: '#!/bin/sh\necho "$0" > script-ran\n' } }));
     actor.up();
     await h.waitState(actor, 'ready');
-    expect(existsSync(join(h.root, 'script-ran'))).toBe(true);
-    const { readdirSync } = await import('node:fs');
-    const { tmpdir } = await import('node:os');
-    const scripts = join(tmpdir(), `s6rc-scripts-${process.pid}`);
-    expect(readdirSync(scripts).filter((f) => f.startsWith('script-up'))).toEqual([]); // removed after it ran
+    const path = readFileSync(join(h.root, 'script-ran'), 'utf8').trim();
+    expect(path).toMatch(/\/s6rc-scripts-[^/]+\/script-up-\d+$/);
+    expect(existsSync(path)).toBe(false); // removed after it ran
+    expect(statSync(dirname(path)).mode & 0o777).toBe(0o700);
+  });
+
+  it('the scripts directory goes away when the supervisor process exits', () => {
+    const module = join(import.meta.dirname, '../../dist/actors/service/scriptFile.js');
+    const code = `import(${JSON.stringify(module)}).then((m) => console.log(m.writeScriptFile('x', '#!/bin/sh\\n').path))`;
+    const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const path = r.stdout.trim();
+    expect(path).toMatch(/s6rc-scripts-/);
+    expect(existsSync(dirname(path))).toBe(false);
   });
 
   it('a null down succeeds at once', () => {
