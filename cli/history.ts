@@ -6,6 +6,7 @@ import type { CommandSpec, ParseResult } from './options.js';
 import { usageError } from './options.js';
 import { EXIT, Fatal } from './fatal.js';
 import { liveDir } from './paths.js';
+import { openLog } from './openLog.js';
 
 export const spec: CommandSpec = {
   name: 'history',
@@ -55,19 +56,6 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
     return await printEvents(db, values, since, until);
   } finally {
     db.close();
-  }
-}
-
-async function openLog(file: string): Promise<Db> {
-  const { openReader } = await import('../store/events/openReader.js');
-  try {
-    return openReader(file);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'SQLITE_CANTOPEN' || /unable to open|does not exist/i.test(e.message)) {
-      throw new Fatal(EXIT.system, `unable to open event log ${file}: no such file (is the live directory initialised? see -l, -s)`);
-    }
-    throw new Fatal(EXIT.invalidDatabase, `unable to read event log ${file}: ${e.message}`);
   }
 }
 

@@ -2,8 +2,9 @@
 import { writeFileSync } from 'node:fs';
 import type { CommandSpec, ParseResult } from './options.js';
 import { usageError } from './options.js';
-import { EXIT, Fatal, systemFatal } from './fatal.js';
+import { EXIT, systemFatal } from './fatal.js';
 import { liveDir } from './paths.js';
+import { openLog } from './openLog.js';
 
 export const spec: CommandSpec = {
   name: 'plot',
@@ -22,14 +23,7 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
   if (operands.length) throw usageError(spec, `unexpected operand ${operands[0]}`);
   const live = liveDir(values.live);
   const { storePath } = await import('../store/events/storePath.js');
-  const { openReader } = await import('../store/events/openReader.js');
-  const file = storePath(live, values.store as string | undefined);
-  let db;
-  try {
-    db = openReader(file);
-  } catch (err) {
-    throw new Fatal(EXIT.system, `unable to open event log ${file}: ${(err as Error).message}`);
-  }
+  const db = await openLog(storePath(live, values.store as string | undefined));
   let svg: string;
   try {
     const { loadChangeTimeline } = await import('./render/changeTimeline.js');

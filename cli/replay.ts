@@ -9,6 +9,7 @@ import type { CommandSpec, ParseResult } from './options.js';
 import { usageError } from './options.js';
 import { EXIT, Fatal, say } from './fatal.js';
 import { liveDir } from './paths.js';
+import { openLog } from './openLog.js';
 
 /** A checkpoint every this many events: bounds what any replay folds (~13 µs an event). */
 export const CHECKPOINT_INTERVAL = 50_000;
@@ -38,15 +39,16 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
   if (values.verify && values.at !== undefined) throw usageError(spec, 'option --verify checks the present state and excludes --at');
   const live = liveDir(values.live);
   const { storePath } = await import('../store/events/storePath.js');
-  const { openReader } = await import('../store/events/openReader.js');
   const { loadModel, liveCompiledPath } = await import('./render/loadModel.js');
-  const model = await loadModel(liveCompiledPath(live));
+  // The log first: on a directory that was never initialised, that is the error to report.
   const file = storePath(live, values.store as string | undefined);
-  let db: Db;
+  const db: Db = await openLog(file);
+  let model;
   try {
-    db = openReader(file);
+    model = await loadModel(liveCompiledPath(live));
   } catch (err) {
-    throw new Fatal(EXIT.system, `unable to open event log ${file}: ${(err as Error).message}`);
+    db.close();
+    throw err;
   }
   // Ask the supervisor first, then read the log: the log can only be ahead of what it said.
   const actual = values.verify ? await supervisorStatus(live) : null;

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeCompiled } from '../../store/compiled/writeCompiled.js';
@@ -9,7 +10,6 @@ import { isAlive, makeLive, until, type TestLive } from '../helpers/supervisor.j
 import { s6rc, tempDir } from '../helpers/cli.js';
 import { appendEvents, closeEventStore, flushEvents } from './fixtures/eventLog.js';
 import { webstackModel } from './fixtures/model.js';
-import { mkdirSync } from 'node:fs';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -135,13 +135,27 @@ describe('s6rc replay', () => {
     expect(verify.stderr).toBe('s6rc: info: replay matches the stored projection (no supervisor running to compare with)\n');
   });
 
-  it('bad input: --at garbage is 100, --verify with --at is 100, no compiled database is 4', () => {
+  it('bad input: --at garbage is 100, --verify with --at is 100, no log is 111, a corrupted log or no compiled database is 4', () => {
     const t = stack();
     expect(t.run('init', '-c', t.compiled).code).toBe(0);
     expect(t.run('replay', '--at', 'soon').code).toBe(100);
     expect(t.run('replay', '--at', '3', '--verify').code).toBe(100);
     const none = s6rc(['replay', '-l', join(t.root, 'nowhere')]);
-    expect(none.code).toBe(4);
-    expect(none.stderr).toMatch(/^s6rc: fatal: unable to read compiled database .*\n$/);
+    expect(none.code).toBe(111);
+    expect(none.stderr).toMatch(/^s6rc: fatal: unable to open event log .*nowhere\/events\.db: no such file .*\n$/);
+    const copy = join(t.root, 'copy');
+    mkdirSync(copy);
+    copyFileSync(join(t.live, 'events.db'), join(copy, 'events.db'));
+    const noCompiled = s6rc(['replay', '-l', copy]);
+    expect(noCompiled.code).toBe(4);
+    expect(noCompiled.stderr).toMatch(/^s6rc: fatal: unable to read compiled database .*\n$/);
+    const corrupt = join(t.root, 'corrupt');
+    mkdirSync(corrupt);
+    writeFileSync(join(corrupt, 'events.db'), Buffer.alloc(8192, 7));
+    for (const cmd of ['replay', 'plot', 'history']) {
+      const r = s6rc([cmd, '-l', corrupt]);
+      expect(r.code).toBe(4);
+      expect(r.stderr).toMatch(/^s6rc: fatal: unable to read event log .*corrupt\/events\.db: .*\n$/);
+    }
   });
 });
