@@ -191,7 +191,8 @@ export const longrunMachine = setup({
         down: { target: 'stopping', actions: ['setWantedDown', 'stopReadiness', 'cancelUpTimer', 'signalRun', 'startKillTimer'] },
         up: { actions: ['setWantedUp'] },
         'control.signal': { actions: ['recordSignal', 'sendSignal'] },
-        'run.adopted': { actions: ['recordAdopted', 'startReadiness'] },
+        // Recovery: readiness is watched again and timeout-up runs again, in full, from now.
+        'run.adopted': { actions: ['recordAdopted', 'startReadiness', 'startUpTimer'] },
         'run.lost': [
           { guard: 'wantedUp', target: 'starting', actions: ['recordLost', 'scheduleRespawn'] },
           { target: 'down', actions: ['recordLost'] },

@@ -56,7 +56,7 @@ export const longrunMachine = createMachine({
         down: { target: 'stopping', actions: ['setWantedDown', 'stopReadiness', 'cancelUpTimer', 'signalRun', 'startKillTimer'] },
         up: { actions: ['setWantedUp'] },
         'control.signal': { actions: ['recordSignal', 'sendSignal'] },
-        'run.adopted': { actions: ['recordAdopted', 'startReadiness'] },
+        'run.adopted': { actions: ['recordAdopted', 'startReadiness', 'startUpTimer'] },
         'run.lost': [
           { target: 'starting', guard: 'wantedUp', actions: ['recordLost', 'scheduleRespawn'] },
           { target: 'down', actions: ['recordLost'] },

@@ -223,6 +223,13 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
         clearTimeout(killTimer);
         send({ type: 'run.exited', pid, code: null, signal: null });
       });
+      if (core.state === 'up-unready' && spec.notificationFd !== null && !spec.notifyOnCheck) {
+        // The read end of its notification pipe died with the previous supervisor, so its
+        // readiness can never be seen: restart it (as a new s6-supervise would) for a fresh pipe.
+        const reason = 'notification pipe lost with the previous supervisor: restarting it';
+        send({ type: 'control.signal', signal: downSignal, reason });
+        send({ type: 'control.signal', signal: 'SIGCONT', reason });
+      }
     } else if (pid !== null || core.state === 'starting' || core.state === 'stopping') {
       send({ type: 'run.lost', pid });
     }

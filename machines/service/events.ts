@@ -23,7 +23,7 @@
  *   finish.exited {code, signal, error?}  finish ended (error: it could not be spawned)
  *   finish.timeout {timeout}        timeout-finish elapsed → SIGKILL finish
  *   kill.timeout {timeout}          timeout-kill elapsed while stopping → SIGKILL run
- *   control.signal {signal}         s6-svc style signal (SIGSTOP/SIGCONT also set `paused`)
+ *   control.signal {signal, reason?} s6-svc style signal (SIGSTOP/SIGCONT also set `paused`); reason when the supervisor sent it
  *
  * Oneshot events:
  *   up {changeId?}, down {changeId?}
@@ -61,7 +61,7 @@ export type LongrunEvent =
   | ({ type: 'finish.exited'; code: number | null; signal: string | null; error?: string } & Timed)
   | ({ type: 'finish.timeout'; timeout: number } & Timed)
   | ({ type: 'kill.timeout'; timeout: number } & Timed)
-  | ({ type: 'control.signal'; signal: string } & Timed);
+  | ({ type: 'control.signal'; signal: string; reason?: string } & Timed);
 
 export type OneshotEvent =
   | Exclude<RequestEvent, { type: 'once' }>

@@ -93,6 +93,50 @@ describe('longrun recovery after a supervisor crash', () => {
     process.kill(livePid, 'SIGKILL');
   });
 
+  it('an adopted run that was not ready yet on its notification fd is restarted: the pipe died with the old supervisor', async () => {
+    const spec = longrunSpec('unready', { notificationFd: 3 });
+    const dir = materialise(h.root, spec);
+    const first = h.track(createServiceActor({ spec, serviceDir: dir, sink: h.sink }), dir);
+    first.up();
+    await h.waitState(first, 'up-unready');
+    const pid = first.status().pid!;
+    await waitUntil(() => readData(dir, 'spawns').includes(String(pid)), 'the run to start');
+    const snapshot = persisted(h.records);
+    first.dispose();
+
+    const before = h.records.length;
+    const second = h.track(
+      createServiceActor({ spec, serviceDir: dir, sink: h.sink, restore: { snapshot, adopt: { pid, startTime: readProcessStartTime(pid)! } } }),
+    );
+    const recovery = h.records.slice(before);
+    expect(recovery.map((r) => `${r.type}:${r.payload.signal ?? ''}`)).toEqual(['run.adopted:', 'control.signal:SIGTERM', 'control.signal:SIGCONT']);
+    expect(recovery[1].payload.reason).toMatch(/notification pipe lost/);
+    await waitUntil(() => !isAlive(pid), 'the adopted run to be stopped');
+    dataFile(dir, 'ready');
+    await h.waitState(second, 'ready', 20_000);
+    expect(second.status().pid).not.toBe(pid);
+  });
+
+  it('after recovery, timeout-up runs again for a service still waiting for readiness', async () => {
+    const check = { initialSleep: 0, globalTimeout: 0, localTimeout: 0, waitingTime: 50, tries: 0, checkProgram: ['false'] };
+    const spec = longrunSpec('slow', { notifyOnCheck: check });
+    const dir = materialise(h.root, spec);
+    const first = h.track(createServiceActor({ spec, serviceDir: dir, sink: h.sink }), dir);
+    first.up();
+    await h.waitState(first, 'up-unready');
+    const pid = first.status().pid!;
+    const snapshot = persisted(h.records);
+    first.dispose();
+
+    const withTimeout = { ...spec, timeoutUp: 300 };
+    const second = h.track(
+      createServiceActor({ spec: withTimeout, serviceDir: dir, sink: h.sink, restore: { snapshot, adopt: { pid, startTime: readProcessStartTime(pid)! } } }),
+    );
+    expect(second.status().state).toBe('up-unready');
+    await h.waitState(second, 'failed', 20_000);
+    expect(h.records.at(-1)).toMatchObject({ type: 'readiness.timeout' });
+  });
+
   it('a service that was down stays down, and a dead run that was not wanted up is not restarted', async () => {
     const spec = longrunSpec('quiet');
     const dir = materialise(h.root, spec);
