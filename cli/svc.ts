@@ -14,7 +14,7 @@ const CONTROLS: [string, string, string][] = [
   ['d', 'down', 'want down: send the down-signal then SIGCONT (SIGKILL after timeout-kill)'],
   ['r', 'restart', 'send the down-signal and let it respawn (want stays up)'],
   ['o', 'once', 'up once: start it, do not restart it when it dies'],
-  ['x', 'exit', 'bring it down and stop supervising it until the supervisor restarts'],
+  ['x', 'exit', 'bring it down (s6-svc -x; one supervisor holds every service, so none exits)'],
   ['t', 'SIGTERM', 'send SIGTERM'],
   ['k', 'SIGKILL', 'send SIGKILL'],
   ['h', 'SIGHUP', 'send SIGHUP'],
