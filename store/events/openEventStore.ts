@@ -11,6 +11,16 @@ export interface OpenOptions {
 }
 
 /**
+ * The writer's page cache, in KiB (negative: SQLite's unit for KiB). The
+ * log is appended at its end, so a small cache costs little; SQLite's
+ * default (2 MiB) filled the supervisor's malloc heap to ~11 MiB, and every
+ * fork of a run or up script copies the page tables of that heap: with
+ * 256 KiB the supervisor spent ~0.15 ms less CPU per transition (chain of
+ * 1000 oneshots, supervisor CPU 0.93 → 0.78 ms per transition).
+ */
+const WRITER_CACHE_KIB = -256;
+
+/**
  * Opens (creating if needed) the event store at `path`: WAL journal,
  * synchronous=NORMAL (durable at checkpoints, never corrupt), checkpoints
  * every WAL_AUTOCHECKPOINT_PAGES pages or when the log goes quiet, schema migrated.
@@ -26,6 +36,7 @@ export function openEventStore(path: string, options: OpenOptions = {}): EventSt
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    db.pragma(`cache_size = ${WRITER_CACHE_KIB}`);
     migrate(db);
   }
   const maxSeq = (db.prepare('SELECT COALESCE(MAX(seq), 0) AS m FROM events').get() as { m: number }).m;
