@@ -266,8 +266,13 @@ function readLongrun(dir: string, present: string[], text: (f: string) => string
   for (const f of NUMBER_FILES) {
     const n = readNumber(dir, f, text);
     if (n === null) continue;
+    // run's fds 0-2 are its stdio: a notification or lock fd there would take their place.
+    if ((f === 'notification-fd' || f === 'lock-fd') && n < 3) throw sourceError(`${f} ${n}: expected an integer of 3 or more`, `${dir}/${f}`);
     numbers[f] = f === 'max-death-tally' ? Math.min(n, MAX_DEATH_TALLY) : n;
     files.push({ path: f, kind: 'file', mode: 0o644, content: textBytes(`${numbers[f]}\n`) });
+  }
+  if (numbers['notification-fd'] !== undefined && numbers['notification-fd'] === numbers['lock-fd']) {
+    throw sourceError(`notification-fd and lock-fd are both ${numbers['lock-fd']}: they must differ`, `${dir}/lock-fd`);
   }
   const defaults = longrunDefaults();
   let downSignal = defaults.downSignal;
