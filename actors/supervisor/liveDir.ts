@@ -12,6 +12,7 @@ export const livePaths = (live: string) => ({
   compiled: join(live, 'compiled'),
   log: join(live, 'supervisor.log'),
   servicedirs: join(live, 'servicedirs'),
+  scripts: join(live, 'scripts'),
   storeLink: join(live, 'store'),
   defaultStore: join(live, 'events.db'),
 });

@@ -21,6 +21,7 @@ import { startControlServer } from './controlServer.js';
 import { createEventLog } from './eventLog.js';
 import { livePaths } from './liveDir.js';
 import { materialiseServiceDirs } from './materialise.js';
+import { useScriptDir } from '../service/scriptFile.js';
 import { builtinOps, type SupervisorInternals } from './ops/builtinOps.js';
 import { bringAllDown } from './shutdown.js';
 import type { ServiceFactory } from './serviceFactory.js';
@@ -104,6 +105,7 @@ export class Supervisor implements SupervisorInternals {
       this.bootStart = readBootStarts(store.db).get(this.boot) ?? Date.now();
     }
     materialiseServiceDirs(paths.servicedirs, model, !recovering);
+    useScriptDir(paths.scripts);
     writeFileSync(paths.pid, `${process.pid}\n`);
     this.pipelineFds = model.pipelines.length && this.options.openPipelines ? this.options.openPipelines(model, recovering) : null;
 

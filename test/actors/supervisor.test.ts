@@ -4,9 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { S6RC, s6rc, tempDir } from '../helpers/cli.js';
 import { isAlive, makeLive, until, type TestLive } from '../helpers/supervisor.js';
@@ -106,6 +106,26 @@ describe('signals', () => {
     const log = events(l).filter((e) => e.type === 'live.down').map((e) => e.service);
     expect(log).toEqual(['top', 'base']);
     expect(events(l).at(-1)!.type).toBe('supervisor.stopped');
+  });
+});
+
+describe('oneshot scripts', () => {
+  it('#! scripts run from <live>/scripts, emptied when a supervisor starts (even after SIGKILL) and removed when it stops', async () => {
+    const l = started({ scripted: { type: 'oneshot', up: '#!/bin/sh\necho "$0" > script-path' } });
+    expect(s6rc(['-l', l.live, 'change', 'scripted']).code).toBe(0);
+    const path = readFileSync(join(l.live, 'script-path'), 'utf8').trim();
+    expect(dirname(path)).toBe(join(l.live, 'scripts'));
+    expect(existsSync(path)).toBe(false); // removed once it ran
+    writeFileSync(join(l.live, 'scripts', 'stale'), '');
+    const first = l.supervisorPid()!;
+    process.kill(first, 'SIGKILL');
+    await until(() => !isAlive(first), 20_000, 'supervisor dead');
+    await restartDaemon(l);
+    expect(readdirSync(join(l.live, 'scripts'))).toEqual([]);
+    const second = l.supervisorPid()!;
+    process.kill(second, 'SIGTERM');
+    await until(() => !isAlive(second), 20_000, 'supervisor exit');
+    expect(existsSync(join(l.live, 'scripts'))).toBe(false);
   });
 });
 
