@@ -4,7 +4,7 @@
  */
 import type { CommandSpec, ParseResult } from './options.js';
 import { usageError } from './options.js';
-import { EXIT, Fatal } from './fatal.js';
+import { EXIT } from './fatal.js';
 import { liveDir } from './paths.js';
 import { openLog } from './openLog.js';
 
