@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServiceActor, readProcessStartTime } from '../../actors/service/createServiceActor.js';
-import type { ServiceEventRecord } from '../../actors/service/types.js';
+import type { ServiceEventRecord, ServiceState } from '../../actors/service/types.js';
+import type { Longrun } from '../../store/compiled/model.js';
 import type { PersistedService } from '../../machines/service/events.js';
 import { dataFile, Harness, isAlive, longrunSpec, materialise, readData, waitUntil } from '../fixtures/services.js';
 
@@ -16,6 +17,23 @@ function persisted(records: ServiceEventRecord[]): PersistedService {
   return JSON.parse(JSON.stringify({ state: last.to, context: last.context }));
 }
 
+/**
+ * Brings `spec` to `state` under a first actor, then "crashes" it: the actor
+ * is gone, the process is not. Returns what a new supervisor would find.
+ */
+async function crashAt(spec: Longrun, state: ServiceState, prepare?: (dir: string) => void) {
+  const dir = materialise(h.root, spec);
+  prepare?.(dir);
+  const first = h.track(createServiceActor({ spec, serviceDir: dir, sink: h.sink }), dir);
+  first.up();
+  await h.waitState(first, state);
+  const pid = first.status().pid!;
+  await waitUntil(() => readData(dir, 'spawns').includes(String(pid)), 'the run to start');
+  const snapshot = persisted(h.records);
+  first.dispose();
+  return { dir, pid, snapshot, adopt: { pid, startTime: readProcessStartTime(pid)! } };
+}
+
 describe('longrun recovery after a supervisor crash', () => {
   it('readProcessStartTime reads field 22 of /proc/<pid>/stat', () => {
     expect(readProcessStartTime(process.pid)).toMatch(/^\d+$/);
@@ -24,19 +42,10 @@ describe('longrun recovery after a supervisor crash', () => {
 
   it('adopts a run that is still alive with the same start time, keeps readiness, and restarts it when it dies', async () => {
     const spec = longrunSpec('adoptee', { notificationFd: 3 });
-    const dir = materialise(h.root, spec);
-    dataFile(dir, 'ready');
-    const first = h.track(createServiceActor({ spec, serviceDir: dir, sink: h.sink }), dir);
-    first.up();
-    await h.waitState(first, 'ready');
-    const pid = first.status().pid!;
-    const snapshot = persisted(h.records);
-    first.dispose(); // the "crash": the actor is gone, the process is not
+    const { dir, pid, snapshot, adopt } = await crashAt(spec, 'ready', (d) => dataFile(d, 'ready'));
 
     const before = h.records.length;
-    const second = h.track(
-      createServiceActor({ spec, serviceDir: dir, sink: h.sink, restore: { snapshot, adopt: { pid, startTime: readProcessStartTime(pid)! } } }),
-    );
+    const second = h.track(createServiceActor({ spec, serviceDir: dir, sink: h.sink, restore: { snapshot, adopt } }));
     expect(second.status()).toMatchObject({ state: 'ready', pid, wantedUp: true });
     expect(second.status().readySince).toBe(snapshot.context.readySince);
     expect(h.records.slice(before).map((r) => r.type)).toEqual(['run.adopted']);
@@ -95,19 +104,10 @@ describe('longrun recovery after a supervisor crash', () => {
 
   it('an adopted run that was not ready yet on its notification fd is restarted: the pipe died with the old supervisor', async () => {
     const spec = longrunSpec('unready', { notificationFd: 3 });
-    const dir = materialise(h.root, spec);
-    const first = h.track(createServiceActor({ spec, serviceDir: dir, sink: h.sink }), dir);
-    first.up();
-    await h.waitState(first, 'up-unready');
-    const pid = first.status().pid!;
-    await waitUntil(() => readData(dir, 'spawns').includes(String(pid)), 'the run to start');
-    const snapshot = persisted(h.records);
-    first.dispose();
+    const { dir, pid, snapshot, adopt } = await crashAt(spec, 'up-unready');
 
     const before = h.records.length;
-    const second = h.track(
-      createServiceActor({ spec, serviceDir: dir, sink: h.sink, restore: { snapshot, adopt: { pid, startTime: readProcessStartTime(pid)! } } }),
-    );
+    const second = h.track(createServiceActor({ spec, serviceDir: dir, sink: h.sink, restore: { snapshot, adopt } }));
     const recovery = h.records.slice(before);
     expect(recovery.map((r) => `${r.type}:${r.payload.signal ?? ''}`)).toEqual(['run.adopted:', 'control.signal:SIGTERM', 'control.signal:SIGCONT']);
     expect(recovery[1].payload.reason).toMatch(/notification pipe lost/);
@@ -120,18 +120,10 @@ describe('longrun recovery after a supervisor crash', () => {
   it('after recovery, timeout-up runs again for a service still waiting for readiness', async () => {
     const check = { initialSleep: 0, globalTimeout: 0, localTimeout: 0, waitingTime: 50, tries: 0, checkProgram: ['false'] };
     const spec = longrunSpec('slow', { notifyOnCheck: check });
-    const dir = materialise(h.root, spec);
-    const first = h.track(createServiceActor({ spec, serviceDir: dir, sink: h.sink }), dir);
-    first.up();
-    await h.waitState(first, 'up-unready');
-    const pid = first.status().pid!;
-    const snapshot = persisted(h.records);
-    first.dispose();
+    const { dir, snapshot, adopt } = await crashAt(spec, 'up-unready');
 
     const withTimeout = { ...spec, timeoutUp: 300 };
-    const second = h.track(
-      createServiceActor({ spec: withTimeout, serviceDir: dir, sink: h.sink, restore: { snapshot, adopt: { pid, startTime: readProcessStartTime(pid)! } } }),
-    );
+    const second = h.track(createServiceActor({ spec: withTimeout, serviceDir: dir, sink: h.sink, restore: { snapshot, adopt } }));
     expect(second.status().state).toBe('up-unready');
     await h.waitState(second, 'failed', 20_000);
     expect(h.records.at(-1)).toMatchObject({ type: 'readiness.timeout' });
