@@ -7,7 +7,7 @@ import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '../..');
-export const S6RC = resolve(ROOT, 'bin/s6rc.js');
+export const S6RC = resolve(ROOT, 'bin/s6rc.cjs');
 
 export interface Row {
   suite: string;

@@ -1,8 +1,9 @@
 /**
  * Errors that end a command with a documented exit code and a one-line message.
  *
- * Every layer throws `Fatal`; only `cli/main.ts` turns it into stderr output and
- * an exit code, so no stack trace ever reaches a user.
+ * Every layer throws `Fatal`; only the entry points (`cli/main.ts`, `cli/thin.ts`)
+ * turn it into stderr output and an exit code, with `reportFailure`, so no stack
+ * trace ever reaches a user.
  *
  * @example
  *   throw new Fatal(EXIT.unknownName, `unknown service name: ${name}`);
@@ -47,4 +48,20 @@ export function systemFatal(what: string, err: unknown, program = 's6rc'): Fatal
   const e = err as NodeJS.ErrnoException;
   const reason = e?.code ? `${e.code}: ${e.message.replace(/^[A-Z]+: /, '')}` : String((e as Error)?.message ?? e);
   return new Fatal(EXIT.system, `${what}: ${reason}`, program);
+}
+
+/**
+ * Turns whatever ended a command into its one-line message and exit code:
+ * `Fatal` as documented, anything else as an internal error with exit 111
+ * (set S6RC_DEBUG=1 to see its stack).
+ */
+export function reportFailure(err: unknown): number {
+  if (err instanceof Fatal) {
+    process.stderr.write(`${err.program}: fatal: ${err.message}\n`);
+    return err.exitCode;
+  }
+  const e = err as Error;
+  if (process.env.S6RC_DEBUG) process.stderr.write(`${e?.stack ?? e}\n`);
+  process.stderr.write(`s6rc: fatal: internal error: ${e?.message ?? e}\n`);
+  return EXIT.system;
 }

@@ -3,26 +3,11 @@
  * Options come before the subcommand word, as with s6-rc; they may also follow it.
  */
 import { EXIT } from './fatal.js';
-import { helpText, parseOptions, usageError, type CommandSpec, type ParseResult } from './options.js';
-import { RC_SUBCOMMANDS, SUITE } from './registry.js';
+import { helpText, parseOptions, usageError, type ParseResult } from './options.js';
+import { RC_SUBCOMMANDS, spec } from './rcSpec.js';
+import { SUITE } from './registry.js';
 
-export const spec: CommandSpec = {
-  name: 'rc',
-  usage: '[-l live] [-b] [-a] [-u|-d|-D] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] help|list|listall|diff|change|start|stop [services...]',
-  summary: 'Lists the live state or changes it, as s6-rc does.',
-  options: [
-    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory (default: $S6RC_LIVE, /run/s6rc for root, else $XDG_RUNTIME_DIR/s6rc)' },
-    { key: 'block', short: 'b', kind: 'flag', help: 'wait for the lock held by another change instead of failing with 111' },
-    { key: 'all', short: 'a', kind: 'flag', help: 'add the active services to the selection' },
-    { key: 'direction', short: 'u', kind: 'flag', value: 'up', help: 'up (default): bring the selection up / use dependencies' },
-    { key: 'direction', short: 'd', kind: 'flag', value: 'down', help: 'down: bring the selection down / use reverse dependencies' },
-    { key: 'direction', short: 'D', kind: 'flag', value: 'DOWN', help: 'down, including services marked essential' },
-    { key: 'prune', short: 'p', kind: 'flag', help: 'prune: bring down everything not wanted, then bring up the wanted set' },
-    { key: 'verbosity', short: 'v', kind: 'int', argName: 'verbosity', help: '0 quiet, 1 warnings (default), 2 one line per transition, 3 debug' },
-    { key: 'dryRun', short: 'n', kind: 'int', argName: 'dryrunthrottle', help: 'dry run: print each transition, wait this many ms, change nothing' },
-    { key: 'timeout', short: 't', kind: 'int', argName: 'timeout', help: 'give up on the whole change after this many ms (exit 2)' },
-  ],
-};
+export { spec };
 
 const RC_USAGE: Record<string, string> = {
   help: 'help',
@@ -48,7 +33,7 @@ export async function run(parsed: ParseResult): Promise<number> {
 }
 
 async function printHelp(topic?: string): Promise<number> {
-  if (topic && SUITE[topic]) {
+  if (topic && Object.hasOwn(SUITE, topic)) {
     process.stdout.write(helpText((await SUITE[topic].load()).spec));
     return EXIT.ok;
   }

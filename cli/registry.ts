@@ -8,9 +8,6 @@ export interface Entry {
   load: () => Promise<CommandModule>;
 }
 
-/** Subcommands of the s6-rc command itself: options come before the subcommand word. */
-export const RC_SUBCOMMANDS = ['help', 'list', 'listall', 'diff', 'change', 'start', 'stop'] as const;
-
 /** The rest of the suite: the subcommand word comes first, its options after it. */
 export const SUITE: Record<string, Entry> = {
   compile: { load: () => import('./compile.js') },

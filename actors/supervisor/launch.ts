@@ -11,7 +11,7 @@ import { checkLiveDir } from './liveDir.js';
 import { processesWorkingIn } from './orphans.js';
 import { supervisorAlive } from './supervisorAlive.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/s6rc.js', import.meta.url));
+const BIN = fileURLToPath(new URL('../../../bin/s6rc.cjs', import.meta.url));
 
 /**
  * Creates live (0700), or checks an existing one is ours, has no living

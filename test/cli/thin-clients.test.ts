@@ -1,20 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { S6RC } from '../helpers/cli.js';
+import { s6rcTraced } from '../helpers/cli.js';
 import { makeLive, type TestLive } from '../helpers/supervisor.js';
 
-const TRACE = resolve(__dirname, '../fixtures/trace-imports.mjs');
 const lives: TestLive[] = [];
 afterEach(() => {
   while (lives.length) lives.pop()!.cleanup();
 });
 
-/** Every module URL the command resolved, as seen by an ESM resolve hook. */
-function importsOf(args: string[]): string[] {
-  const r = spawnSync(process.execPath, ['--import', TRACE, S6RC, ...args], { encoding: 'utf8', timeout: 30_000 });
-  return r.stderr.split('\n').filter((l) => l.startsWith('TRACE-IMPORT ')).map((l) => l.slice(13));
-}
+const importsOf = (args: string[]) => s6rcTraced(args).loaded;
 
 describe('thin clients', () => {
   it('status, wait, svc and shutdown load neither xstate, better-sqlite3 nor rxjs', () => {
@@ -28,8 +23,22 @@ describe('thin clients', () => {
       ['shutdown', '-l', l.live],
     ]) {
       const urls = importsOf(args);
-      expect(urls.some((u) => u.includes('/dist/cli/client.js')), `${args[0]} traced`).toBe(true);
-      expect(urls.filter((u) => /xstate|better-sqlite3|rxjs|\/actors\/|\/store\//.test(u)), args[0]).toEqual([]);
+      expect(urls.some((u) => u.endsWith('/dist/thin.cjs')), `${args[0]} traced`).toBe(true);
+      expect(urls.filter((u) => /xstate|better-sqlite3|rxjs|\/actors\/|\/store\/|\/dist\/cli\//.test(u)), args[0]).toEqual([]);
     }
+  });
+
+  it('the thin bundle holds only cli/ modules and leaves xstate, rxjs and better-sqlite3 outside it', () => {
+    const bundle = readFileSync(resolve(__dirname, '../../dist/thin.cjs'), 'utf8');
+    const modules = [...new Set(bundle.match(/^\/\/ (\S+\.js)$/gm) ?? [])].map((m) => m.slice(3));
+    expect(modules.length).toBeGreaterThan(5);
+    expect(modules.filter((m) => !m.startsWith('dist/cli/'))).toEqual([]);
+    expect(modules).toContain('dist/cli/client.js');
+  });
+
+  it('everything else still goes through the ES modules of dist/cli/', () => {
+    const urls = importsOf(['db', '--help']);
+    expect(urls.some((u) => u.endsWith('/dist/thin.cjs'))).toBe(true);
+    expect(urls.some((u) => u.includes('/dist/cli/db.js'))).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const S6RC = resolve(__dirname, '../../bin/s6rc.js');
+export const S6RC = resolve(__dirname, '../../bin/s6rc.cjs');
 
 export interface CliResult {
   code: number | null;
@@ -15,6 +15,16 @@ export interface CliResult {
 export function s6rc(args: string[], opts: SpawnSyncOptions = {}): CliResult {
   const r = spawnSync(process.execPath, [S6RC, ...args], { encoding: 'utf8', timeout: 60_000, ...opts });
   return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
+}
+
+const TRACE = resolve(__dirname, '../fixtures/trace-imports.mjs');
+
+/** Runs `s6rc args` and returns it with every module it loaded (ES modules as URLs, CommonJS as paths). */
+export function s6rcTraced(args: string[]): CliResult & { loaded: string[] } {
+  const r = spawnSync(process.execPath, ['--import', TRACE, S6RC, ...args], { encoding: 'utf8', timeout: 60_000 });
+  const stderr = String(r.stderr);
+  const loaded = stderr.split('\n').filter((l) => l.startsWith('TRACE-IMPORT ')).map((l) => l.slice(13));
+  return { code: r.status, stdout: String(r.stdout), stderr: stderr.split('\n').filter((l) => !l.startsWith('TRACE-IMPORT ')).join('\n'), loaded };
 }
 
 /** A fresh temporary directory, removed by the returned cleanup. */
