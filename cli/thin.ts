@@ -1,5 +1,5 @@
 /**
- * The fast path of the `s6rc` executable: the subcommands that only talk to
+ * The fast path of the `s6rc` executable for the commands that only talk to
  * the supervisor's socket (`status`, `wait`, `svc`, `shutdown`, and the s6-rc
  * command's `list`, `listall`, `diff`, `change`, `start`, `stop`). esbuild
  * bundles this file into one CommonJS file, `dist/thin.cjs`, which
@@ -11,9 +11,8 @@
  * ever imported them, they would load at run time, where
  * test/cli/thin-clients.test.ts sees them.
  */
-import type { CommandModule } from './command.js';
-import { EXIT, reportFailure } from './fatal.js';
-import { helpText, parseOptions, type ParseResult } from './options.js';
+import { settle, suiteCommand, type Run } from './fastStart.js';
+import { parseOptions, type ParseResult } from './options.js';
 import { runRc } from './rcCommands.js';
 import { RC_SUBCOMMANDS, spec as rcSpec } from './rcSpec.js';
 import * as shutdown from './shutdown.js';
@@ -21,41 +20,15 @@ import * as status from './status.js';
 import * as svc from './svc.js';
 import * as wait from './wait.js';
 
-const SUITE: Record<string, CommandModule> = { status, wait, svc, shutdown };
 const RC = new Set<string>(RC_SUBCOMMANDS.filter((s) => s !== 'help'));
 
-/**
- * Runs `argv` if it is a thin command and returns true (the exit code is set
- * when it ends); returns false, having done nothing, for everything else.
- */
+/** Runs `argv` and returns true if it is a thin command; false, having done nothing, otherwise. */
 export function start(argv: string[]): boolean {
-  const run = thinCommand(argv);
-  if (!run) return false;
-  run().then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (err) => {
-      process.exitCode = reportFailure(err);
-    },
-  );
-  return true;
+  return settle(suiteCommand({ status, wait, svc, shutdown }, argv) ?? rcCommand(argv));
 }
 
-function thinCommand(argv: string[]): (() => Promise<number>) | null {
-  const [first, ...rest] = argv;
-  if (first === undefined) return null;
-  if (Object.hasOwn(SUITE, first)) {
-    const mod = SUITE[first];
-    if (rest.includes('--help')) {
-      return async () => {
-        process.stdout.write(helpText(mod.spec));
-        return EXIT.ok;
-      };
-    }
-    return async () => mod.run(parseOptions(mod.spec, rest));
-  }
-  // The s6-rc command, as rc.ts parses it: options, the subcommand word, then more options.
+/** The s6-rc command, as rc.ts parses it: options, the subcommand word, then more options. */
+function rcCommand(argv: string[]): Run | null {
   let parsed: ParseResult;
   let more: ParseResult;
   try {
@@ -64,7 +37,7 @@ function thinCommand(argv: string[]): (() => Promise<number>) | null {
     if (sub === undefined || !RC.has(sub) || after.includes('--help')) return null;
     more = parseOptions(rcSpec, after);
   } catch {
-    return null; // main.ts reports the usage error, with its full help
+    return null; // main.ts reports the usage error
   }
   const sub = parsed.operands[0];
   return () => runRc(sub, { ...parsed.values, ...more.values }, more.operands);

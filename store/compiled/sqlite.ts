@@ -6,17 +6,25 @@
  * noticeable share of a short command's cold start.
  */
 import type Database from 'better-sqlite3';
-import { fileURLToPath } from 'node:url';
 import { fs, requireCjs } from './nodeFs.js';
 
-/** dist/store/compiled/ → the package root's node_modules; null when installed elsewhere (then `bindings` finds it). */
-const ADDON = fileURLToPath(new URL('../../../node_modules/better-sqlite3/build/Release/better_sqlite3.node', import.meta.url));
 let addonPath: string | null | undefined;
 let DatabaseClass: typeof Database | undefined;
 
+/** The addon beside better-sqlite3's package.json, where node-gyp builds it; null if it is not there (then `bindings` finds it). */
+function addonFile(): string | null {
+  try {
+    const dir = requireCjs.resolve('better-sqlite3/package.json').replace(/package\.json$/, '');
+    const file = `${dir}build/Release/better_sqlite3.node`;
+    return fs.existsSync(file) ? file : null;
+  } catch {
+    return null;
+  }
+}
+
 export function openDatabase(path: string, options: Database.Options = {}): Database.Database {
   DatabaseClass ??= requireCjs('better-sqlite3') as typeof Database;
-  if (addonPath === undefined) addonPath = fs.existsSync(ADDON) ? ADDON : null;
+  if (addonPath === undefined) addonPath = addonFile();
   return new DatabaseClass(path, addonPath ? { ...options, nativeBinding: addonPath } : options);
 }
 

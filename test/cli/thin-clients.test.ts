@@ -36,9 +36,25 @@ describe('thin clients', () => {
     expect(modules).toContain('dist/cli/client.js');
   });
 
+  it('compile and db run from their own bundle, which holds no supervisor code and loads neither xstate nor rxjs', () => {
+    const l = makeLive({ a: { type: 'longrun', run: 'exec sleep 1000' } });
+    lives.push(l);
+    for (const args of [['db', '-c', l.compiled, 'type', 'a'], ['compile', `${l.compiled}.again`, `${l.root}/source`]]) {
+      const urls = importsOf(args);
+      expect(urls.some((u) => u.endsWith('/dist/tools.cjs')), `${args[0]} traced`).toBe(true);
+      expect(urls.some((u) => u.endsWith('/dist/thin.cjs')), args[0]).toBe(false);
+      expect(urls.filter((u) => /xstate|rxjs|\/actors\/|\/machines\/|\/dist\/cli\//.test(u)), args[0]).toEqual([]);
+      expect(urls.some((u) => u.includes('better-sqlite3')), `${args[0]} opens SQLite`).toBe(true);
+    }
+    const bundle = readFileSync(resolve(__dirname, '../../dist/tools.cjs'), 'utf8');
+    const modules = [...new Set(bundle.match(/^\/\/ (\S+\.js)$/gm) ?? [])].map((m) => m.slice(3));
+    expect(modules).toContain('dist/cli/compile.js');
+    expect(modules.filter((m) => !m.startsWith('dist/cli/') && !m.startsWith('dist/store/'))).toEqual([]);
+  });
+
   it('everything else still goes through the ES modules of dist/cli/', () => {
-    const urls = importsOf(['db', '--help']);
+    const urls = importsOf(['history', '--help']);
     expect(urls.some((u) => u.endsWith('/dist/thin.cjs'))).toBe(true);
-    expect(urls.some((u) => u.includes('/dist/cli/db.js'))).toBe(true);
+    expect(urls.some((u) => u.includes('/dist/cli/history.js'))).toBe(true);
   });
 });

@@ -1,0 +1,15 @@
+/**
+ * `compile` and `db` from one CommonJS bundle, `dist/tools.cjs` (built by
+ * esbuild, like cli/thin.ts): they read and write SQLite files and must start
+ * close to a bare `node -e 0`, and Node 20's ES module loader costs them
+ * ~10–15 ms of cold start. better-sqlite3 stays external: it is required at
+ * run time, only by the subcommands that open a database.
+ */
+import * as compile from './compile.js';
+import * as db from './db.js';
+import { settle, suiteCommand } from './fastStart.js';
+
+/** Runs `argv` and returns true for `compile` and `db`; false, having done nothing, otherwise. */
+export function start(argv: string[]): boolean {
+  return settle(suiteCommand({ compile, db }, argv));
+}
