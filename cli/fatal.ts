@@ -1,9 +1,9 @@
 /**
  * Errors that end a command with a documented exit code and a one-line message.
  *
- * Every layer throws `Fatal`; only the entry points (`cli/main.ts`, `cli/thin.ts`)
- * turn it into stderr output and an exit code, with `reportFailure`, so no stack
- * trace ever reaches a user.
+ * Every layer throws `Fatal`; only the entry points (`cli/main.ts`, and
+ * `cli/fastStart.ts` for the bundles) turn it into stderr output and an exit
+ * code, with `reportFailure`, so no stack trace ever reaches a user.
  *
  * @example
  *   throw new Fatal(EXIT.unknownName, `unknown service name: ${name}`);
