@@ -1,8 +1,8 @@
 /**
- * What the CommonJS bundles (cli/thin.ts, cli/tools.ts) share: bin/s6rc.cjs
- * calls a bundle's `start(argv)`, which runs the command and returns true, or
- * returns false having done nothing, and then cli/main.ts takes the command.
- * Runs and reports exactly as main.ts does.
+ * How every entry point runs a command: cli/main.ts, and the CommonJS bundles
+ * (cli/thin.ts, cli/tools.ts) whose `start(argv)` bin/s6rc.cjs calls first;
+ * `start` runs the command and returns true, or returns false having done
+ * nothing, and then cli/main.ts takes it.
  */
 import type { CommandModule } from './command.js';
 import { EXIT, reportFailure } from './fatal.js';
@@ -10,7 +10,7 @@ import { helpText, parseOptions } from './options.js';
 
 export type Run = () => Promise<number> | number;
 
-/** Runs `run` to its exit code, reporting a failure as main.ts does; false if there is nothing to run. */
+/** Runs `run` to its exit code, reporting a failure in one line (`reportFailure`); false if there is nothing to run. */
 export function settle(run: Run | null): boolean {
   if (!run) return false;
   Promise.resolve()
@@ -26,16 +26,19 @@ export function settle(run: Run | null): boolean {
   return true;
 }
 
-/** `word [options] operands` for a subcommand of `suite`, as main.ts runs it; null for any other word. */
+/** `word [options] operands` for a subcommand of `suite`; null for any other word. */
 export function suiteCommand(suite: Record<string, CommandModule>, argv: string[]): Run | null {
   const [first, ...rest] = argv;
   if (first === undefined || !Object.hasOwn(suite, first)) return null;
   const mod = suite[first];
+  return () => runModule(mod, rest);
+}
+
+/** A subcommand's arguments after its word: `--help` prints its help, anything else runs it. */
+export function runModule(mod: CommandModule, rest: string[]): Promise<number> | number {
   if (rest.includes('--help')) {
-    return () => {
-      process.stdout.write(helpText(mod.spec));
-      return EXIT.ok;
-    };
+    process.stdout.write(helpText(mod.spec));
+    return EXIT.ok;
   }
-  return () => mod.run(parseOptions(mod.spec, rest));
+  return mod.run(parseOptions(mod.spec, rest));
 }

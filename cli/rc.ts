@@ -3,8 +3,8 @@
  * Options come before the subcommand word, as with s6-rc; they may also follow it.
  */
 import { EXIT } from './fatal.js';
-import { helpText, parseOptions, usageError, type ParseResult } from './options.js';
-import { RC_SUBCOMMANDS, spec } from './rcSpec.js';
+import { helpText, usageError, type ParseResult } from './options.js';
+import { afterSubcommand, RC_SUBCOMMANDS, spec } from './rcSpec.js';
 import { SUITE } from './registry.js';
 
 export { spec };
@@ -24,12 +24,10 @@ export async function run(parsed: ParseResult): Promise<number> {
   if (sub === undefined) throw usageError(spec, 'missing subcommand');
   if (!(RC_SUBCOMMANDS as readonly string[]).includes(sub)) throw usageError(spec, `unknown subcommand ${sub}`);
   if (after.includes('--help')) return printHelp();
-  // Options may also follow the subcommand word: `s6rc change -v2 web`.
-  const more = parseOptions(spec, after);
-  const values = { ...parsed.values, ...more.values };
-  if (sub === 'help') return printHelp(more.operands[0]);
+  const { values, operands } = afterSubcommand(parsed, after);
+  if (sub === 'help') return printHelp(operands[0]);
   const { runRc } = await import('./rcCommands.js');
-  return runRc(sub, values, more.operands);
+  return runRc(sub, values, operands);
 }
 
 async function printHelp(topic?: string): Promise<number> {

@@ -2,7 +2,7 @@
  * The s6-rc command's option table and subcommand words, apart from rc.ts so
  * the thin entry (thin.ts) can parse a command line without the registry.
  */
-import type { CommandSpec } from './options.js';
+import { parseOptions, type CommandSpec, type ParseResult } from './options.js';
 
 /** Subcommands of the s6-rc command itself: options come before the subcommand word. */
 export const RC_SUBCOMMANDS = ['help', 'list', 'listall', 'diff', 'change', 'start', 'stop'] as const;
@@ -24,3 +24,12 @@ export const spec: CommandSpec = {
     { key: 'timeout', short: 't', kind: 'int', argName: 'timeout', help: 'give up on the whole change after this many ms (exit 2)' },
   ],
 };
+
+/**
+ * Options may also follow the subcommand word (`s6rc change -v2 web`): parses
+ * what follows it and merges its options over those before it.
+ */
+export function afterSubcommand(parsed: ParseResult, after: string[]): { values: ParseResult['values']; operands: string[] } {
+  const more = parseOptions(spec, after);
+  return { values: { ...parsed.values, ...more.values }, operands: more.operands };
+}

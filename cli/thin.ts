@@ -12,9 +12,9 @@
  * test/cli/thin-clients.test.ts sees them.
  */
 import { settle, suiteCommand, type Run } from './fastStart.js';
-import { parseOptions, type ParseResult } from './options.js';
+import { parseOptions } from './options.js';
 import { runRc } from './rcCommands.js';
-import { RC_SUBCOMMANDS, spec as rcSpec } from './rcSpec.js';
+import { afterSubcommand, RC_SUBCOMMANDS, spec as rcSpec } from './rcSpec.js';
 import * as shutdown from './shutdown.js';
 import * as status from './status.js';
 import * as svc from './svc.js';
@@ -29,16 +29,13 @@ export function start(argv: string[]): boolean {
 
 /** The s6-rc command, as rc.ts parses it: options, the subcommand word, then more options. */
 function rcCommand(argv: string[]): Run | null {
-  let parsed: ParseResult;
-  let more: ParseResult;
   try {
-    parsed = parseOptions(rcSpec, argv);
+    const parsed = parseOptions(rcSpec, argv);
     const [sub, ...after] = parsed.operands;
     if (sub === undefined || !RC.has(sub) || after.includes('--help')) return null;
-    more = parseOptions(rcSpec, after);
+    const { values, operands } = afterSubcommand(parsed, after);
+    return () => runRc(sub, values, operands);
   } catch {
     return null; // main.ts reports the usage error
   }
-  const sub = parsed.operands[0];
-  return () => runRc(sub, { ...parsed.values, ...more.values }, more.operands);
 }
