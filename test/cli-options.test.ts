@@ -56,5 +56,12 @@ describe('the s6rc executable', () => {
     expect(r.stderr).toMatch(/^s6rc: fatal: unknown option -x \(usage: s6rc .*\)\n$/);
     expect(s6rc(['frobnicate']).code).toBe(100);
     expect(s6rc([]).stderr).toMatch(/^s6rc: fatal: missing subcommand/);
+    // Names every object has (Object.prototype's) are no subcommands either.
+    for (const word of ['constructor', 'toString']) {
+      const r = s6rc([word]);
+      expect(r.code).toBe(100);
+      expect(r.stderr).toMatch(new RegExp(`^s6rc: fatal: unknown subcommand ${word} \\(usage: s6rc .*\\)\\n$`));
+    }
+    expect(s6rc(['help', 'constructor']).code).toBe(0);
   });
 });
