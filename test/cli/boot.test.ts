@@ -57,10 +57,12 @@ function boot(services: Record<string, SourceService>, args: string[] = [], useC
   const env = { ...process.env, S6RC_STORE: '', NO_COLOR: '', S6RC_TEST_MARK: join(t.dir, 'migrated') };
   delete (env as Record<string, string | undefined>).NO_COLOR;
   // On a terminal Node colours unless told otherwise; CI=true (set by .ci/run) tells it a CI log has no colours.
-  const ttyEnv: Record<string, string | undefined> = { ...env, TERM: 'xterm' };
+  const ttyEnv: Record<string, string | undefined> = { ...env, TERM: 'xterm', SHELL: '/bin/sh' };
   delete ttyEnv.CI;
   const child = tty
-    ? spawn('script', ['-qfec', [process.execPath, ...argv].map((a) => `'${a}'`).join(' '), '/dev/null'], { env: ttyEnv, stdio: ['pipe', 'pipe', 'pipe'] })
+    ? // `exec`: no shell stays between the terminal and boot, or Ctrl-C would kill that shell too (dash dies of
+      // SIGINT while its child handles it, and `script` then reports 130 whatever boot returned).
+      spawn('script', ['-qfec', ['exec', process.execPath, ...argv].map((a) => `'${a}'`).join(' '), '/dev/null'], { env: ttyEnv, stdio: ['pipe', 'pipe', 'pipe'] })
     : spawn(process.execPath, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
