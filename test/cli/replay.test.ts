@@ -143,6 +143,8 @@ describe('s6rc replay', () => {
     const none = s6rc(['replay', '-l', join(t.root, 'nowhere')]);
     expect(none.code).toBe(111);
     expect(none.stderr).toMatch(/^s6rc: fatal: unable to open event log .*nowhere\/events\.db: no such file .*\n$/);
+    // Copied once the supervisor is gone: while it runs, recent pages live in events.db-wal, not in events.db.
+    expect(t.run('shutdown').code).toBe(0);
     const copy = join(t.root, 'copy');
     mkdirSync(copy);
     copyFileSync(join(t.live, 'events.db'), join(copy, 'events.db'));
