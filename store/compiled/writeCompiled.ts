@@ -39,6 +39,9 @@ export function writeCompiled(model: CompiledModel, path: string, opts: WriteOpt
     try {
       db.pragma('journal_mode = OFF');
       db.pragma('synchronous = OFF');
+      // Multi-row INSERTs keep statement journals; past 64 KiB SQLite spills them to a temporary
+      // file, thousands of small writes for a large source set. In memory they cost nothing.
+      db.pragma('temp_store = MEMORY');
       // The model is validated before it is written; \`db check\` runs foreign_key_check.
       db.pragma('foreign_keys = OFF');
       // One write transaction, pragmas included: readers expect a change counter of exactly 1.

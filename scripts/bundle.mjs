@@ -1,0 +1,36 @@
+/**
+ * The CommonJS bundles `bin/s6rc.cjs` runs first (see docs/ARCHITECTURE.md),
+ * built from tsc's output in dist/ by `npm run build`:
+ *
+ * - dist/thin.cjs: the socket clients (status, wait, svc, shutdown, the s6-rc
+ *   command). xstate, rxjs and better-sqlite3 stay external: this path must
+ *   never load them, and test/cli/thin-clients.test.ts would see them load.
+ * - dist/tools.cjs: compile and db. better-sqlite3's JavaScript is bundled in
+ *   (its native addon is still loaded from node_modules, and `bindings`, its
+ *   fallback finder, stays external), which saves ~4 ms of module loading per
+ *   run; xstate and rxjs stay external for the same reason as above.
+ */
+import { build } from 'esbuild';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  outdir: 'dist',
+  outExtension: { '.js': '.cjs' },
+  // nodeFs.ts reads import.meta.url only when it is not in a CommonJS bundle.
+  logOverride: { 'empty-import-meta': 'silent' },
+  logLevel: 'warning',
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: ['dist/cli/thin.js'], external: ['xstate', 'rxjs', 'better-sqlite3'] }),
+  build({
+    ...common,
+    entryPoints: ['dist/cli/tools.js'],
+    external: ['xstate', 'rxjs', 'bindings'],
+    // better-sqlite3 loads its addon with a computed require(), which stays a runtime require: expected.
+    logOverride: { ...common.logOverride, 'unsupported-require-call': 'silent' },
+  }),
+]);
