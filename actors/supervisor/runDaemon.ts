@@ -4,7 +4,7 @@
  * and turns SIGTERM/SIGINT into an orderly shutdown.
  */
 import { closeSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { EXIT, Fatal, systemFatal } from '../../cli/fatal.js';
 import { loadCompiled } from '../../store/compiled/loadCompiled.js';
 import { openEventStore } from '../../store/events/openEventStore.js';
@@ -26,7 +26,8 @@ export interface DaemonOptions {
 }
 
 export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
-  const { live } = options;
+  // Absolute: services run with their service directory as cwd, so a relative live path would not reach them.
+  const live = resolve(options.live);
   checkLiveDir(live);
   const other = await supervisorAlive(live);
   if (other !== null) throw new Fatal(EXIT.system, `a supervisor is already running on ${live}${other > 0 ? ` (pid ${other})` : ''}`);

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { s6rc } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { basename, dirname, join } from 'node:path';
+import { S6RC, s6rc } from '../helpers/cli.js';
 import { isAlive, makeLive, type TestLive } from '../helpers/supervisor.js';
 
 const lives: TestLive[] = [];
@@ -102,6 +103,27 @@ describe('s6rc init', () => {
     const r = s6rc(['daemon', '-l', l.live]);
     expect(r.code).toBe(111);
     expect(r.stderr).toContain('a supervisor is already running');
+  });
+
+  it('daemon takes a relative live directory: services still find their service directories', async () => {
+    const l = live();
+    expect(s6rc(['init', '-c', l.compiled, '-l', l.live]).code).toBe(0);
+    const pid = l.supervisorPid()!;
+    process.kill(pid, 'SIGKILL');
+    while (isAlive(pid)) await new Promise((r) => setTimeout(r, 20));
+    const daemon = spawn(process.execPath, [S6RC, 'daemon', '-l', basename(l.live), '-N', '3'], { cwd: dirname(l.live), stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        daemon.stdio[3]!.once('data', () => resolve());
+        daemon.once('exit', (code) => reject(new Error(`daemon exited ${code}`)));
+      });
+      const up = l.run('svc', '-u', '-wU', '-T', '5000', 'web');
+      expect(up.stderr).toBe('');
+      expect(up.code).toBe(0);
+      expect(l.run('status', '-o', 'up', 'web').stdout).toBe('true\n');
+    } finally {
+      daemon.kill('SIGKILL');
+    }
   });
 
   it('refuses to orphan services a dead supervisor left running (111), pointing at recovery', async () => {
