@@ -112,7 +112,7 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
       return;
     }
     if (spec.notificationFd !== null) {
-      const stream = childStream(spawned.child, spec.notificationFd);
+      const stream = childStream(spawned, spec.notificationFd);
       if (stream) closeReadinessPipe = watchReadinessPipe(stream, () => {
         closeReadinessPipe = null;
         send({ type: 'readiness.notified', via: 'fd' });

@@ -1,9 +1,14 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { closeSync } from 'node:fs';
+import { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { nativeSpawner, type NativeSpawner } from './posixSpawn.js';
+import { signalName } from './signals.js';
 
 export interface SpawnedProcess {
-  child: ChildProcess;
   pid: number;
+  /** The readable ends of the stdio slots created as 'pipe', by slot. */
+  pipes: Map<number, Readable>;
 }
 
 export interface SpawnCallbacks {
@@ -23,7 +28,8 @@ let environment: NodeJS.ProcessEnv | null = null;
 /**
  * Spawns `file` and reports its death through `onExit`; returns the pid, or
  * throws the spawn error (ENOENT, EACCES...) synchronously so the caller can
- * turn it into a `*.spawnFailed` event.
+ * turn it into a `*.spawnFailed` event. With the native spawner (posixSpawn.ts)
+ * this is posix_spawn and a pidfd; without it, Node's child_process.
  *
  * We listen for 'exit', not 'close': 'close' waits until every stdio stream
  * of the child is closed, and run's stdout may be a pipeline pipe or the
@@ -36,9 +42,14 @@ export function spawnProcess(
   args: string[],
   options: { cwd: string; stdio: StdioOptions },
   callbacks: SpawnCallbacks,
+  spawner: NativeSpawner | null = nativeSpawner(),
 ): SpawnedProcess {
   environment ??= { ...process.env };
-  const child = spawn(file, args, { cwd: options.cwd, stdio: options.stdio, env: environment });
+  return spawner ? spawnNative(spawner, file, args, options, callbacks) : spawnNode(file, args, options, callbacks);
+}
+
+function spawnNode(file: string, args: string[], options: { cwd: string; stdio: StdioOptions }, callbacks: SpawnCallbacks): SpawnedProcess {
+  const child = spawn(file, args, { cwd: options.cwd, stdio: options.stdio, env: environment! });
   if (child.pid === undefined) {
     // libuv reports exec failures synchronously: the pid is missing and 'error'
     // follows on the next tick. Swallow that event; the caller reports the error.
@@ -49,30 +60,86 @@ export function spawnProcess(
     // kill() failures on a dead child: the exit event is what matters.
   });
   child.once('exit', (code, signal) => callbacks.onExit(code, signal));
-  return { child, pid: child.pid };
+  const pipes = new Map<number, Readable>();
+  child.stdio.forEach((stream, fd) => {
+    if (stream && (stream as Readable).readable) pipes.set(fd, stream as Readable);
+  });
+  return { pid: child.pid, pipes };
 }
 
-/** Spawn failure; `message` is filled in once Node delivers the errno. */
-export class SpawnError extends Error {
-  constructor(
-    readonly file: string,
-    readonly child: ChildProcess,
-  ) {
-    super(`unable to spawn ${file}`);
+/** The supervisor's environment as envp strings, built once (see `environment`). */
+let envp: string[] | null = null;
+
+/**
+ * posix_spawn through the addon. Stdio slots: 'ignore' (/dev/null for 0-2,
+ * closed above), 'inherit', an fd number, or 'pipe' — a pipe the child writes
+ * to and the supervisor reads (the readiness pipe is the only one we need).
+ */
+function spawnNative(spawner: NativeSpawner, file: string, args: string[], options: { cwd: string; stdio: StdioOptions }, callbacks: SpawnCallbacks): SpawnedProcess {
+  envp ??= Object.entries(environment!).map(([k, v]) => `${k}=${v}`);
+  const slots = Array.isArray(options.stdio) ? options.stdio : [options.stdio, options.stdio, options.stdio];
+  const fds: number[] = [];
+  const readEnds = new Map<number, number>();
+  const writeEnds: number[] = [];
+  const closeAll = (fds: Iterable<number>) => {
+    for (const fd of fds) closeSync(fd);
+  };
+  try {
+    slots.forEach((slot, i) => {
+      if (typeof slot === 'number') fds.push(slot);
+      // Inherited as a copy of our own fd i: dup2 clears close-on-exec, which Node sets on its stdio.
+      else if (slot === 'inherit') fds.push(i);
+      else if (slot === 'pipe') {
+        const [r, w] = spawner.pipe();
+        readEnds.set(i, r);
+        writeEnds.push(w);
+        fds.push(w);
+      } else if (slot === 'ignore' || slot === null || slot === undefined) fds.push(-1);
+      else throw new Error(`unsupported stdio slot ${String(slot)} for fd ${i}`);
+    });
+    const pid = spawner.spawn(file, [file, ...args], envp, options.cwd, fds, (code, signal) =>
+      callbacks.onExit(code, signal === null ? null : (signalName(signal) ?? null)),
+    );
+    closeAll(writeEnds);
+    const pipes = new Map<number, Readable>();
+    for (const [fd, r] of readEnds) pipes.set(fd, new Socket({ fd: r, readable: true, writable: false }));
+    return { pid, pipes };
+  } catch (error) {
+    closeAll(writeEnds);
+    closeAll(readEnds.values());
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code) throw new SpawnError(file, null, code, (error as Error).message);
+    throw error;
   }
 }
 
-/** Node delivers the spawn error asynchronously; resolves to its one-line description. */
+/** Spawn failure; the errno arrives with it (posix_spawn) or just after (child_process: see `spawnErrorMessage`). */
+export class SpawnError extends Error {
+  constructor(
+    readonly file: string,
+    readonly child: ChildProcess | null,
+    readonly code: string | null = null,
+    readonly detail: string | null = null,
+  ) {
+    super(`unable to spawn ${file}${detail ? `: ${detail}` : ''}`);
+  }
+}
+
+function describe(file: string, code: string | undefined, detail: string): string {
+  const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied (not executable?)' : detail;
+  return `unable to spawn ${file}: ${reason}${code ? ` (${code})` : ''}`;
+}
+
+/** The spawn error's one-line description (child_process delivers the errno asynchronously, hence a promise). */
 export function spawnErrorMessage(error: SpawnError): Promise<string> {
+  if (error.code !== null || error.child === null) return Promise.resolve(describe(error.file, error.code ?? undefined, error.detail ?? 'failed'));
+  const child = error.child;
   return new Promise((resolve) => {
-    error.child.once('error', (e: NodeJS.ErrnoException) => {
-      const reason = e.code === 'ENOENT' ? 'no such file' : e.code === 'EACCES' ? 'permission denied (not executable?)' : e.message;
-      resolve(`unable to spawn ${error.file}: ${reason}${e.code ? ` (${e.code})` : ''}`);
-    });
+    child.once('error', (e: NodeJS.ErrnoException) => resolve(describe(error.file, e.code, e.message)));
   });
 }
 
 /** The readable end of the child's stdio slot `fd`, if it was created as a pipe. */
-export function childStream(child: ChildProcess, fd: number): Readable | null {
-  return (child.stdio[fd] as Readable | null | undefined) ?? null;
+export function childStream(spawned: SpawnedProcess, fd: number): Readable | null {
+  return spawned.pipes.get(fd) ?? null;
 }

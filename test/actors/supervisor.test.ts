@@ -129,6 +129,20 @@ describe('oneshot scripts', () => {
   });
 });
 
+describe('service output', () => {
+  it("run, finish and oneshots write to the supervisor's stdout and stderr (supervisor.log)", async () => {
+    const l = started({
+      talker: { type: 'longrun', run: 'echo "run out"; echo "run err" >&2; exec sleep 1000', files: { finish: '#!/bin/sh\necho "finish out $1"\n' } },
+      once: { type: 'oneshot', up: '/bin/sh -c "echo oneshot out; echo oneshot err >&2"' },
+    });
+    expect(s6rc(['-l', l.live, 'change', 'talker', 'once']).code).toBe(0);
+    expect(s6rc(['-l', l.live, '-d', 'change', 'talker']).code).toBe(0);
+    const log = () => readFileSync(join(l.live, 'supervisor.log'), 'utf8');
+    await until(() => log().includes('finish out'), 10_000, 'finish to write');
+    for (const line of ['run out', 'run err', 'oneshot out', 'oneshot err', 'finish out 256']) expect(log()).toContain(`${line}\n`);
+  });
+});
+
 describe('pipelines', () => {
   it('lose no line when the consumer is killed and respawned', async () => {
     const t = tempDir('s6rc-pipe-out-');

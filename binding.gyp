@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "s6rc_spawn",
+      "sources": ["native/spawn.c"],
+      "cflags": ["-O2", "-Wall", "-Wextra"]
+    }
+  ]
+}
