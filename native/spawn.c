@@ -136,8 +136,13 @@ static void on_readable(uv_poll_t* poll, int status, int events) {
   napi_get_null(env, &argv[1]);
   if (r == 0 && info.si_code == CLD_EXITED) napi_create_int32(env, info.si_status, &argv[0]);
   else if (r == 0) napi_create_int32(env, info.si_status, &argv[1]);
-  /* make_callback, like Node's own callbacks: nextTicks and microtasks run after it. */
-  napi_make_callback(env, watch->context, global, callback, 2, argv, &result);
+  /* make_callback, like Node's own callbacks: nextTicks and microtasks run after it.
+     An exception thrown by onExit is an uncaught exception, as in any event handler. */
+  if (napi_make_callback(env, watch->context, global, callback, 2, argv, &result) == napi_pending_exception) {
+    napi_value exception;
+    napi_get_and_clear_last_exception(env, &exception);
+    napi_fatal_exception(env, exception);
+  }
   napi_delete_reference(env, watch->callback);
   napi_async_destroy(env, watch->context);
   napi_close_handle_scope(env, scope);
@@ -221,11 +226,18 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   watch->pidfd = pidfd;
   watch->env = env;
   watch->poll.data = watch;
+  int started = uv_poll_start(&watch->poll, UV_READABLE, on_readable);
+  if (started != 0) {
+    uv_close((uv_handle_t*)&watch->poll, on_closed); /* closes the pidfd, frees watch */
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    err = -started;
+    goto done;
+  }
   napi_value name;
   napi_create_reference(env, args[5], 1, &watch->callback);
   napi_create_string_utf8(env, "s6rc.spawn", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &watch->context);
-  uv_poll_start(&watch->poll, UV_READABLE, on_readable);
   napi_value result;
   napi_create_int32(env, pid, &result);
   for (int i = 0; i < ncopies; i++) close(copies[i]);
