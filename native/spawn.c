@@ -18,6 +18,7 @@
  *   onExit(code, signal): exit code or signal number (the other is null)
  *   The child starts with every signal at its default and none blocked.
  * pipe() -> [readFd, writeFd], both close-on-exec.
+ * usable() -> false on kernels without pidfd_open: use child_process there.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -267,12 +268,23 @@ static napi_value Pipe(napi_env env, napi_callback_info info) {
   return array;
 }
 
+/* usable() -> whether this kernel has pidfd_open (Linux >= 5.3), without which spawn cannot watch its children. */
+static napi_value Usable(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+  if (fd >= 0) close(fd);
+  napi_value result;
+  napi_get_boolean(env, fd >= 0, &result);
+  return result;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
     {"spawn", NULL, Spawn, NULL, NULL, NULL, napi_default, NULL},
     {"pipe", NULL, Pipe, NULL, NULL, NULL, napi_default, NULL},
+    {"usable", NULL, Usable, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 2, properties);
+  napi_define_properties(env, exports, 3, properties);
   return exports;
 }
 

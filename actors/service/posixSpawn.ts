@@ -4,9 +4,10 @@
  * Node's fork-and-exec, and a pidfd on Node's event loop for the child's death.
  * A spawn costs ~0.6 ms instead of ~1.3 ms here, whatever the supervisor's size.
  *
- * `nativeSpawner()` is null where the addon is missing (not built, not Linux)
- * or when `S6RC_SPAWN=node` asks for Node's child_process; spawnProcess.ts
- * then uses child_process, which behaves the same, only slower.
+ * `nativeSpawner()` is null where the addon is missing (not built, not
+ * Linux, a kernel without pidfd_open) or when `S6RC_SPAWN=node` asks for
+ * Node's child_process; spawnProcess.ts then uses child_process, which
+ * behaves the same, only slower.
  */
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -19,6 +20,8 @@ export interface NativeSpawner {
   spawn(file: string, argv: string[], envp: string[], cwd: string, fds: number[], onExit: (code: number | null, signal: number | null) => void): number;
   /** A close-on-exec pipe: [read end, write end]. */
   pipe(): [number, number];
+  /** False on kernels older than 5.3 (no pidfd_open). */
+  usable(): boolean;
 }
 
 const ADDON = join('build', 'Release', 's6rc_spawn.node');
@@ -43,7 +46,8 @@ export function nativeSpawner(): NativeSpawner | null {
   const path = addonPath();
   if (path === null) return loaded;
   try {
-    loaded = createRequire(import.meta.url)(path) as NativeSpawner;
+    const addon = createRequire(import.meta.url)(path) as NativeSpawner;
+    loaded = addon.usable() ? addon : null;
   } catch {
     loaded = null; // built for another Node, say: child_process still works
   }
