@@ -84,6 +84,7 @@ function spawnNative(spawner: NativeSpawner, file: string, args: string[], optio
   const closeAll = (fds: Iterable<number>) => {
     for (const fd of fds) closeSync(fd);
   };
+  let pid: number;
   try {
     slots.forEach((slot, i) => {
       if (typeof slot === 'number') fds.push(slot);
@@ -97,13 +98,9 @@ function spawnNative(spawner: NativeSpawner, file: string, args: string[], optio
       } else if (slot === 'ignore' || slot === null || slot === undefined) fds.push(-1);
       else throw new Error(`unsupported stdio slot ${String(slot)} for fd ${i}`);
     });
-    const pid = spawner.spawn(file, [file, ...args], envp, options.cwd, fds, (code, signal) =>
-      callbacks.onExit(code, signal === null ? null : (signalName(signal) ?? null)),
+    pid = spawner.spawn(file, [file, ...args], envp, options.cwd, fds, (code, signal) =>
+      callbacks.onExit(code, signal === null ? null : signalName(signal)),
     );
-    closeAll(writeEnds);
-    const pipes = new Map<number, Readable>();
-    for (const [fd, r] of readEnds) pipes.set(fd, new Socket({ fd: r, readable: true, writable: false }));
-    return { pid, pipes };
   } catch (error) {
     closeAll(writeEnds);
     closeAll(readEnds.values());
@@ -111,6 +108,11 @@ function spawnNative(spawner: NativeSpawner, file: string, args: string[], optio
     if (code) throw new SpawnError(file, null, code, (error as Error).message);
     throw error;
   }
+  // The child has its copies of the write ends; ours would keep the pipes from ever reaching EOF.
+  closeAll(writeEnds);
+  const pipes = new Map<number, Readable>();
+  for (const [fd, r] of readEnds) pipes.set(fd, new Socket({ fd: r, readable: true, writable: false }));
+  return { pid, pipes };
 }
 
 /** Spawn failure; the errno arrives with it (posix_spawn) or just after (child_process: see `spawnErrorMessage`). */
