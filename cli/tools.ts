@@ -2,8 +2,9 @@
  * `compile` and `db` from one CommonJS bundle, `dist/tools.cjs` (built by
  * esbuild, like cli/thin.ts): they read and write SQLite files and must start
  * close to a bare `node -e 0`, and Node 20's ES module loader costs them
- * ~10–15 ms of cold start. better-sqlite3 stays external: it is required at
- * run time, only by the subcommands that open a database.
+ * ~10–15 ms of cold start. better-sqlite3's JavaScript is bundled in (see
+ * scripts/bundle.mjs) but only evaluated when a subcommand opens a database;
+ * its native addon always loads from node_modules.
  */
 import * as compile from './compile.js';
 import * as db from './db.js';
