@@ -12,7 +12,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSource, LONGRUN_RUN, shapeDependencies, type Shape } from '../generate.js';
-import { median, s6rcTime, timeProcess, type Row } from '../measure.js';
+import { median, S6RC, s6rcTime, timeProcess, type Row } from '../measure.js';
 import type { BenchContext } from '../run.js';
 import { spawnBaseline } from './changeBaseline.js';
 
@@ -31,7 +31,7 @@ function startLive(root: string, name: string, source: string): Live {
   const compiled = join(root, `${name}.compiled`);
   const live = join(root, `${name}.live`);
   for (const args of [['compile', compiled, source], ['init', '-c', compiled, '-l', live]]) {
-    const r = spawnSync(process.execPath, [join(import.meta.dirname, '../../../bin/s6rc.cjs'), ...args], { encoding: 'utf8', env: { ...process.env, S6RC_STORE: '' } });
+    const r = spawnSync(process.execPath, [S6RC, ...args], { encoding: 'utf8', env: { ...process.env, S6RC_STORE: '' } });
     if (r.status !== 0) throw new Error(`s6rc ${args[0]} failed: ${r.stderr}`);
   }
   return {
@@ -43,7 +43,7 @@ function startLive(root: string, name: string, source: string): Live {
       } catch {
         /* not running */
       }
-      spawnSync(process.execPath, [join(import.meta.dirname, '../../../bin/s6rc.cjs'), 'shutdown', '-l', live, '-t', '5000'], { stdio: 'ignore', timeout: 60_000 });
+      spawnSync(process.execPath, [S6RC, 'shutdown', '-l', live, '-t', '5000'], { stdio: 'ignore', timeout: 60_000 });
       if (pid > 0) {
         try {
           process.kill(pid, 'SIGKILL');
