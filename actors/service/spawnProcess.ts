@@ -134,8 +134,8 @@ function describe(file: string, code: string | undefined, detail: string): strin
 
 /** The spawn error's one-line description (child_process delivers the errno asynchronously, hence a promise). */
 export function spawnErrorMessage(error: SpawnError): Promise<string> {
-  if (error.code !== null || error.child === null) return Promise.resolve(describe(error.file, error.code ?? undefined, error.detail ?? 'failed'));
   const child = error.child;
+  if (child === null) return Promise.resolve(describe(error.file, error.code ?? undefined, error.detail ?? 'failed'));
   return new Promise((resolve) => {
     child.once('error', (e: NodeJS.ErrnoException) => resolve(describe(error.file, e.code, e.message)));
   });
