@@ -16,11 +16,14 @@ import { systemFatal } from '../../cli/fatal.js';
 import { COMPILE_PROGRAM } from './sourceError.js';
 import { byUtf8 } from '../compiled/modelRows.js';
 import { longrunDefaults } from '../compiled/longrunDefaults.js';
+import { startScan, type ScannedDir } from './nativeScan.js';
 
 export interface ReadOptions {
   /** Called with info lines at verbosity 2+ and warnings at 1+. */
   log?: (level: 'info' | 'warning', message: string) => void;
   verbosity?: number;
+  /** Read through the native scanner when it is there (default true); false reads everything through fs. */
+  scan?: boolean;
 }
 
 /** Reads every definition directory of every source directory, in order; names must be unique across them. */
@@ -46,20 +49,47 @@ function readAll(sourceDirs: string[], opts: ReadOptions): SourceService[] {
       throw systemFatal(`unable to read source directory ${source}`, err, COMPILE_PROGRAM);
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const names: string[] = [];
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
-      const dir = `${source}/${entry.name}`;
-      if (!entry.isDirectory() && !(entry.isSymbolicLink() && isDirectory(dir))) continue;
-      const problem = nameProblem(entry.name);
-      if (problem) throw sourceError(problem, dir);
-      const previous = seen.get(entry.name);
-      if (previous) throw sourceError(`duplicate service name '${entry.name}' (also defined in ${previous})`, dir);
-      seen.set(entry.name, dir);
-      if ((opts.verbosity ?? 1) >= 3) opts.log?.('info', `parsing ${dir}`);
-      services.push(readDefinition(entry.name, dir, opts));
+      if (entry.isDirectory() || (entry.isSymbolicLink() && isDirectory(`${source}/${entry.name}`))) names.push(entry.name);
+    }
+    // Readers run ahead on threads of their own (nativeScan.ts); each definition waits only for itself.
+    const scan = opts.scan === false ? null : startScan(names.map((name) => `${source}/${name}`));
+    try {
+      for (let i = 0; i < names.length; i++) {
+        const name = names[i];
+        const dir = `${source}/${name}`;
+        const problem = nameProblem(name);
+        if (problem) throw sourceError(problem, dir);
+        const previous = seen.get(name);
+        if (previous) throw sourceError(`duplicate service name '${name}' (also defined in ${previous})`, dir);
+        seen.set(name, dir);
+        if ((opts.verbosity ?? 1) >= 3) opts.log?.('info', `parsing ${dir}`);
+        current = scan?.take(i) ?? null;
+        services.push(readDefinition(name, dir, opts));
+      }
+    } finally {
+      current = null;
+      scan?.stop();
     }
   }
   return services;
+}
+
+/**
+ * The definition directory being read, as the scan read it (null: read it all
+ * through fs). Only its own entries come from here: `fileText`, `fileBytes`,
+ * `fileView` and `listNames` fall back to fs for anything the scan left out,
+ * and data/ and env/ are always copied through fs.
+ */
+let current: ScannedDir | null = null;
+
+/** Where `file` of the current definition directory is in `current.bytes`; null: read it through fs. */
+function scanned(file: string): number | null {
+  if (current === null) return null;
+  const k = current.names.indexOf(file);
+  return k >= 0 && current.lengths[k] >= 0 ? k : null;
 }
 
 function isDirectory(path: string): boolean {
@@ -121,10 +151,10 @@ function readView(path: string): Buffer | null {
 const INTERN_MAX = 4096;
 const interned = new Map<string, Buffer>();
 
-/** The buffer for these bytes, shared with every earlier file of the same small content. */
-function intern(bytes: Buffer, len: number): Buffer {
-  if (len > INTERN_MAX) return Buffer.from(bytes.subarray(0, len));
-  const key = bytes.toString('latin1', 0, len);
+/** The buffer for bytes[start, end), shared with every earlier file of the same small content. */
+function intern(bytes: Buffer, start: number, end: number): Buffer {
+  if (end - start > INTERN_MAX) return Buffer.from(bytes.subarray(start, end));
+  const key = bytes.toString('latin1', start, end);
   let shared = interned.get(key);
   if (shared === undefined) interned.set(key, (shared = Buffer.from(key, 'latin1')));
   return shared;
@@ -133,13 +163,13 @@ function intern(bytes: Buffer, len: number): Buffer {
 /** A file's bytes (shared with identical small files, see `intern`); null if it does not exist. */
 function readBytes(path: string): Buffer | null {
   const len = readIntoScratch(path);
-  return len === null ? null : intern(scratch, len);
+  return len === null ? null : intern(scratch, 0, len);
 }
 
 /** `text` as file content, shared like `readBytes`' result. */
 function textBytes(text: string): Buffer {
   const bytes = Buffer.from(text);
-  return intern(bytes, bytes.length);
+  return intern(bytes, 0, bytes.length);
 }
 
 /** A file's text (UTF-8); null if it does not exist. */
@@ -148,17 +178,47 @@ function readText(path: string): string | null {
   return len === null ? null : scratch.toString('utf8', 0, len);
 }
 
+/** `file` of the definition directory `dir` as text, scanned or read; null if it does not exist. */
+function fileText(dir: string, file: string): string | null {
+  const k = scanned(file);
+  if (k === null) return readText(`${dir}/${file}`);
+  const at = current!.offsets[k];
+  return current!.bytes.toString('utf8', at, at + current!.lengths[k]);
+}
+
+/** `file` of `dir`'s bytes (shared, see `intern`), scanned or read; null if it does not exist. */
+function fileBytes(dir: string, file: string): Buffer | null {
+  const k = scanned(file);
+  if (k === null) return readBytes(`${dir}/${file}`);
+  const at = current!.offsets[k];
+  return intern(current!.bytes, at, at + current!.lengths[k]);
+}
+
+/** `file` of `dir` as a view, scanned or read (a read is valid until the next one); null if it does not exist. */
+function fileView(dir: string, file: string): Buffer | null {
+  const k = scanned(file);
+  if (k === null) return readView(`${dir}/${file}`);
+  const at = current!.offsets[k];
+  return current!.bytes.subarray(at, at + current!.lengths[k]);
+}
+
+/** The entries of `dir/sub` (a `*.d` directory), scanned or listed. */
+function listNames(dir: string, sub: string): string[] {
+  const k = current === null ? -1 : current.names.indexOf(sub);
+  return (k >= 0 ? current!.lists[k] : null) ?? fs.readdirSync(`${dir}/${sub}`);
+}
+
 const TYPES: ServiceType[] = ['oneshot', 'longrun', 'bundle'];
 
 function readDefinition(name: string, dir: string, opts: ReadOptions): SourceService {
   // A handful of names: an array's includes is cheaper than building a Set.
   let present: string[];
   try {
-    present = fs.readdirSync(dir);
+    present = current?.names ?? fs.readdirSync(dir);
   } catch (err) {
     throw systemFatal(`unable to read ${dir}`, err, COMPILE_PROGRAM);
   }
-  const text = (file: string): string | null => (present.includes(file) ? readText(`${dir}/${file}`) : null);
+  const text = (file: string): string | null => (present.includes(file) ? fileText(dir, file) : null);
   const typePath = `${dir}/type`;
   const typeText = text('type');
   if (typeText === null) throw sourceError('missing type file', dir);
@@ -202,7 +262,7 @@ function readNameList(dir: string, what: string, present: string[]): [string[], 
   if (present.includes(`${what}.d`)) {
     const path = `${dir}/${what}.d`;
     try {
-      const names = fs.readdirSync(path).filter((n) => !n.startsWith('.'));
+      const names = listNames(dir, `${what}.d`).filter((n) => !n.startsWith('.'));
       return [names.sort(), path];
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw sourceError(`${what}.d is not a directory`, path);
@@ -210,9 +270,8 @@ function readNameList(dir: string, what: string, present: string[]): [string[], 
     }
   }
   if (!present.includes(what)) return null;
-  const path = `${dir}/${what}`;
-  const t = readText(path);
-  return t === null ? null : [parseNameList(t), path];
+  const t = fileText(dir, what);
+  return t === null ? null : [parseNameList(t), `${dir}/${what}`];
 }
 
 function readNumber(dir: string, file: string, text: (f: string) => string | null): number | null {
@@ -230,7 +289,7 @@ function readNumber(dir: string, file: string, text: (f: string) => string | nul
 function readCommand(dir: string, file: 'up' | 'down', present: string[]): Command | null {
   if (!present.includes(file)) return null;
   const path = `${dir}/${file}`;
-  const content = readView(path);
+  const content = fileView(dir, file);
   if (content === null) return null;
   if (content[0] === 0x23 && content[1] === 0x21) return { kind: 'script', script: content.toString('utf8') };
   let argv: string[];
@@ -253,7 +312,7 @@ function readLongrun(dir: string, present: string[], text: (f: string) => string
   const files: ServiceFile[] = [];
   const script = (file: 'run' | 'finish'): boolean => {
     if (!present.includes(file)) return false;
-    const content = readBytes(`${dir}/${file}`);
+    const content = fileBytes(dir, file);
     if (content === null) return false;
     // s6-rc-compile installs run and finish executable, whatever the source's mode.
     files.push({ path: file, kind: 'file', mode: 0o755, content });
