@@ -9,23 +9,28 @@
  * parallel, in the order the caller will want them, and the caller blocks only
  * when it catches up with the readers.
  *
- * start(dirs: string[], threads: number) -> handle
+ * start(dirs: string[], threads: number, known: string[]) -> handle
  *   Starts reading dirs[0], dirs[1], ... (each a definition directory).
- * take(handle, i) -> Buffer | null
- *   Waits for dirs[i] and returns what was read of it (format below), or null
- *   when it could not be read completely: the caller then reads it through fs,
- *   which reports any error exactly as it always has.
+ *   Entry names found in `known` are given by their index there.
+ * take(handle, i, into: Buffer) -> number
+ *   Waits for dirs[i] and copies what was read of it into `into` (format
+ *   below); returns its length, -1 when it could not be read completely (the
+ *   caller then reads it through fs, which reports any error exactly as it
+ *   always has; so does a second take of the same i), or -(length + 2) when
+ *   `into` is too small (take again with one big enough).
  * stop(handle)
  *   Stops the readers and waits for them (also done when the handle is
  *   collected). Idempotent.
  *
- * A taken buffer is a run of entries, one per directory entry but . and ..:
- *   int32 nameLength, int32 contentLength, int32 listCount,
- *   name bytes, content bytes, then listCount times (int32 length, bytes).
- * All int32 are little-endian (native: Linux only runs this on x86 and arm,
- * both little-endian here). contentLength is -1 unless the entry is a regular
- * file that was read; listCount is -1 unless it is a directory named *.d,
- * whose entry names (but . and ..) follow.
+ * What take copies is a run of native int32 (every field 4-byte aligned, so
+ * the caller reads them through an Int32Array), one record per directory
+ * entry but . and ..:
+ *   known index or -1, nameLength, contentLength, listCount, then the name
+ *   bytes (only when not known), the content bytes, and listCount times
+ *   (length, bytes); every run of bytes is padded to a multiple of 4.
+ * contentLength is -1 unless the entry is a regular file that was read;
+ * listCount is -1 unless it is a directory named *.d, whose entry names (but
+ * . and ..) follow.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -64,8 +69,14 @@ typedef struct {
 } slot_t;
 
 typedef struct {
+  char** names;
+  size_t count;
+} known_t;
+
+typedef struct {
   slot_t* slots;
   size_t count;
+  known_t known;
   size_t next; /* the next slot a reader takes: under lock */
   int stopping;
   pthread_mutex_t lock;
@@ -98,6 +109,16 @@ static int put_int(bytes_t* b, int32_t x) { return put(b, &x, sizeof x); }
 
 static void set_int(bytes_t* b, size_t at, int32_t x) { memcpy(b->bytes + at, &x, sizeof x); }
 
+/* Zero bytes up to the next multiple of 4. */
+static int pad(bytes_t* b) {
+  static const char zeros[4] = {0};
+  size_t n = (4 - (b->length & 3)) & 3;
+  return n ? put(b, zeros, n) : 0;
+}
+
+/* Bytes then padding; -1 if out of memory. */
+static int put_padded(bytes_t* b, const char* bytes, size_t n) { return put(b, bytes, n) || pad(b) ? -1 : 0; }
+
 /* Appends the whole regular file dirfd/name; returns its length, or -1 (nothing appended). */
 static int64_t read_file(int dirfd, const char* name, bytes_t* b) {
   int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
@@ -122,10 +143,16 @@ static int64_t read_file(int dirfd, const char* name, bytes_t* b) {
   return -1;
 }
 
-typedef int (*entry_fn)(int dirfd, struct dirent64_raw* entry, bytes_t* b, int32_t* count);
+typedef struct {
+  bytes_t* out;
+  const known_t* known;
+  int32_t count;
+} context_t;
+
+typedef int (*entry_fn)(int dirfd, struct dirent64_raw* entry, context_t* c);
 
 /* Calls fn for every entry but . and ..; -1 if listing fails or fn does. */
-static int each_entry(int fd, entry_fn fn, bytes_t* b, int32_t* count) {
+static int each_entry(int fd, entry_fn fn, context_t* c) {
   char buf[16384];
   for (;;) {
     long n = syscall(SYS_getdents64, fd, buf, sizeof buf);
@@ -137,46 +164,55 @@ static int each_entry(int fd, entry_fn fn, bytes_t* b, int32_t* count) {
       off += entry->d_reclen;
       const char* name = entry->d_name;
       if (name[0] == '.' && (name[1] == 0 || (name[1] == '.' && name[2] == 0))) continue;
-      if (fn(fd, entry, b, count)) return -1;
+      if (fn(fd, entry, c)) return -1;
     }
   }
 }
 
-static int list_entry(int dirfd, struct dirent64_raw* entry, bytes_t* b, int32_t* count) {
+static int list_entry(int dirfd, struct dirent64_raw* entry, context_t* c) {
   (void)dirfd;
   size_t len = strlen(entry->d_name);
-  if (len > INT32_MAX || put_int(b, (int32_t)len) || put(b, entry->d_name, len)) return -1;
-  ++*count;
+  if (len > INT32_MAX || put_int(c->out, (int32_t)len) || put_padded(c->out, entry->d_name, len)) return -1;
+  c->count++;
   return 0;
 }
 
-static int definition_entry(int dirfd, struct dirent64_raw* entry, bytes_t* b, int32_t* count) {
-  (void)count;
+static int32_t known_index(const known_t* known, const char* name) {
+  for (size_t i = 0; i < known->count; i++)
+    if (strcmp(known->names[i], name) == 0) return (int32_t)i;
+  return -1;
+}
+
+static int definition_entry(int dirfd, struct dirent64_raw* entry, context_t* c) {
+  bytes_t* b = c->out;
   size_t len = strlen(entry->d_name);
   size_t header = b->length;
-  if (len > INT32_MAX || put_int(b, (int32_t)len) || put_int(b, -1) || put_int(b, -1) || put(b, entry->d_name, len))
-    return -1;
+  int32_t known = known_index(c->known, entry->d_name);
+  if (len > INT32_MAX || put_int(b, known) || put_int(b, (int32_t)len) || put_int(b, -1) || put_int(b, -1)) return -1;
+  if (known < 0 && put_padded(b, entry->d_name, len)) return -1;
   if (entry->d_type == DT_REG) {
     int64_t n = read_file(dirfd, entry->d_name, b);
-    set_int(b, header + 4, (int32_t)n);
+    if (n >= 0 && pad(b)) return -1;
+    set_int(b, header + 8, (int32_t)n);
   } else if (entry->d_type == DT_DIR && len > 2 && strcmp(entry->d_name + len - 2, ".d") == 0) {
     int fd = openat(dirfd, entry->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return 0; /* left to fs, which says why */
     size_t mark = b->length;
-    int32_t listed = 0;
-    int r = each_entry(fd, list_entry, b, &listed);
+    context_t list = {b, c->known, 0};
+    int r = each_entry(fd, list_entry, &list);
     close(fd);
     if (r) b->length = mark; /* left to fs */
-    else set_int(b, header + 8, listed);
+    else set_int(b, header + 12, list.count);
   }
   return 0;
 }
 
 /* Reads one definition directory into slot->out; 0 or -1. */
-static int read_definition(slot_t* slot) {
+static int read_definition(slot_t* slot, const known_t* known) {
   int fd = open(slot->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return -1;
-  int r = each_entry(fd, definition_entry, &slot->out, NULL);
+  context_t c = {&slot->out, known, 0};
+  int r = each_entry(fd, definition_entry, &c);
   close(fd);
   return r;
 }
@@ -191,7 +227,7 @@ static void* reader(void* arg) {
     }
     slot_t* slot = &s->slots[s->next++];
     pthread_mutex_unlock(&s->lock);
-    int ok = read_definition(slot) == 0;
+    int ok = read_definition(slot, &s->known) == 0;
     if (!ok) {
       free(slot->out.bytes);
       slot->out = (bytes_t){0};
@@ -225,6 +261,8 @@ static void finalize_scan(napi_env env, void* data, void* hint) {
   stop_scan(s);
   pthread_mutex_destroy(&s->lock);
   pthread_cond_destroy(&s->done);
+  for (size_t i = 0; i < s->known.count; i++) free(s->known.names[i]);
+  free(s->known.names);
   free(s->slots);
   free(s);
 }
@@ -234,21 +272,47 @@ static napi_value type_error(napi_env env, const char* message) {
   return NULL;
 }
 
-static napi_value Start(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  uint32_t count = 0;
-  int32_t threads = 0;
+/* A JS array of strings as malloc'd C strings (*items, *count); -1 if it is not one. */
+static int get_strings(napi_env env, napi_value array, char*** items, size_t* count) {
   bool is_array = false;
-  if (argc < 2 || napi_is_array(env, argv[0], &is_array) != napi_ok || !is_array ||
-      napi_get_array_length(env, argv[0], &count) != napi_ok || napi_get_value_int32(env, argv[1], &threads) != napi_ok)
-    return type_error(env, "start(dirs: string[], threads: number)");
+  uint32_t n = 0;
+  *items = NULL;
+  *count = 0;
+  if (napi_is_array(env, array, &is_array) != napi_ok || !is_array || napi_get_array_length(env, array, &n) != napi_ok) return -1;
+  if (n == 0) return 0;
+  char** strings = calloc(n, sizeof *strings);
+  if (!strings) return -1;
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value item;
+    size_t length = 0;
+    if (napi_get_element(env, array, i, &item) == napi_ok && napi_get_value_string_utf8(env, item, NULL, 0, &length) == napi_ok &&
+        (strings[i] = malloc(length + 1)) != NULL && napi_get_value_string_utf8(env, item, strings[i], length + 1, &length) == napi_ok)
+      continue;
+    for (uint32_t k = 0; k <= i; k++) free(strings[k]);
+    free(strings);
+    return -1;
+  }
+  *items = strings;
+  *count = n;
+  return 0;
+}
+
+static napi_value Start(napi_env env, napi_callback_info info) {
+  static const char usage[] = "start(dirs: string[], threads: number, known: string[])";
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  int32_t threads = 0;
+  char** dirs = NULL;
+  size_t count = 0;
+  if (argc < 3 || napi_get_value_int32(env, argv[1], &threads) != napi_ok || get_strings(env, argv[0], &dirs, &count)) return type_error(env, usage);
   if (threads < 1) threads = 1;
   if (threads > MAX_THREADS) threads = MAX_THREADS;
   scan_t* s = calloc(1, sizeof *s);
   if (s) s->slots = calloc(count ? count : 1, sizeof *s->slots);
   if (!s || !s->slots) {
+    for (size_t i = 0; i < count; i++) free(dirs[i]);
+    free(dirs);
     free(s);
     napi_throw_error(env, "ENOMEM", "start: out of memory");
     return NULL;
@@ -256,20 +320,12 @@ static napi_value Start(napi_env env, napi_callback_info info) {
   s->count = count;
   pthread_mutex_init(&s->lock, NULL);
   pthread_cond_init(&s->done, NULL);
-  for (uint32_t i = 0; i < count; i++) {
-    napi_value item;
-    size_t length = 0;
-    char* path = NULL;
-    if (napi_get_element(env, argv[0], i, &item) == napi_ok &&
-        napi_get_value_string_utf8(env, item, NULL, 0, &length) == napi_ok && (path = malloc(length + 1)) != NULL &&
-        napi_get_value_string_utf8(env, item, path, length + 1, &length) == napi_ok) {
-      s->slots[i].path = path;
-      continue;
-    }
-    free(path);
+  for (size_t i = 0; i < count; i++) s->slots[i].path = dirs[i];
+  free(dirs);
+  if (get_strings(env, argv[2], &s->known.names, &s->known.count)) {
     s->joined = 1;
     finalize_scan(env, s, NULL);
-    return type_error(env, "start(dirs: string[], threads: number)");
+    return type_error(env, usage);
   }
   /* Readers never handle signals: they start with all of them blocked. */
   sigset_t all, previous;
@@ -300,28 +356,37 @@ static scan_t* get_scan(napi_env env, napi_value value) {
 }
 
 static napi_value Take(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
+  size_t argc = 3;
+  napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  scan_t* s = argc == 2 ? get_scan(env, argv[0]) : NULL;
+  scan_t* s = argc == 3 ? get_scan(env, argv[0]) : NULL;
   uint32_t i = 0;
-  if (!s || napi_get_value_uint32(env, argv[1], &i) != napi_ok || i >= s->count) return type_error(env, "take(handle, index)");
-  napi_value result;
-  napi_get_null(env, &result);
-  if (s->joined) return result;
-  slot_t* slot = &s->slots[i];
-  pthread_mutex_lock(&s->lock);
-  while (slot->state == PENDING) pthread_cond_wait(&s->done, &s->lock);
-  pthread_mutex_unlock(&s->lock);
-  if (slot->state == READ) {
-    void* copy = NULL;
-    /* A copy: the readers' buffer is freed at once, and the caller's belongs to the collector. */
-    if (napi_create_buffer_copy(env, slot->out.length, slot->out.bytes ? slot->out.bytes : "", &copy, &result) != napi_ok)
-      napi_get_null(env, &result);
+  void* into = NULL;
+  size_t room = 0;
+  bool is_buffer = false;
+  if (!s || napi_get_value_uint32(env, argv[1], &i) != napi_ok || i >= s->count || napi_is_buffer(env, argv[2], &is_buffer) != napi_ok ||
+      !is_buffer || napi_get_buffer_info(env, argv[2], &into, &room) != napi_ok)
+    return type_error(env, "take(handle, index, into: Buffer)");
+  int64_t answer = -1;
+  if (!s->joined) {
+    slot_t* slot = &s->slots[i];
+    pthread_mutex_lock(&s->lock);
+    while (slot->state == PENDING) pthread_cond_wait(&s->done, &s->lock);
+    pthread_mutex_unlock(&s->lock);
+    if (slot->state == READ && slot->out.length > room) {
+      answer = -(int64_t)slot->out.length - 2; /* kept for the next take */
+    } else {
+      if (slot->state == READ) {
+        if (slot->out.length) memcpy(into, slot->out.bytes, slot->out.length);
+        answer = (int64_t)slot->out.length;
+      }
+      free(slot->out.bytes);
+      slot->out = (bytes_t){0};
+      slot->state = FAILED; /* taken: a second take gets -1 */
+    }
   }
-  free(slot->out.bytes);
-  slot->out = (bytes_t){0};
-  slot->state = FAILED; /* taken: a second take gets null */
+  napi_value result;
+  napi_create_int64(env, answer, &result);
   return result;
 }
 

@@ -55,7 +55,7 @@ function readAll(sourceDirs: string[], opts: ReadOptions): SourceService[] {
       if (entry.isDirectory() || (entry.isSymbolicLink() && isDirectory(`${source}/${entry.name}`))) names.push(entry.name);
     }
     // Readers run ahead on threads of their own (nativeScan.ts); each definition waits only for itself.
-    const scan = opts.scan === false ? null : startScan(names.map((name) => `${source}/${name}`));
+    const scan = opts.scan === false ? null : startScan(names.map((name) => `${source}/${name}`), SOURCE_FILES);
     try {
       for (let i = 0; i < names.length; i++) {
         const name = names[i];
@@ -76,6 +76,13 @@ function readAll(sourceDirs: string[], opts: ReadOptions): SourceService[] {
   }
   return services;
 }
+
+/** The names a definition directory holds (SPEC §1): the scan hands them over without decoding them. */
+const SOURCE_FILES = [
+  'type', 'run', 'finish', 'up', 'down', 'dependencies', 'dependencies.d', 'contents', 'contents.d', 'flag-essential',
+  'timeout-up', 'timeout-down', 'notification-fd', 'timeout-kill', 'timeout-finish', 'max-death-tally', 'down-signal',
+  'lock-fd', 'notifyoncheck', 'producer-for', 'consumer-for', 'pipeline-name', 'data', 'env',
+];
 
 /**
  * The definition directory being read, as the scan read it (null: read it all
