@@ -29,9 +29,28 @@ export async function run(parsed: ParseResult): Promise<number> {
     if (verbosity >= (level === 'info' ? 2 : 1)) say(level, message, 's6rc compile');
   };
   const { compileSources } = await import('../store/source/compileSources.js');
-  const model = compileSources(sources, { verbosity, log });
+  let definitions = 0;
+  const onDefinitions = (n: number) => {
+    if ((definitions += n) >= BATCH && definitions - n < BATCH) batchTiering();
+  };
+  const model = compileSources(sources, { verbosity, log, onDefinitions });
   const { writeCompiled } = await import('../store/compiled/writeCompiled.js');
   writeCompiled(model, compiled, { sources, program: 's6rc compile' });
   log('info', `wrote ${compiled}`);
   return 0;
+}
+
+/** Definitions from which a compile is a batch worth `batchTiering` (loading node:v8 costs ~4 ms). */
+const BATCH = 2000;
+
+/**
+ * A compile is a short batch over thousands of small inputs. V8 starts optimizing its hot functions
+ * early, on background threads that take CPU from the source readers (native/scan.c), for code that
+ * hardly runs long enough to pay back: ~40 ms of CPU for 3000 services. A tiering budget 6x V8's
+ * default (67584) leaves optimization to the functions that stay hot. Measured: 3000 services
+ * 7-14 ms faster, 10000 unchanged (turning the optimizer off instead: 12 ms faster at 3000, 20 ms
+ * slower at 10000). V8 reads the budget whenever it resets a function's, so setting it now takes effect.
+ */
+function batchTiering(): void {
+  (process as unknown as { getBuiltinModule(id: 'v8'): typeof import('node:v8') }).getBuiltinModule('v8').setFlagsFromString('--interrupt-budget=400000');
 }

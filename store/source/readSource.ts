@@ -24,6 +24,8 @@ export interface ReadOptions {
   verbosity?: number;
   /** Read through the native scanner when it is there (default true); false reads everything through fs. */
   scan?: boolean;
+  /** Called with the number of definition directories of each source directory, before they are read. */
+  onDefinitions?: (count: number) => void;
 }
 
 /** Reads every definition directory of every source directory, in order; names must be unique across them. */
@@ -55,6 +57,7 @@ function readAll(sourceDirs: string[], opts: ReadOptions): SourceService[] {
       if (entry.isDirectory() || (entry.isSymbolicLink() && isDirectory(`${source}/${entry.name}`))) names.push(entry.name);
     }
     // Readers run ahead on threads of their own (nativeScan.ts); each definition waits only for itself.
+    opts.onDefinitions?.(names.length);
     const scan = opts.scan === false ? null : startScan(names.map((name) => `${source}/${name}`), SOURCE_FILES);
     try {
       for (let i = 0; i < names.length; i++) {
