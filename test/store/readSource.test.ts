@@ -51,6 +51,12 @@ describe('notifyoncheck', () => {
 });
 
 describe('compileSources', () => {
+  it('reports how many definitions each source directory holds before reading them', () => {
+    const counts: number[] = [];
+    compileSources([src({ ...oneshot('a'), ...oneshot('b'), '.hidden/type': 'oneshot\n', 'not-a-dir': '' }), src(longrun('c'), 'src2')], { onDefinitions: (n) => counts.push(n) });
+    expect(counts).toEqual([2, 1]);
+  });
+
   it('reads bundles from contents.d and contents, nested, with flag-essential inherited', () => {
     const model = compileSources([
       src({
