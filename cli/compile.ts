@@ -25,8 +25,11 @@ export async function run(parsed: ParseResult): Promise<number> {
   if (compiled === undefined) throw usageError(spec, 'missing compiled and source arguments');
   if (sources.length === 0) throw usageError(spec, 'missing source directory');
   const verbosity = (parsed.values.verbosity as number | undefined) ?? 1;
+  let said = false;
   const log = (level: 'info' | 'warning', message: string) => {
-    if (verbosity >= (level === 'info' ? 2 : 1)) say(level, message, 's6rc compile');
+    if (verbosity < (level === 'info' ? 2 : 1)) return;
+    said = true;
+    say(level, message, 's6rc compile');
   };
   const { compileSources } = await import('../store/source/compileSources.js');
   let definitions = 0;
@@ -37,6 +40,10 @@ export async function run(parsed: ParseResult): Promise<number> {
   const { writeCompiled } = await import('../store/compiled/writeCompiled.js');
   writeCompiled(model, compiled, { sources, program: 's6rc compile' });
   log('info', `wrote ${compiled}`);
+  // Nothing written to stdout or stderr means nothing waits to be flushed: exit now instead of when
+  // the event loop empties, sparing the teardown of a big heap (~4 ms after 3000 services). Not when
+  // something was said: a full pipe makes Node finish writing it asynchronously.
+  if (!said) process.exit(0);
   return 0;
 }
 

@@ -2,7 +2,8 @@ import Database from 'better-sqlite3';
 import { copyFileSync, mkdirSync, statSync, truncateSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { s6rc, tempDir } from '../helpers/cli.js';
+import { spawnSync } from 'node:child_process';
+import { S6RC, s6rc, tempDir } from '../helpers/cli.js';
 import { forgeCounter } from '../helpers/forgeHeader.js';
 import { oneshot, writeTree } from '../helpers/sourceTree.js';
 
@@ -193,5 +194,31 @@ describe('s6rc db errors', () => {
       expect(r.code).toBe(4);
       expect(r.stderr).toMatch(new RegExp(`^s6rc: fatal: invalid compiled database ${bad}: .+\\n$`));
     }
+  });
+});
+
+describe('output through a slow pipe', () => {
+  /**
+   * `s6rc args` with its stdout (and, with `both`, its stderr) piped into a reader that starts after
+   * 300 ms; its exit code follows its output down the pipe, as a last line.
+   */
+  function slowly(args: string[], both = false): { code: number; stdout: string } {
+    const script = `{ "$0" "$@" ${both ? '2>&1' : ''}; echo "exit $?"; } | (sleep 0.3; cat)`;
+    const r = spawnSync('/bin/sh', ['-c', script, process.execPath, S6RC, ...args], { encoding: 'utf8', timeout: 30_000, maxBuffer: 16 << 20 });
+    const m = /^([^]*)exit (\d+)\n$/.exec(r.stdout);
+    if (!m) throw new Error(`no exit line: ${r.stdout.slice(-200)} ${r.stderr}`);
+    return { code: Number(m[2]), stdout: m[1] };
+  }
+
+  it('loses nothing: compile -v3 and db list print more than a pipe holds', () => {
+    // 800 services with 240-character names: ~200 KB of `list all` and of compile's progress lines.
+    const names = Array.from({ length: 800 }, (_, i) => `${'n'.repeat(240)}${String(i).padStart(3, '0')}`);
+    const src = writeTree(join(dir, 'long-names'), Object.assign({}, ...names.map((n) => oneshot(n))));
+    const big = join(dir, 'long-names.compiled');
+    const compiled = slowly(['compile', '-v3', big, src], true);
+    expect(compiled.code).toBe(0);
+    expect(compiled.stdout.split('\n').filter((l) => l.startsWith('s6rc compile: info: parsing ')).length).toBe(801);
+    expect(compiled.stdout.endsWith(`s6rc compile: info: wrote ${big}\n`)).toBe(true);
+    expect(slowly(['db', '-c', big, 'list', 'all'])).toEqual({ code: 0, stdout: names.join('\n') + '\n' });
   });
 });
