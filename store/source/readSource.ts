@@ -34,6 +34,7 @@ export function readSourceDirs(sourceDirs: string[], opts: ReadOptions = {}): So
     return readAll(sourceDirs, opts);
   } finally {
     interned.clear();
+    internedText.clear();
   }
 }
 
@@ -176,10 +177,17 @@ function readBytes(path: string): Buffer | null {
   return len === null ? null : intern(scratch, 0, len);
 }
 
+/** Contents made from text (numbers, signal names), by text: no buffer to make for the 3000th `3\n`. */
+const internedText = new Map<string, Buffer>();
+
 /** `text` as file content, shared like `readBytes`' result. */
 function textBytes(text: string): Buffer {
-  const bytes = Buffer.from(text);
-  return intern(bytes, 0, bytes.length);
+  let shared = internedText.get(text);
+  if (shared === undefined) {
+    const bytes = Buffer.from(text);
+    internedText.set(text, (shared = intern(bytes, 0, bytes.length)));
+  }
+  return shared;
 }
 
 /** A file's text (UTF-8); null if it does not exist. */
@@ -268,11 +276,13 @@ function readDefinition(name: string, dir: string, opts: ReadOptions): SourceSer
 }
 
 /** `<what>.d/` (one entry per name) or, if absent, the `<what>` file; null if neither exists. */
-function readNameList(dir: string, what: string, present: string[]): [string[], string] | null {
-  if (present.includes(`${what}.d`)) {
-    const path = `${dir}/${what}.d`;
+function readNameList(dir: string, what: 'contents' | 'dependencies', present: string[]): [string[], string] | null {
+  // A constant, not `${what}.d`: the names compared with it are s6-rc's own strings (see SOURCE_FILES).
+  const listed = what === 'contents' ? 'contents.d' : 'dependencies.d';
+  if (present.includes(listed)) {
+    const path = `${dir}/${listed}`;
     try {
-      const names = listNames(dir, `${what}.d`).filter((n) => !n.startsWith('.'));
+      const names = listNames(dir, listed).filter((n) => !n.startsWith('.'));
       return [names.sort(), path];
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw sourceError(`${what}.d is not a directory`, path);
