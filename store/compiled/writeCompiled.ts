@@ -88,19 +88,25 @@ function publish(tmp: string, path: string, program: string): void {
 /** Rows per INSERT statement: fewer calls into SQLite, well under its 32766 variables. */
 const BATCH = 64;
 
-/** Inserts `rows` into `table` with multi-row INSERTs. */
-function insertRows(db: Database.Database, table: string, rows: unknown[][]): void {
+/**
+ * Inserts `rows` into `table` with multi-row INSERTs. With `last`, `last.values[i]` ends `rows[i]`
+ * and `last.columns` names every column (files' contents, which the checksummed rows leave out).
+ */
+function insertRows(db: Database.Database, table: string, rows: unknown[][], last?: { columns: string; values: unknown[] }): void {
   if (rows.length === 0) return;
-  const width = rows[0].length;
+  const given = rows[0].length;
+  const width = given + (last ? 1 : 0);
   const tuple = `(${new Array(width).fill('?').join(', ')})`;
-  const statement = (n: number) => db.prepare(`INSERT INTO ${table} VALUES ${new Array(n).fill(tuple).join(', ')}`);
+  const into = last ? `${table} (${last.columns})` : table;
+  const statement = (n: number) => db.prepare(`INSERT INTO ${into} VALUES ${new Array(n).fill(tuple).join(', ')}`);
   // One parameter array, refilled for every batch: no per-batch slices to collect.
   const params = new Array<unknown>(BATCH * width);
   const fill = (from: number, n: number): unknown[] => {
     if (n * width !== params.length) params.length = n * width;
     for (let r = 0, k = 0; r < n; r++) {
       const row = rows[from + r];
-      for (let c = 0; c < width; c++) params[k++] = row[c];
+      for (let c = 0; c < given; c++) params[k++] = row[c];
+      if (last) params[k++] = last.values[from + r];
     }
     return params;
   };
@@ -120,11 +126,7 @@ function insertModel(db: Database.Database, model: CompiledModel, sources: strin
   insertRows(db, 'bundle_atomics', rows.bundleAtomics);
   insertRows(db, 'pipelines', rows.pipelines);
   insertRows(db, 'pipeline_members', rows.pipelineMembers);
-  insertRows(
-    db,
-    'files',
-    rows.files.map(([sid, path, kind, mode, sha], i) => [sid, path, kind, mode, contents[i], sha]),
-  );
+  insertRows(db, 'files', rows.files, { columns: 'service_id, path, kind, mode, sha256, content', values: contents });
   insertRows(db, 'meta', [
     ['schema_version', String(SCHEMA_VERSION)],
     ['sources', JSON.stringify(sources)],
