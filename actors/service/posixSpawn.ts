@@ -9,10 +9,9 @@
  * Node's child_process; spawnProcess.ts then uses child_process, which
  * behaves the same, only slower.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadAddon } from '../../store/loadAddon.js';
 
 /** The addon's interface; see native/spawn.c. */
 export interface NativeSpawner {
@@ -24,32 +23,12 @@ export interface NativeSpawner {
   usable(): boolean;
 }
 
-const ADDON = join('build', 'Release', 's6rc_spawn.node');
-
 let loaded: NativeSpawner | null | undefined;
-
-/** The project root's build/, found from this module in actors/service/ (sources) or dist/actors/service/ (built). */
-function addonPath(): string | null {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let up = 0; up < 4; up++) {
-    dir = dirname(dir);
-    if (existsSync(join(dir, ADDON))) return join(dir, ADDON);
-  }
-  return null;
-}
 
 /** The native spawner, or null (then Node's child_process is used). */
 export function nativeSpawner(): NativeSpawner | null {
   if (loaded !== undefined) return loaded;
-  loaded = null;
-  if (process.platform !== 'linux' || process.env.S6RC_SPAWN === 'node') return loaded;
-  const path = addonPath();
-  if (path === null) return loaded;
-  try {
-    const addon = createRequire(import.meta.url)(path) as NativeSpawner;
-    loaded = addon.usable() ? addon : null;
-  } catch {
-    loaded = null; // built for another Node, say: child_process still works
-  }
+  const addon = process.env.S6RC_SPAWN === 'node' ? null : loadAddon<NativeSpawner>('s6rc_spawn', dirname(fileURLToPath(import.meta.url)));
+  loaded = addon?.usable() ? addon : null;
   return loaded;
 }

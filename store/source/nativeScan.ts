@@ -1,10 +1,10 @@
 /**
  * compile's parallel reader (native/scan.c, built by `npm install` through
- * node-gyp into build/Release/s6rc_scan.node): a few threads read the
+ * node-gyp into build/Release/s6rc_scan.node): two threads read the
  * definition directories of a source directory, in order, while readSource.ts
  * parses the ones already read. Reading is most of compile's time (3000
- * services are ~40,000 system calls); on two threads, and alongside the
- * parser, it costs about a third of its time through `fs`.
+ * services are ~40,000 system calls, ~88 ms of CPU here); through `fs` the
+ * parser's thread made them one after the other.
  *
  * `startScan(dirs)` is null where the addon is missing (not built, not
  * Linux, built for another Node) or when `S6RC_SCAN=fs` asks for `fs` alone;
@@ -12,10 +12,10 @@
  * Whatever the scan could not read (a symlink, a file that is not regular,
  * an error) is read again through `fs`, so errors are reported by one code.
  *
- * No `import.meta` on the way: compile also runs from the CommonJS bundle
- * dist/tools.cjs (see nodeFs.ts), where `__dirname` is dist/.
+ * `import.meta` only where `__dirname` is missing: compile also runs from the
+ * CommonJS bundle dist/tools.cjs (see nodeFs.ts), where `__dirname` is dist/.
  */
-import { fs, requireCjs } from '../compiled/nodeFs.js';
+import { loadAddon } from '../loadAddon.js';
 
 interface ScanAddon {
   start(dirs: string[], threads: number, known: string[]): object;
@@ -45,7 +45,6 @@ export interface Scan {
 
 /** Reader threads: the machines s6rc runs on have a few cores, and the parser needs one. */
 const THREADS = 2;
-const ADDON = '/build/Release/s6rc_scan.node';
 
 let loaded: ScanAddon | null | undefined;
 
@@ -55,27 +54,8 @@ function hereDir(): string {
   return decodeURIComponent(new URL('.', import.meta.url).pathname).replace(/\/$/, '');
 }
 
-/** build/Release/s6rc_scan.node in the project root, found upwards from here. */
-function addonPath(): string | null {
-  let dir = hereDir();
-  for (let up = 0; up < 4 && dir.length > 1; up++) {
-    dir = dir.slice(0, dir.lastIndexOf('/')) || '/';
-    if (fs.existsSync(dir + ADDON)) return dir + ADDON;
-  }
-  return null;
-}
-
 function addon(): ScanAddon | null {
-  if (loaded !== undefined) return loaded;
-  loaded = null;
-  if (process.platform !== 'linux' || process.env.S6RC_SCAN === 'fs') return loaded;
-  const path = addonPath();
-  if (path === null) return loaded;
-  try {
-    loaded = requireCjs(path) as ScanAddon;
-  } catch {
-    loaded = null; // built for another Node, say: fs still works
-  }
+  if (loaded === undefined) loaded = process.env.S6RC_SCAN === 'fs' ? null : loadAddon<ScanAddon>('s6rc_scan', hereDir());
   return loaded;
 }
 
