@@ -138,7 +138,7 @@ static int64_t read_file(int dirfd, const char* name, bytes_t* b) {
       return (int64_t)(b->length - start);
     }
   }
-  if (fd >= 0) close(fd);
+  close(fd);
   b->length = start;
   return -1;
 }
@@ -239,13 +239,15 @@ static void* reader(void* arg) {
   }
 }
 
+/* Stops and joins the readers (once), then frees what they read and were given (idempotent). */
 static void stop_scan(scan_t* s) {
-  if (s->joined) return;
-  pthread_mutex_lock(&s->lock);
-  s->stopping = 1;
-  pthread_mutex_unlock(&s->lock);
-  for (int i = 0; i < s->nthreads; i++) pthread_join(s->threads[i], NULL);
-  s->joined = 1;
+  if (!s->joined) {
+    pthread_mutex_lock(&s->lock);
+    s->stopping = 1;
+    pthread_mutex_unlock(&s->lock);
+    for (int i = 0; i < s->nthreads; i++) pthread_join(s->threads[i], NULL);
+    s->joined = 1;
+  }
   for (size_t i = 0; i < s->count; i++) {
     free(s->slots[i].out.bytes);
     s->slots[i].out = (bytes_t){0};
