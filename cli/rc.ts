@@ -38,7 +38,7 @@ async function printHelp(topic?: string): Promise<number> {
   const out = ['s6rc: a service manager with s6-rc semantics and an audit log', '', 'The s6-rc command:'];
   for (const usage of Object.values(RC_USAGE)) out.push(`  s6rc ${usage}`);
   out.push('', 'The rest of the suite:');
-  for (const entry of Object.values(SUITE)) out.push(`  s6rc ${(await entry.load()).spec.usage}`);
+  for (const entry of Object.values(SUITE)) out.push(`  s6rc ${entry.usage}`);
   out.push(
     '',
     'Exit codes: 0 ok, 1 some transitions failed, 2 timed out, 3 unknown service,',

@@ -3,6 +3,7 @@ import { parseOptions, type CommandSpec } from '../cli/options.js';
 import { Fatal } from '../cli/fatal.js';
 import { spec as rcSpec } from '../cli/rc.js';
 import { s6rc } from './helpers/cli.js';
+import { SUITE } from '../cli/registry.js';
 
 describe('getopt-style parsing from a table', () => {
   it('parses the seed page clusters', () => {
@@ -44,10 +45,16 @@ describe('getopt-style parsing from a table', () => {
 });
 
 describe('the s6rc executable', () => {
-  it('prints help listing every subcommand', () => {
+  it('prints help listing every subcommand', async () => {
     const r = s6rc(['help']);
     expect(r.code).toBe(0);
     for (const name of ['change', 'listall', 'compile', 'db', 'status', 'history', 'boot']) expect(r.stdout).toContain(name);
+    // The suite's lines come from the registry, without loading the modules: each must be its module's own.
+    for (const [name, entry] of Object.entries(SUITE)) {
+      const { spec } = await entry.load();
+      expect(entry.usage, name).toBe(spec.usage);
+      expect(r.stdout).toContain(`  s6rc ${spec.usage}\n`);
+    }
   });
 
   it('reports usage errors in one line with exit 100', () => {
