@@ -16,10 +16,11 @@ import { EXIT, Fatal, say, systemFatal } from './fatal.js';
 import { liveDir } from './paths.js';
 import type { ControlClient } from './client.js';
 import type { LiveView, ServiceLine } from './render/bootView.js';
+import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
   name: 'boot',
-  usage: 'boot [-l live] [-s store] [-t timeout] SOURCE-OR-COMPILED [services...]',
+  usage: USAGE.boot,
   summary:
     'Compiles (if given a source directory), initialises the live directory, supervises in the foreground and brings the selection up (default: the bundle `default`, else everything). SIGINT/SIGTERM bring everything down, then it exits.',
   options: [

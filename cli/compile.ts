@@ -6,10 +6,11 @@
  */
 import { say } from './fatal.js';
 import { usageError, type CommandSpec, type ParseResult } from './options.js';
+import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
   name: 'compile',
-  usage: 'compile [-v verbosity] compiled source...',
+  usage: USAGE.compile,
   summary: [
     'Compiles s6-rc source directories into the database file compiled, which must not exist',
     '(exit 111 if it does). Errors in a source directory exit 1, naming the file.',

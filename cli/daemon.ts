@@ -1,10 +1,11 @@
 /** `s6rc daemon`: the supervisor in the foreground (normally started by `s6rc init`). */
 import type { CommandSpec, ParseResult } from './options.js';
 import { liveDir } from './paths.js';
+import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
   name: 'daemon',
-  usage: 'daemon [-l live] [-N fd] [-s store]',
+  usage: USAGE.daemon,
   summary:
     'Runs the supervisor of an initialised live directory in the foreground; on a live directory whose supervisor died, recovers its services. SIGTERM/SIGINT bring every service down, then it exits.',
   options: [

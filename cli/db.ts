@@ -10,10 +10,11 @@ import { helpText, parseOptions, usageError, type CommandSpec, type ParseResult 
 import { DEFAULT_COMPILED, defaultLive } from './paths.js';
 import type { ServiceType } from '../store/compiled/model.js';
 import type { CompiledQueries, Direction, ServiceRow } from '../store/compiled/compiledQueries.js';
+import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
   name: 'db',
-  usage: 'db [-l live] [-c compiled] [-b] [-u|-d] help|check|list|type|timeout|contents|dependencies|pipeline|script|flags|atomics|all-dependencies ...',
+  usage: USAGE.db,
   summary: [
     'Prints what a compiled database holds, as s6-rc-db does:',
     '  help | check | list all|services|oneshots|longruns|bundles | type S',

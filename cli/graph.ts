@@ -4,12 +4,13 @@ import type { CommandSpec, ParseResult } from './options.js';
 import { usageError } from './options.js';
 import { EXIT, Fatal, systemFatal } from './fatal.js';
 import { DEFAULT_COMPILED, defaultLive } from './paths.js';
+import { USAGE } from './usage.js';
 
 const FORMATS = ['dot', 'mermaid', 'json', 'html'] as const;
 
 export const spec: CommandSpec = {
   name: 'graph',
-  usage: 'graph [-l live | -c compiled] [-s store] [--format dot|mermaid|json|html] [-o file] [services...]',
+  usage: USAGE.graph,
   summary: 'Draws the dependency graph (bundles as clusters, pipelines as labelled edges), coloured by live state with -l.',
   options: [
     { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory: its compiled database, coloured by live state' },

@@ -7,10 +7,11 @@ import { usageError } from './options.js';
 import { EXIT } from './fatal.js';
 import { liveDir } from './paths.js';
 import { openLog } from './openLog.js';
+import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
   name: 'history',
-  usage: 'history [-l live] [-s store] [--service S] [--change ID] [--since T] [--until T] [--limit N] [--json] [--follow] [--changes] [--critical-chain]',
+  usage: USAGE.history,
   summary: 'Shows the event log: every state change with its cause; --changes lists change invocations; --critical-chain the chain that set a change\'s length.',
   options: [
     { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory (default: $S6RC_LIVE, /run/s6rc for root, else $XDG_RUNTIME_DIR/s6rc)' },

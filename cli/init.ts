@@ -7,10 +7,11 @@ import { EXIT } from './fatal.js';
 import type { CommandSpec, ParseResult } from './options.js';
 import { DEFAULT_COMPILED, liveDir } from './paths.js';
 import { acquireInitLock } from './initLock.js';
+import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
   name: 'init',
-  usage: 'init [-c compiled] [-l live] [-t timeout] [-b] [-s store]',
+  usage: USAGE.init,
   summary:
     'Creates the live directory (0700), copies the compiled database into it and starts the supervisor detached, every service down. Returns once the supervisor answers on its socket.',
   options: [

@@ -5,10 +5,11 @@ import { usageError } from './options.js';
 import { EXIT, systemFatal } from './fatal.js';
 import { liveDir } from './paths.js';
 import { openLog } from './openLog.js';
+import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
   name: 'plot',
-  usage: 'plot [-l live] [-s store] [--change ID] [-o file]',
+  usage: USAGE.plot,
   summary: 'Writes an SVG timeline of one change: a bar per service from starting to ready, failures marked, the critical chain highlighted.',
   options: [
     { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory (default: $S6RC_LIVE, /run/s6rc for root, else $XDG_RUNTIME_DIR/s6rc)' },

@@ -3,10 +3,11 @@ import { call, connectOrDie } from './client.js';
 import { EXIT } from './fatal.js';
 import type { CommandSpec, ParseResult } from './options.js';
 import { liveDir } from './paths.js';
+import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
   name: 'reconcile',
-  usage: 'reconcile [-l live]',
+  usage: USAGE.reconcile,
   summary: 'Corrects the live state where it disagrees with the supervisor (e.g. after a change that exited on -t) and prints each correction.',
   options: [{ key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory' }],
 };

@@ -10,13 +10,14 @@ import { usageError } from './options.js';
 import { EXIT, Fatal, say } from './fatal.js';
 import { liveDir } from './paths.js';
 import { openLog } from './openLog.js';
+import { USAGE } from './usage.js';
 
 /** A checkpoint every this many events: bounds what any replay folds (~13 µs an event). */
 export const CHECKPOINT_INTERVAL = 50_000;
 
 export const spec: CommandSpec = {
   name: 'replay',
-  usage: 'replay [-l live] [-s store] [--at SEQ|TIME] [--verify] [--json]',
+  usage: USAGE.replay,
   summary: 'Folds the event log through the service machines and prints each service\'s state and the live state at a point (default: now).',
   options: [
     { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory (default: $S6RC_LIVE, /run/s6rc for root, else $XDG_RUNTIME_DIR/s6rc)' },

@@ -6,10 +6,11 @@ import { ControlClient, SupervisorGone, connectOrDie } from './client.js';
 import { EXIT, Fatal, say } from './fatal.js';
 import type { CommandSpec, ParseResult } from './options.js';
 import { liveDir } from './paths.js';
+import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
   name: 'shutdown',
-  usage: 'shutdown [-l live] [-t timeout]',
+  usage: USAGE.shutdown,
   summary: 'Brings every service down in reverse dependency order and stops the supervisor.',
   options: [
     { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory' },

@@ -4,6 +4,7 @@ import type { AnyStateMachine } from 'xstate';
 import type { CommandSpec, ParseResult } from './options.js';
 import { usageError } from './options.js';
 import { EXIT, systemFatal } from './fatal.js';
+import { USAGE } from './usage.js';
 
 const FORMATS = ['stately', 'mermaid', 'dot'] as const;
 type Format = (typeof FORMATS)[number];
@@ -17,7 +18,7 @@ export const MACHINES: Record<string, { source: string; load: () => Promise<AnyS
 
 export const spec: CommandSpec = {
   name: 'statechart',
-  usage: 'statechart [--format stately|mermaid|dot] [-o file] longrun|oneshot|orchestrator',
+  usage: USAGE.statechart,
   summary: "Exports a machine definition: stately (createMachine source for Stately's editor), mermaid (stateDiagram-v2) or dot (Graphviz).",
   options: [
     { key: 'format', short: 'f', long: 'format', kind: 'string', argName: 'format', help: 'stately (default), mermaid or dot' },

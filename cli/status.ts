@@ -4,12 +4,13 @@ import { EXIT } from './fatal.js';
 import { usageError, type CommandSpec, type ParseResult } from './options.js';
 import { liveDir } from './paths.js';
 import { FIELDS, fieldValue, humanSummary, type Field } from './svstatFormat.js';
+import { USAGE } from './usage.js';
 
 const shortcut = (short: string, field: Field, help: string) => ({ key: 'fields', short, kind: 'flag' as const, value: field, multiple: true, help });
 
 export const spec: CommandSpec = {
   name: 'status',
-  usage: 'status [-l live] [-o fields | -uwNrpest] [-n] [--json] [services...]',
+  usage: USAGE.status,
   summary: "Prints each service's status as s6-svstat does (all atomic services when none is named).",
   options: [
     { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory' },

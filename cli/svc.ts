@@ -7,6 +7,7 @@ import { EXIT } from './fatal.js';
 import { usageError, type CommandSpec, type OptionSpec, type ParseResult } from './options.js';
 import { liveDir } from './paths.js';
 import { waitFor, type WaitFor } from './waitFor.js';
+import { USAGE } from './usage.js';
 
 /** Each control, in s6-svc's letters; signals are sent to the run process. */
 const CONTROLS: [string, string, string][] = [
@@ -31,7 +32,7 @@ const CONTROLS: [string, string, string][] = [
 
 export const spec: CommandSpec = {
   name: 'svc',
-  usage: 'svc [-l live] [-T timeout] [-wu|-wU|-wd|-wD|-wr|-wR] -u|-d|-r|-o|-x|-t|-k|-h|-a|-i|-q|-1|-2|-b|-y|-p|-c... services...',
+  usage: USAGE.svc,
   summary: "Sends s6-svc's controls to longruns, in the order given; -w waits afterwards as s6-svwait does.",
   options: [
     { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory' },

@@ -3,10 +3,11 @@ import { connectOrDie } from './client.js';
 import { usageError, type CommandSpec, type ParseResult } from './options.js';
 import { liveDir } from './paths.js';
 import { waitFor, type WaitFor } from './waitFor.js';
+import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
   name: 'wait',
-  usage: 'wait [-l live] [-U|-u|-D|-d|-r|-R] [-a|-o] [-t timeout] services...',
+  usage: USAGE.wait,
   summary: 'Waits until services are up, ready, down or restarted, as s6-svwait does. Exits 0 when reached, 99 on timeout, 102 if the supervisor goes away, else the number of services that failed permanently.',
   options: [
     { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory' },
