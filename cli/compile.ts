@@ -7,6 +7,7 @@
 import { say } from './fatal.js';
 import { usageError, type CommandSpec, type ParseResult } from './options.js';
 import { USAGE } from './usage.js';
+import { builtin } from '../store/compiled/nodeFs.js';
 
 export const spec: CommandSpec = {
   name: 'compile',
@@ -60,5 +61,5 @@ const BATCH = 2000;
  * slower at 10000). V8 reads the budget whenever it resets a function's, so setting it now takes effect.
  */
 function batchTiering(): void {
-  (process as unknown as { getBuiltinModule(id: 'v8'): typeof import('node:v8') }).getBuiltinModule('v8').setFlagsFromString('--interrupt-budget=400000');
+  builtin<typeof import('node:v8')>('node:v8').setFlagsFromString('--interrupt-budget=400000');
 }

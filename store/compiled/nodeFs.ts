@@ -13,7 +13,8 @@ type Fs = typeof import('node:fs');
 type Os = typeof import('node:os');
 type NodeModule = typeof import('node:module');
 
-const builtin = <T>(id: string): T => (process as unknown as { getBuiltinModule(id: string): T }).getBuiltinModule(id);
+/** A Node built-in module, without the ESM facade (see above). */
+export const builtin = <T>(id: string): T => (process as unknown as { getBuiltinModule(id: string): T }).getBuiltinModule(id);
 
 export const fs: Fs = builtin<Fs>('node:fs');
 export const os: Os = builtin<Os>('node:os');
