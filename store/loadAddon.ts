@@ -4,18 +4,29 @@
  * (actors/service/posixSpawn.ts) and compile's source reader
  * (store/source/nativeScan.ts).
  *
- * `loadAddon(name, here)` looks for build/Release/<name>.node upwards from
- * `here`, the caller's own directory (sources in <root>/a/b/, built modules in
- * <root>/dist/a/b/, the bundles in <root>/dist/), and loads it. It is null off
- * Linux, when the file is not there, or when it does not load (built for
- * another Node, say): every caller then does the same work without it.
+ * `loadAddon(name)` looks for build/Release/<name>.node upwards from this
+ * module's directory (store/ in the sources, dist/store/ when built, dist/ in
+ * the CommonJS bundles) and loads it. It is null off Linux, when the file is
+ * not there, or when it does not load (built for another Node, say): every
+ * caller then does the same work without it.
  */
 import { fs, requireCjs } from './compiled/nodeFs.js';
 
-export function loadAddon<T>(name: string, here: string): T | null {
+/**
+ * This module's directory: this ES module's, or in a CommonJS bundle (where esbuild leaves
+ * `import.meta` empty) the bundle's `__dirname`. In that order: `node -e` defines a global
+ * `__dirname` ('.') that an ES module would otherwise take for its own.
+ */
+function hereDir(): string {
+  const url = import.meta.url as string | undefined;
+  if (url) return decodeURIComponent(new URL('.', url).pathname).replace(/\/$/, '');
+  return __dirname;
+}
+
+export function loadAddon<T>(name: string): T | null {
   if (process.platform !== 'linux') return null;
   const file = `/build/Release/${name}.node`;
-  let dir = here;
+  let dir = hereDir();
   for (let up = 0; up < 4 && dir.length > 1; up++) {
     dir = dir.slice(0, dir.lastIndexOf('/')) || '/';
     if (!fs.existsSync(dir + file)) continue;

@@ -9,8 +9,6 @@
  * Node's child_process; spawnProcess.ts then uses child_process, which
  * behaves the same, only slower.
  */
-import { dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadAddon } from '../../store/loadAddon.js';
 
 /** The addon's interface; see native/spawn.c. */
@@ -28,7 +26,7 @@ let loaded: NativeSpawner | null | undefined;
 /** The native spawner, or null (then Node's child_process is used). */
 export function nativeSpawner(): NativeSpawner | null {
   if (loaded !== undefined) return loaded;
-  const addon = process.env.S6RC_SPAWN === 'node' ? null : loadAddon<NativeSpawner>('s6rc_spawn', dirname(fileURLToPath(import.meta.url)));
+  const addon = process.env.S6RC_SPAWN === 'node' ? null : loadAddon<NativeSpawner>('s6rc_spawn');
   loaded = addon?.usable() ? addon : null;
   return loaded;
 }

@@ -11,9 +11,6 @@
  * readSource.ts then reads everything through `fs`, with the same results.
  * Whatever the scan could not read (a symlink, a file that is not regular,
  * an error) is read again through `fs`, so errors are reported by one code.
- *
- * `import.meta` only where `__dirname` is missing: compile also runs from the
- * CommonJS bundle dist/tools.cjs (see nodeFs.ts), where `__dirname` is dist/.
  */
 import { loadAddon } from '../loadAddon.js';
 
@@ -48,14 +45,8 @@ const THREADS = 2;
 
 let loaded: ScanAddon | null | undefined;
 
-/** This module's directory: the bundle's `__dirname` (dist/), or this ES module's. */
-function hereDir(): string {
-  if (typeof __dirname === 'string') return __dirname;
-  return decodeURIComponent(new URL('.', import.meta.url).pathname).replace(/\/$/, '');
-}
-
 function addon(): ScanAddon | null {
-  if (loaded === undefined) loaded = process.env.S6RC_SCAN === 'fs' ? null : loadAddon<ScanAddon>('s6rc_scan', hereDir());
+  if (loaded === undefined) loaded = process.env.S6RC_SCAN === 'fs' ? null : loadAddon<ScanAddon>('s6rc_scan');
   return loaded;
 }
 
