@@ -9,22 +9,26 @@
  * then reaped with waitid(P_PIDFD), so libuv's SIGCHLD handling (which only
  * waits for its own children) never sees these processes.
  *
- * spawn(file, argv, envp, cwd, fds, onExit) -> pid, or throws an Error whose
- * `code` is the errno name (ENOENT, EACCES, ...).
+ * spawn(file, argv, envp, cwd, fds, onExit, newSession) -> pid, or throws an
+ * Error whose `code` is the errno name (ENOENT, EACCES, ...).
  *   fds[i] >= 0  the child's fd i is a copy of this fd
  *   fds[i] == -1 /dev/null for i <= 2, closed for i >= 3
  *   fds[i] == -2 left as it is (an fd that is close-on-exec stays closed:
  *                pass i itself to inherit fd i, as dup2 clears close-on-exec)
  *   onExit(code, signal): exit code or signal number (the other is null)
+ *   newSession: the child calls setsid() (as s6-supervise does for run): it
+ *                leads its own process group, which can be signalled whole.
  *   The child starts with every signal at its default and none blocked.
  * pipe() -> [readFd, writeFd], both close-on-exec.
- * usable() -> false on kernels without pidfd_open: use child_process there.
+ * usable() -> false on kernels without pidfd_open or waitid(P_PIDFD) (both
+ *   needed: Linux 5.4): use child_process there.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <node_api.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,10 +76,11 @@ static napi_value throw_errno(napi_env env, int err, const char* what) {
   char text[256];
   napi_value message, code, error;
   snprintf(text, sizeof text, "%s: %s", what, strerror(err));
-  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
-  napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &code);
-  napi_create_error(env, code, message, &error);
-  napi_throw(env, error);
+  if (napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message) != napi_ok ||
+      napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &code) != napi_ok ||
+      napi_create_error(env, code, message, &error) != napi_ok || napi_throw(env, error) != napi_ok) {
+    napi_throw_error(env, errno_name(err), text);
+  }
   return NULL;
 }
 
@@ -83,7 +88,10 @@ static char* get_string(napi_env env, napi_value value) {
   size_t length = 0;
   if (napi_get_value_string_utf8(env, value, NULL, 0, &length) != napi_ok) return NULL;
   char* text = malloc(length + 1);
-  if (text) napi_get_value_string_utf8(env, value, text, length + 1, &length);
+  if (text && napi_get_value_string_utf8(env, value, text, length + 1, &length) != napi_ok) {
+    free(text);
+    return NULL;
+  }
   return text;
 }
 
@@ -101,8 +109,7 @@ static char** get_strings(napi_env env, napi_value array) {
   if (!strings) return NULL;
   for (uint32_t i = 0; i < n; i++) {
     napi_value element;
-    napi_get_element(env, array, i, &element);
-    if (!(strings[i] = get_string(env, element))) {
+    if (napi_get_element(env, array, i, &element) != napi_ok || !(strings[i] = get_string(env, element))) {
       free_strings(strings);
       return NULL;
     }
@@ -129,20 +136,19 @@ static void on_readable(uv_poll_t* poll, int status, int events) {
   uv_poll_stop(poll);
   napi_env env = watch->env;
   napi_handle_scope scope;
-  napi_open_handle_scope(env, &scope);
+  if (napi_open_handle_scope(env, &scope) != napi_ok) napi_fatal_error("s6rc.spawn", NAPI_AUTO_LENGTH, "cannot open a handle scope", NAPI_AUTO_LENGTH);
   napi_value callback, global, argv[2], result;
-  napi_get_reference_value(env, watch->callback, &callback);
-  napi_get_global(env, &global);
-  napi_get_null(env, &argv[0]);
-  napi_get_null(env, &argv[1]);
-  if (r == 0 && info.si_code == CLD_EXITED) napi_create_int32(env, info.si_status, &argv[0]);
-  else if (r == 0) napi_create_int32(env, info.si_status, &argv[1]);
+  bool ok = napi_get_reference_value(env, watch->callback, &callback) == napi_ok && napi_get_global(env, &global) == napi_ok &&
+            napi_get_null(env, &argv[0]) == napi_ok && napi_get_null(env, &argv[1]) == napi_ok;
+  if (ok && r == 0 && info.si_code == CLD_EXITED) ok = napi_create_int32(env, info.si_status, &argv[0]) == napi_ok;
+  else if (ok && r == 0) ok = napi_create_int32(env, info.si_status, &argv[1]) == napi_ok;
+  /* A child's death that cannot be reported would leave its service waiting forever. */
+  if (!ok) napi_fatal_error("s6rc.spawn", NAPI_AUTO_LENGTH, "cannot report a child's exit", NAPI_AUTO_LENGTH);
   /* make_callback, like Node's own callbacks: nextTicks and microtasks run after it.
      An exception thrown by onExit is an uncaught exception, as in any event handler. */
   if (napi_make_callback(env, watch->context, global, callback, 2, argv, &result) == napi_pending_exception) {
     napi_value exception;
-    napi_get_and_clear_last_exception(env, &exception);
-    napi_fatal_exception(env, exception);
+    if (napi_get_and_clear_last_exception(env, &exception) == napi_ok) napi_fatal_exception(env, exception);
   }
   napi_delete_reference(env, watch->callback);
   napi_async_destroy(env, watch->context);
@@ -151,19 +157,25 @@ static void on_readable(uv_poll_t* poll, int status, int events) {
 }
 
 static napi_value Spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value args[6];
-  napi_get_cb_info(env, info, &argc, args, NULL, NULL);
+  size_t argc = 7;
+  napi_value args[7];
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok) return NULL;
   if (argc < 6) {
-    napi_throw_type_error(env, NULL, "spawn(file, argv, envp, cwd, fds, onExit)");
+    napi_throw_type_error(env, NULL, "spawn(file, argv, envp, cwd, fds, onExit, newSession)");
     return NULL;
   }
+  bool new_session = false;
+  if (argc > 6 && napi_get_value_bool(env, args[6], &new_session) != napi_ok) new_session = false;
   char* file = get_string(env, args[0]);
   char** argv = get_strings(env, args[1]);
   char** envp = get_strings(env, args[2]);
   char* cwd = get_string(env, args[3]);
   uint32_t nfds = 0;
-  napi_get_array_length(env, args[4], &nfds);
+  if (napi_get_array_length(env, args[4], &nfds) != napi_ok) {
+    free(file), free(cwd), free_strings(argv), free_strings(envp);
+    napi_throw_type_error(env, NULL, "spawn: fds must be an array of integers");
+    return NULL;
+  }
   int* wanted = calloc(nfds + 1, sizeof(int));
   int* copies = calloc(nfds + 1, sizeof(int));
   int ncopies = 0, err = 0;
@@ -182,8 +194,10 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   for (uint32_t i = 0; i < nfds; i++) {
     napi_value element;
     int32_t fd = -1;
-    napi_get_element(env, args[4], i, &element);
-    napi_get_value_int32(env, element, &fd);
+    if (napi_get_element(env, args[4], i, &element) != napi_ok || napi_get_value_int32(env, element, &fd) != napi_ok) {
+      err = EINVAL;
+      goto done;
+    }
     wanted[i] = fd;
     if (fd >= 0) {
       int copy = fcntl(fd, F_DUPFD_CLOEXEC, base);
@@ -195,18 +209,20 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
       wanted[i] = copy;
     }
   }
-  for (uint32_t i = 0; i < nfds; i++) {
-    if (wanted[i] >= 0) posix_spawn_file_actions_adddup2(&actions, wanted[i], (int)i);
-    else if (wanted[i] == -1 && i <= 2) posix_spawn_file_actions_addopen(&actions, (int)i, "/dev/null", O_RDWR, 0);
-    else if (wanted[i] == -1) posix_spawn_file_actions_addclose(&actions, (int)i);
+  for (uint32_t i = 0; i < nfds && !err; i++) {
+    if (wanted[i] >= 0) err = posix_spawn_file_actions_adddup2(&actions, wanted[i], (int)i);
+    else if (wanted[i] == -1 && i <= 2) err = posix_spawn_file_actions_addopen(&actions, (int)i, "/dev/null", O_RDWR, 0);
+    else if (wanted[i] == -1) err = posix_spawn_file_actions_addclose(&actions, (int)i);
   }
-  if (cwd[0]) posix_spawn_file_actions_addchdir_np(&actions, cwd);
+  if (!err && cwd[0]) err = posix_spawn_file_actions_addchdir_np(&actions, cwd);
   sigset_t all, none;
   sigfillset(&all);
   sigemptyset(&none);
-  posix_spawnattr_setsigdefault(&attributes, &all);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK | (new_session ? POSIX_SPAWN_SETSID : 0);
+  if (!err) err = posix_spawnattr_setsigdefault(&attributes, &all);
+  if (!err) err = posix_spawnattr_setsigmask(&attributes, &none);
+  if (!err) err = posix_spawnattr_setflags(&attributes, flags);
+  if (err) goto done;
   pid_t pid;
   err = strchr(file, '/') ? posix_spawn(&pid, file, &actions, &attributes, argv, envp)
                           : posix_spawnp(&pid, file, &actions, &attributes, argv, envp);
@@ -214,8 +230,7 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
   watch_t* watch = pidfd < 0 ? NULL : calloc(1, sizeof *watch);
   uv_loop_t* loop = NULL;
-  napi_get_uv_event_loop(env, &loop);
-  if (!watch || uv_poll_init(loop, &watch->poll, pidfd) != 0) {
+  if (!watch || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &watch->poll, pidfd) != 0) {
     /* Cannot watch it: do not leave an unsupervised child behind. */
     err = pidfd < 0 ? errno : ENOMEM;
     if (pidfd >= 0) close(pidfd);
@@ -235,12 +250,21 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
     err = -started;
     goto done;
   }
-  napi_value name;
-  napi_create_reference(env, args[5], 1, &watch->callback);
-  napi_create_string_utf8(env, "s6rc.spawn", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, NULL, name, &watch->context);
-  napi_value result;
-  napi_create_int32(env, pid, &result);
+  napi_value name, result;
+  if (napi_create_reference(env, args[5], 1, &watch->callback) != napi_ok ||
+      napi_create_string_utf8(env, "s6rc.spawn", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_async_init(env, NULL, name, &watch->context) != napi_ok ||
+      napi_create_int32(env, pid, &result) != napi_ok) {
+    /* Without its callback nobody would hear of this child: do not leave it unsupervised. */
+    uv_poll_stop(&watch->poll);
+    if (watch->callback) napi_delete_reference(env, watch->callback);
+    if (watch->context) napi_async_destroy(env, watch->context);
+    uv_close((uv_handle_t*)&watch->poll, on_closed);
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+    err = ENOMEM;
+    goto done;
+  }
   for (int i = 0; i < ncopies; i++) close(copies[i]);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
@@ -260,21 +284,35 @@ static napi_value Pipe(napi_env env, napi_callback_info info) {
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) < 0) return throw_errno(env, errno, "pipe2");
   napi_value array, end;
-  napi_create_array_with_length(env, 2, &array);
-  for (uint32_t i = 0; i < 2; i++) {
-    napi_create_int32(env, fds[i], &end);
-    napi_set_element(env, array, i, end);
+  bool ok = napi_create_array_with_length(env, 2, &array) == napi_ok;
+  for (uint32_t i = 0; ok && i < 2; i++) {
+    ok = napi_create_int32(env, fds[i], &end) == napi_ok && napi_set_element(env, array, i, end) == napi_ok;
+  }
+  if (!ok) {
+    close(fds[0]);
+    close(fds[1]);
+    return throw_errno(env, ENOMEM, "pipe2");
   }
   return array;
 }
 
-/* usable() -> whether this kernel has pidfd_open (Linux >= 5.3), without which spawn cannot watch its children. */
+/*
+ * usable() -> whether this kernel has what spawn needs to watch and reap its
+ * children: pidfd_open (Linux 5.3) and waitid(P_PIDFD) (Linux 5.4). On our own
+ * pidfd, waitid fails with ECHILD where P_PIDFD is known and EINVAL where not.
+ */
 static napi_value Usable(napi_env env, napi_callback_info info) {
   (void)info;
+  bool usable = false;
   int fd = (int)syscall(SYS_pidfd_open, getpid(), 0);
-  if (fd >= 0) close(fd);
+  if (fd >= 0) {
+    siginfo_t probe;
+    memset(&probe, 0, sizeof probe);
+    usable = waitid(P_PIDFD, fd, &probe, WEXITED | WNOHANG) == 0 || errno != EINVAL;
+    close(fd);
+  }
   napi_value result;
-  napi_get_boolean(env, fd >= 0, &result);
+  if (napi_get_boolean(env, usable, &result) != napi_ok) return NULL;
   return result;
 }
 
@@ -284,7 +322,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"pipe", NULL, Pipe, NULL, NULL, NULL, napi_default, NULL},
     {"usable", NULL, Usable, NULL, NULL, NULL, napi_default, NULL},
   };
-  napi_define_properties(env, exports, 3, properties);
+  if (napi_define_properties(env, exports, 3, properties) != napi_ok) return NULL;
   return exports;
 }
 

@@ -13,11 +13,22 @@ import { loadAddon } from '../../store/loadAddon.js';
 
 /** The addon's interface; see native/spawn.c. */
 export interface NativeSpawner {
-  /** fds[i]: >= 0 copied to the child's fd i (pass i to inherit fd i); -1 /dev/null (0-2) or closed (3+). Throws an Error with `code`. */
-  spawn(file: string, argv: string[], envp: string[], cwd: string, fds: number[], onExit: (code: number | null, signal: number | null) => void): number;
+  /**
+   * fds[i]: >= 0 copied to the child's fd i (pass i to inherit fd i); -1 /dev/null (0-2) or closed (3+).
+   * newSession: the child calls setsid(). Throws an Error with `code`.
+   */
+  spawn(
+    file: string,
+    argv: string[],
+    envp: string[],
+    cwd: string,
+    fds: number[],
+    onExit: (code: number | null, signal: number | null) => void,
+    newSession?: boolean,
+  ): number;
   /** A close-on-exec pipe: [read end, write end]. */
   pipe(): [number, number];
-  /** False on kernels older than 5.3 (no pidfd_open). */
+  /** False on kernels older than 5.4 (pidfd_open is 5.3, waitid(P_PIDFD) 5.4). */
   usable(): boolean;
 }
 

@@ -11,6 +11,23 @@ export interface SpawnedProcess {
   pipes: Map<number, Readable>;
 }
 
+export interface SpawnOptions {
+  cwd: string;
+  stdio: StdioOptions;
+  /**
+   * Variables added to the supervisor's environment for this child: the
+   * markers (`S6RC_LIVE`, `S6RC_SERVICE`) by which a recovering supervisor
+   * finds the processes of its services that no event recorded.
+   */
+  env?: Record<string, string>;
+  /**
+   * Start the child in a new session (setsid), as s6-supervise starts run: it
+   * then leads a process group of its own, which can be signalled whole, so
+   * what it forked is not left behind when it is killed.
+   */
+  newSession?: boolean;
+}
+
 export interface SpawnCallbacks {
   /** Called once with the exit code or signal name (one of them is null). */
   onExit(code: number | null, signal: NodeJS.Signals | null): void;
@@ -24,6 +41,15 @@ export interface SpawnCallbacks {
  * (~0.1 ms a spawn), from a plain object a cheap property walk.
  */
 let environment: NodeJS.ProcessEnv | null = null;
+
+/** Variables s6rc sets for its children; never inherited from the supervisor's own environment. */
+const MARKERS = ['S6RC_LIVE', 'S6RC_SERVICE'];
+
+function baseEnvironment(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const name of MARKERS) delete env[name];
+  return env;
+}
 
 /**
  * Spawns `file` and reports its death through `onExit`; returns the pid, or
@@ -40,16 +66,18 @@ let environment: NodeJS.ProcessEnv | null = null;
 export function spawnProcess(
   file: string,
   args: string[],
-  options: { cwd: string; stdio: StdioOptions },
+  options: SpawnOptions,
   callbacks: SpawnCallbacks,
   spawner: NativeSpawner | null = nativeSpawner(),
 ): SpawnedProcess {
-  environment ??= { ...process.env };
+  environment ??= baseEnvironment();
   return spawner ? spawnNative(spawner, file, args, options, callbacks) : spawnNode(file, args, options, callbacks);
 }
 
-function spawnNode(file: string, args: string[], options: { cwd: string; stdio: StdioOptions }, callbacks: SpawnCallbacks): SpawnedProcess {
-  const child = spawn(file, args, { cwd: options.cwd, stdio: options.stdio, env: environment! });
+function spawnNode(file: string, args: string[], options: SpawnOptions, callbacks: SpawnCallbacks): SpawnedProcess {
+  const env = options.env ? { ...environment!, ...options.env } : environment!;
+  // detached: setsid() in the child, and libuv does not tie the child's lifetime to ours.
+  const child = spawn(file, args, { cwd: options.cwd, stdio: options.stdio, env, detached: options.newSession === true });
   if (child.pid === undefined) {
     // libuv reports exec failures synchronously: the pid is missing and 'error'
     // follows on the next tick. Swallow that event; the caller reports the error.
@@ -75,8 +103,9 @@ let envp: string[] | null = null;
  * closed above), 'inherit', an fd number, or 'pipe' — a pipe the child writes
  * to and the supervisor reads (the readiness pipe is the only one we need).
  */
-function spawnNative(spawner: NativeSpawner, file: string, args: string[], options: { cwd: string; stdio: StdioOptions }, callbacks: SpawnCallbacks): SpawnedProcess {
+function spawnNative(spawner: NativeSpawner, file: string, args: string[], options: SpawnOptions, callbacks: SpawnCallbacks): SpawnedProcess {
   envp ??= Object.entries(environment!).map(([k, v]) => `${k}=${v}`);
+  const childEnv = options.env ? envp.concat(Object.entries(options.env).map(([k, v]) => `${k}=${v}`)) : envp;
   const slots = Array.isArray(options.stdio) ? options.stdio : [options.stdio, options.stdio, options.stdio];
   const fds: number[] = [];
   const readEnds = new Map<number, number>();
@@ -98,8 +127,14 @@ function spawnNative(spawner: NativeSpawner, file: string, args: string[], optio
       } else if (slot === 'ignore' || slot === null || slot === undefined) fds.push(-1);
       else throw new Error(`unsupported stdio slot ${String(slot)} for fd ${i}`);
     });
-    pid = spawner.spawn(file, [file, ...args], envp, options.cwd, fds, (code, signal) =>
-      callbacks.onExit(code, signal === null ? null : signalName(signal)),
+    pid = spawner.spawn(
+      file,
+      [file, ...args],
+      childEnv,
+      options.cwd,
+      fds,
+      (code, signal) => callbacks.onExit(code, signal === null ? null : signalName(signal)),
+      options.newSession === true,
     );
   } catch (error) {
     closeAll(writeEnds);

@@ -42,12 +42,12 @@ const backends = [
 
 describe.each(backends)('spawnProcess through %s', (name, spawner) => {
   /** Spawns, reads every pipe from the start (as the supervisor does), resolves at exit with what the pipes gave. */
-  const run = (file: string, args: string[], stdio: Parameters<typeof spawnProcess>[2]['stdio'], cwd = '/') =>
+  const run = (file: string, args: string[], stdio: Parameters<typeof spawnProcess>[2]['stdio'], cwd = '/', more: { env?: Record<string, string>; newSession?: boolean } = {}) =>
     new Promise<Exit & { pid: number; piped: Map<number, Promise<string>> }>((resolve, reject) => {
       let spawned: ReturnType<typeof spawnProcess>;
       const exited: Exit[] = [];
       try {
-        spawned = spawnProcess(file, args, { cwd, stdio }, { onExit: (code, signal) => exited.push({ code, signal }) }, spawner);
+        spawned = spawnProcess(file, args, { cwd, stdio, ...more }, { onExit: (code, signal) => exited.push({ code, signal }) }, spawner);
       } catch (e) {
         return reject(e);
       }
@@ -130,5 +130,29 @@ describe.each(backends)('spawnProcess through %s', (name, spawner) => {
     const { code, pid } = await run('true', [], ['ignore', 'ignore', 'ignore']);
     expect(code).toBe(0);
     expect(isAlive(pid)).toBe(false); // reaped, not a zombie
+  });
+
+  it.skipIf(name === 'posix_spawn' && spawner === null)('newSession makes the child lead its own session and process group; env adds variables', async () => {
+    const dir = tmp();
+    // Fields 5 and 6 of /proc/self/stat (after the command name): the process group and the session.
+    const script = 'set -- $(sed "s/.*) //" /proc/self/stat); echo "$$ $3 $4 $S6RC_SERVICE"';
+    const out = join(dir, 'out');
+    const fd = openSync(out, 'w');
+    try {
+      const inSession = await run('/bin/sh', ['-c', `${script} > ${out}.new`], ['ignore', fd, 'inherit'], dir, { newSession: true, env: { S6RC_SERVICE: 'web' } });
+      expect(inSession.code).toBe(0);
+      const [pid, pgrp, session, marker] = readFileSync(`${out}.new`, 'utf8').trim().split(' ');
+      expect(pgrp).toBe(pid);
+      expect(session).toBe(pid);
+      expect(marker).toBe('web');
+      // Without it, the child stays in the supervisor's process group and session.
+      await run('/bin/sh', ['-c', `${script} > ${out}.old`], ['ignore', fd, 'inherit'], dir);
+      const [, oldGroup, oldSession, noMarker] = readFileSync(`${out}.old`, 'utf8').trim().split(' ');
+      expect(Number(oldGroup)).toBe(Number(readFileSync('/proc/self/stat', 'utf8').replace(/.*\) /, '').split(' ')[2]));
+      expect(oldSession).not.toBe(session);
+      expect(noMarker).toBeUndefined();
+    } finally {
+      closeSync(fd);
+    }
   });
 });
