@@ -4,6 +4,7 @@
  */
 import { connect as netConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { socketAddress, type SocketAddress } from '../protocol/socketAddress.js';
 import { EXIT, Fatal } from './fatal.js';
 
 /** The supervisor is not there (no socket, refused) or went away before answering. */
@@ -43,14 +44,25 @@ export class ControlClient {
   static connect(live: string): Promise<ControlClient> {
     const path = join(live, 'control');
     return new Promise((resolve, reject) => {
-      const socket = netConnect(path);
+      const gone = (err: NodeJS.ErrnoException) => {
+        const why = err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? 'no supervisor is running' : `cannot connect: ${err.code ?? err.message}`;
+        reject(new SupervisorGone(`${why} on ${live} (${path})`, true));
+      };
+      let address: SocketAddress;
+      try {
+        address = socketAddress(live, 'control');
+      } catch (err) {
+        return gone(err as NodeJS.ErrnoException);
+      }
+      const socket = netConnect(address.path);
       socket.once('connect', () => {
+        address.release();
         socket.removeAllListeners('error');
         resolve(new ControlClient(socket, live));
       });
       socket.once('error', (err: NodeJS.ErrnoException) => {
-        const why = err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? 'no supervisor is running' : `cannot connect: ${err.code ?? err.message}`;
-        reject(new SupervisorGone(`${why} on ${live} (${path})`, true));
+        address.release();
+        gone(err);
       });
     });
   }
@@ -144,6 +156,8 @@ export interface ServiceStatusView {
   readySince: number | null;
   deathTally: number;
   error: string | null;
+  /** Oneshots: the last script ran under a supervisor that died; its outcome is unknown. */
+  outcomeUnknown?: true;
   normallyUp: boolean;
   now: number;
 }

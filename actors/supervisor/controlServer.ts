@@ -5,6 +5,8 @@
  */
 import { chmodSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
+import { basename, dirname } from 'node:path';
+import { socketAddress } from '../../protocol/socketAddress.js';
 import { SocketReply, type LineWriter } from './reply.js';
 
 export type Dispatch = (request: Record<string, unknown>, reply: SocketReply) => void;
@@ -33,13 +35,19 @@ export async function startControlServer(path: string, dispatch: Dispatch, befor
     /* no stale socket */
   }
   const server = createServer((socket) => serveConnection(socket, dispatch, beforeEnd));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(path, () => {
-      server.off('error', reject);
-      resolve();
+  // A live directory deeper than a socket address allows is reached through its fd.
+  const address = socketAddress(dirname(path), basename(path));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(address.path, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } finally {
+    address.release();
+  }
   chmodSync(path, 0o600);
   return server;
 }

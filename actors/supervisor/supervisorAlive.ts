@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { livePaths } from './liveDir.js';
+import { socketAddress, type SocketAddress } from '../../protocol/socketAddress.js';
 
 /**
  * Whether a supervisor serves this live directory: it answers on the socket,
@@ -10,15 +11,22 @@ import { livePaths } from './liveDir.js';
 export async function supervisorAlive(live: string, timeoutMs = 2000): Promise<number | null> {
   const paths = livePaths(live);
   const pid = readPid(paths.pid);
+  let address: SocketAddress;
+  try {
+    address = socketAddress(live, 'control');
+  } catch {
+    return pid !== null && isLivingDaemon(pid) ? pid : null;
+  }
   const answered = await new Promise<boolean | 'busy'>((resolve) => {
-    const socket = connect(paths.control);
+    const socket = connect(address.path);
+    socket.once('connect', () => address.release());
     const timer = setTimeout(() => (socket.destroy(), resolve('busy')), timeoutMs);
     socket.once('connect', () => {
       socket.write(JSON.stringify({ id: 1, op: 'ping' }) + '\n');
     });
     socket.once('data', () => (clearTimeout(timer), socket.destroy(), resolve(true)));
     socket.once('error', () => (clearTimeout(timer), resolve(false)));
-  });
+  }).finally(() => address.release());
   if (answered === true || answered === 'busy') return pid ?? -1;
   if (pid !== null && isLivingDaemon(pid)) return pid;
   return null;

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { basename, dirname, join } from 'node:path';
 import { S6RC, s6rc } from '../helpers/cli.js';
-import { isAlive, makeLive, type TestLive } from '../helpers/supervisor.js';
+import { isAlive, makeLive, processesUnder, readPid, type TestLive } from '../helpers/supervisor.js';
 
 const lives: TestLive[] = [];
 afterEach(() => {
@@ -20,6 +20,32 @@ function live(): TestLive {
 }
 
 describe('s6rc init', () => {
+  it('works on a live directory deeper than a socket address allows, and creates nothing outside it', () => {
+    const l = live();
+    // 200 bytes: a socket address holds 107; the socket is reached through the directory's fd.
+    const parent = join(l.root, 'deep');
+    const deep = join(parent, 'd'.repeat(200 - parent.length - 1));
+    expect(Buffer.byteLength(join(deep, 'control'))).toBeGreaterThan(107);
+    mkdirSync(parent);
+    const cleanup = () => {
+      for (const pid of [readPid(join(deep, 'pid')), ...processesUnder(deep)]) if (pid) try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    };
+    try {
+      const r = s6rc(['init', '-c', l.compiled, '-l', deep], { timeout: 20_000 });
+      expect(r).toMatchObject({ code: 0, stderr: '' });
+      expect(statSync(join(deep, 'control')).isSocket()).toBe(true);
+      expect(s6rc(['-l', deep, 'change', 'web']).code).toBe(0);
+      expect(s6rc(['status', '-l', deep, 'web']).stdout).toMatch(/^up \(pid \d+\)/);
+      expect(s6rc(['init', '-c', l.compiled, '-l', deep]).code).toBe(111); // its supervisor answers
+      expect(s6rc(['shutdown', '-l', deep]).code).toBe(0);
+      // Nothing beside the live directory: no socket at a truncated path, no init lock left.
+      expect(readdirSync(parent)).toEqual([basename(deep)]);
+      expect(readdirSync(l.root).sort()).toEqual(['compiled', 'deep', 'source']);
+    } finally {
+      cleanup();
+    }
+  });
+
   it('creates a 0700 live dir with a 0600 socket, the pid, the compiled copy and service dirs, everything down', () => {
     const l = live();
     const r = s6rc(['init', '-c', l.compiled, '-l', l.live]);
