@@ -175,6 +175,11 @@ export const longrunMachine = setup({
           { guard: 'wantedUp', actions: ['recordLost', 'scheduleRespawn'] },
           { target: 'down', actions: ['recordLost'] },
         ],
+        // Recovery: the previous supervisor spawned run but died before recording it.
+        'run.adopted': [
+          { guard: 'notifies', target: 'up-unready', actions: ['recordSpawn', 'startReadiness', 'startUpTimer'] },
+          { target: 'ready', actions: ['recordSpawn', 'recordReady', 'cancelUpTimer'] },
+        ],
       },
     },
     'up-unready': {

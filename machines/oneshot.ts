@@ -37,14 +37,22 @@ export const oneshotMachine = setup({
     runUp: effect,
     runDown: effect,
     cancelScriptTimer: effect,
+    /** SIGTERM to the script's process group, SIGKILL after a grace. */
     killScript: effect,
+    /** Recovery: watch a script the previous supervisor started until it is gone. */
+    watchAdopted: effect,
+    sendSignal: effect,
     // Context updates.
     setWantedUp: assign({ wantedUp: true }),
     setWantedDown: assign({ wantedUp: false }),
-    clearError: assign({ error: null }),
+    clearError: assign({ error: null, outcomeUnknown: false }),
     recordScriptSpawn: assign(({ event }) => {
       const e = event as Ev<'script.spawned'>;
-      return { pid: e.pid, script: e.script };
+      return { pid: e.pid, startTime: e.startTime ?? null, script: e.script };
+    }),
+    recordAdopted: assign(({ event }) => {
+      const e = event as Ev<'script.adopted'>;
+      return { pid: e.pid, startTime: e.startTime };
     }),
     recordSpawnFailure: assign(({ event }) => {
       const e = event as Ev<'script.spawnFailed'>;
@@ -52,7 +60,7 @@ export const oneshotMachine = setup({
     }),
     recordScriptExit: assign(({ event }) => {
       const e = event as Ev<'script.exited'>;
-      return { pid: null, exitCode: e.code, signal: e.signal };
+      return { pid: null, startTime: null, exitCode: e.code, signal: e.signal };
     }),
     recordScriptFailure: assign(({ context, event }) => {
       const e = event as Ev<'script.exited'>;
@@ -64,8 +72,10 @@ export const oneshotMachine = setup({
     })),
     recordLost: assign(({ context, event }) => ({
       pid: null,
+      startTime: null,
+      outcomeUnknown: true,
       updownSince: event.time,
-      error: `${context.script}: outcome unknown, the supervisor restarted while it ran`,
+      error: `${context.script ?? 'script'}: outcome unknown: the supervisor died while it ran`,
     })),
     recordUp: assign(({ event }) => ({ updownSince: event.time, readySince: event.time })),
     recordDown: assign(({ event }) => ({ updownSince: event.time, readySince: null, script: null })),
@@ -78,6 +88,8 @@ export const oneshotMachine = setup({
     currentScript: ({ context, event }) => (event as Ev<'script.exited'>).pid === context.pid,
     succeeded: ({ event }) => (event as Ev<'script.exited'>).code === 0,
     downFailedLast: ({ context }) => context.script === 'down',
+    /** The script running (or that ran last) is `up`: while stopping, a cancelled up. */
+    upScript: ({ context }) => context.script === 'up',
   },
 }).createMachine({
   id: 'oneshot',
@@ -95,6 +107,8 @@ export const oneshotMachine = setup({
     error: null,
     hasDown: input.hasDown,
     script: null,
+    startTime: null,
+    outcomeUnknown: false,
   }),
   states: {
     down: {
@@ -105,8 +119,15 @@ export const oneshotMachine = setup({
     },
     starting: {
       on: {
-        'script.spawned': { actions: ['recordScriptSpawn'] },
-        'script.spawnFailed': { target: 'failed', actions: ['recordSpawnFailure', 'cancelScriptTimer'] },
+        'script.spawned': [
+          { guard: 'wantedUp', actions: ['recordScriptSpawn'] },
+          // Asked down before the script could start: cancel it at once.
+          { target: 'stopping', actions: ['recordScriptSpawn', 'cancelScriptTimer', 'killScript'] },
+        ],
+        'script.spawnFailed': [
+          { guard: 'wantedUp', target: 'failed', actions: ['recordSpawnFailure', 'cancelScriptTimer'] },
+          { target: 'down', actions: ['recordSpawnFailure', 'cancelScriptTimer', 'recordDown'] },
+        ],
         'script.exited': [
           { guard: not('currentScript'), actions: [] },
           { guard: and(['succeeded', 'wantedUp']), target: 'ready', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordUp'] },
@@ -116,9 +137,15 @@ export const oneshotMachine = setup({
           { target: 'failed', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordScriptFailure'] },
         ],
         'script.timeout': { target: 'failed', actions: ['recordTimeout', 'killScript'] },
+        'script.adopted': { actions: ['recordAdopted', 'watchAdopted'] },
         'script.lost': { target: 'failed', actions: ['recordLost'] },
+        'control.signal': { guard: 'scriptRunning', actions: ['sendSignal'] },
         up: { actions: ['setWantedUp'] },
-        down: { actions: ['setWantedDown'] },
+        // A down request cancels the up in flight: kill it, then run `down` (stopping).
+        down: [
+          { guard: 'scriptRunning', target: 'stopping', actions: ['setWantedDown', 'cancelScriptTimer', 'killScript'] },
+          { actions: ['setWantedDown'] },
+        ],
       },
     },
     'up-unready': {},
@@ -131,19 +158,26 @@ export const oneshotMachine = setup({
         up: { actions: ['setWantedUp'] },
       },
     },
+    // Running `down`, or killing a cancelled `up` (script 'up') before running `down`.
     stopping: {
       on: {
         'script.spawned': { actions: ['recordScriptSpawn'] },
         'script.spawnFailed': { target: 'failed', actions: ['recordSpawnFailure', 'cancelScriptTimer'] },
         'script.exited': [
           { guard: not('currentScript'), actions: [] },
+          // The cancelled up is gone: undo whatever it did with `down`, if there is one.
+          { guard: and(['upScript', 'hasDown']), actions: ['recordScriptExit', 'cancelScriptTimer', 'runDown'] },
+          { guard: and(['upScript', 'wantedUp']), target: 'starting', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordDown', 'runUp'] },
+          { guard: 'upScript', target: 'down', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordDown'] },
           // Asked up while down ran: bring it back up.
           { guard: and(['succeeded', 'wantedUp']), target: 'starting', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordDown', 'runUp'] },
           { guard: 'succeeded', target: 'down', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordDown'] },
           { target: 'failed', actions: ['recordScriptExit', 'cancelScriptTimer', 'recordScriptFailure'] },
         ],
         'script.timeout': { target: 'failed', actions: ['recordTimeout', 'killScript'] },
+        'script.adopted': { actions: ['recordAdopted', 'watchAdopted'] },
         'script.lost': { target: 'failed', actions: ['recordLost'] },
+        'control.signal': { guard: 'scriptRunning', actions: ['sendSignal'] },
         up: { actions: ['setWantedUp'] },
         down: { actions: ['setWantedDown'] },
       },
@@ -154,6 +188,7 @@ export const oneshotMachine = setup({
       on: {
         'script.exited': { guard: 'currentScript', actions: ['recordScriptExit'] },
         'script.lost': { actions: ['recordLost'] },
+        'control.signal': { guard: 'scriptRunning', actions: ['sendSignal'] },
         up: { target: 'starting', actions: ['setWantedUp', 'clearError', 'runUp'] },
         down: [
           { guard: and(['downFailedLast', 'hasDown']), target: 'stopping', actions: ['setWantedDown', 'clearError', 'runDown'] },

@@ -40,6 +40,10 @@ export const longrunMachine = createMachine({
           { guard: 'wantedUp', actions: ['recordLost', 'scheduleRespawn'] },
           { target: 'down', actions: ['recordLost'] },
         ],
+        'run.adopted': [
+          { target: 'up-unready', guard: 'notifies', actions: ['recordSpawn', 'startReadiness', 'startUpTimer'] },
+          { target: 'ready', actions: ['recordSpawn', 'recordReady', 'cancelUpTimer'] },
+        ],
       },
     },
     'up-unready': {

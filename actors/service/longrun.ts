@@ -11,7 +11,7 @@ import type { ServiceActorOptions } from './options.js';
 import { isSameProcess, readProcessStartTime } from './procStartTime.js';
 import { watchReadinessPipe } from './readinessPipe.js';
 import { childStream, SpawnError, spawnErrorMessage, spawnProcess } from './spawnProcess.js';
-import { sendSignal, signalName, signalNumber } from './signals.js';
+import { sendSignal, signalGroup, signalName, signalNumber } from './signals.js';
 import { lockedRunArgv } from './runLock.js';
 import { holdSuperviseLock, needsSuperviseLock, notifyFifodir, type SuperviseLock } from './superviseLock.js';
 import type { ServiceHandle } from './types.js';
@@ -35,6 +35,7 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
   const dir = options.serviceDir;
   if (!dir) throw new Error(`service ${spec.name}: serviceDir is required for a longrun`);
   const now = options.now ?? Date.now;
+  const whenRecorded = options.whenRecorded ?? ((run: () => void) => run());
   const downSignal = signalName(spec.downSignal) ?? 'SIGTERM';
 
   let disposed = false;
@@ -61,7 +62,13 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
     return stdio;
   };
 
-  const spawnRun = () => {
+  // Commit before spawn: a recovering supervisor must know run may have been started.
+  const spawnRun = () =>
+    whenRecorded(() => {
+      if (!disposed) spawnRunNow();
+    });
+
+  const spawnRunNow = () => {
     if (spec.notificationFd !== null && !(Number.isInteger(spec.notificationFd) && spec.notificationFd >= 3)) {
       // The compiler rejects these; a hand-made spec must not clobber run's stdio.
       send({ type: 'run.spawnFailed', error: `invalid notification-fd ${spec.notificationFd}: expected an integer of 3 or more` });
@@ -77,7 +84,7 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
       }
       superviseLock.ready.then(() => {
         lockHeld = true;
-        if (!disposed) spawnRun();
+        if (!disposed) spawnRunNow();
       });
       return;
     }
@@ -99,7 +106,7 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
     }
     let spawned;
     try {
-      spawned = spawnProcess(file, args, { cwd: dir, stdio: runStdio() }, {
+      spawned = spawnProcess(file, args, { cwd: dir, stdio: runStdio(), env: options.env, newSession: true }, {
         onExit: (code, signal) => {
           clearTimeout(killTimer);
           if (superviseLock) notifyFifodir(dir, 'd');
@@ -121,12 +128,13 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
     send({ type: 'run.spawned', pid: spawned.pid, startTime: readProcessStartTime(spawned.pid) });
   };
 
-  const runFinish = (context: LongrunContext) => {
+  const runFinish = (context: LongrunContext, runPid: number | null) => {
     const code = context.signal ? 256 : (context.exitCode ?? 256);
-    const args = [String(code), String(signalNumber(context.signal))];
+    // As s6-supervise: exit code, signal number, and the process group of the dead run (it led its own).
+    const args = [String(code), String(signalNumber(context.signal)), String(runPid ?? 0)];
     const stdio: StdioOptions = ['ignore', options.stdout ?? 'inherit', 'inherit'];
     try {
-      const finish = spawnProcess(join(dir, 'finish'), args, { cwd: dir, stdio }, {
+      const finish = spawnProcess(join(dir, 'finish'), args, { cwd: dir, stdio, newSession: true }, {
         onExit: (exitCode, signal) => {
           clearTimeout(finishTimer);
           finishPid = null;
@@ -166,7 +174,7 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
       if (spec.timeoutKill > 0) killTimer = setTimeout(() => send({ type: 'kill.timeout', timeout: spec.timeoutKill }), spec.timeoutKill);
     },
     cancelKillTimer: () => clearTimeout(killTimer),
-    runFinish: ({ context }: { context: LongrunContext }) => runFinish(context),
+    runFinish: ({ context, event }: { context: LongrunContext; event: { pid?: number | null } }) => runFinish(context, event.pid ?? null),
     killFinish: () => {
       if (finishPid !== null) sendSignal(finishPid, 'SIGKILL');
     },
@@ -245,6 +253,11 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
     down: (changeId = null) => send({ type: 'down', changeId }),
     once: (changeId = null) => send({ type: 'once', changeId }),
     signal: (signal) => send({ type: 'control.signal', signal }),
+    terminate() {
+      const pid = (core.context as LongrunContext).pid;
+      if (pid !== null) signalGroup(pid, 'SIGKILL');
+      if (finishPid !== null) signalGroup(finishPid, 'SIGKILL');
+    },
     dispose() {
       if (disposed) return;
       disposed = true;

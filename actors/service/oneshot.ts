@@ -1,31 +1,45 @@
 import { oneshotInput, oneshotMachine } from '../../machines/oneshot.js';
 import type { OneshotContext } from '../../machines/service/events.js';
 import type { Command, Oneshot } from '../../store/compiled/model.js';
+import { watchAdopted } from './adoption.js';
 import { provideEffects, ServiceCore } from './core.js';
 import type { ServiceActorOptions } from './options.js';
+import { isSameProcess, readProcessStartTime } from './procStartTime.js';
 import { writeScriptFile } from './scriptFile.js';
-import { sendSignal } from './signals.js';
+import { signalGroup, signalName } from './signals.js';
 import { SpawnError, spawnErrorMessage, spawnProcess } from './spawnProcess.js';
 import type { ServiceHandle } from './types.js';
 
-const EFFECTS = ['runUp', 'runDown', 'cancelScriptTimer', 'killScript'] as const;
+const EFFECTS = ['runUp', 'runDown', 'cancelScriptTimer', 'killScript', 'watchAdopted', 'sendSignal'] as const;
 const machine = provideEffects(oneshotMachine, EFFECTS);
 
 /**
  * A oneshot: runs its stored `up`/`down` command as a child of the
  * supervisor, in the supervisor's environment (as s6-rc's oneshot runner
- * does), with timeout-up/timeout-down killing it (SIGTERM, then SIGKILL).
+ * does), each run in a process group of its own. timeout-up/timeout-down,
+ * and a `down` that cancels a running `up`, kill that whole group (SIGTERM,
+ * then SIGKILL), so nothing the script forked is left behind.
  */
 export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions): ServiceHandle {
   const now = options.now ?? Date.now;
   const cwd = options.serviceDir ?? process.cwd();
   const grace = options.scriptKillGrace ?? 1000;
+  const whenRecorded = options.whenRecorded ?? ((run: () => void) => run());
   let scriptTimer: NodeJS.Timeout | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
+  let unwatchAdopted: (() => void) | null = null;
+  let disposed = false;
   const send = (event: { type: string; [key: string]: unknown }) => core.send(event);
 
   const runScript = (which: 'up' | 'down', command: Command) => {
     clearTimeout(scriptTimer);
+    // Commit before spawn: a recovering supervisor must know the script may have run.
+    whenRecorded(() => {
+      if (!disposed) spawnScript(which, command);
+    });
+  };
+
+  const spawnScript = (which: 'up' | 'down', command: Command) => {
     let file: string;
     let args: string[];
     let removeFile = () => {};
@@ -47,7 +61,7 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
     }
     let pid: number;
     try {
-      pid = spawnProcess(file, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'] }, {
+      pid = spawnProcess(file, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: options.env, newSession: true }, {
         onExit: (code, signal) => {
           removeFile();
           clearTimeout(graceTimer);
@@ -60,7 +74,7 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
       message.then((text) => send({ type: 'script.spawnFailed', script: which, error: text }));
       return;
     }
-    send({ type: 'script.spawned', pid, script: which, ...(command.kind === 'argv' ? { argv: command.argv } : {}) });
+    send({ type: 'script.spawned', pid, script: which, startTime: readProcessStartTime(pid), ...(command.kind === 'argv' ? { argv: command.argv } : {}) });
     const timeout = which === 'up' ? spec.timeoutUp : spec.timeoutDown;
     if (timeout > 0) scriptTimer = setTimeout(() => send({ type: 'script.timeout', timeout }), timeout);
   };
@@ -74,8 +88,25 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
     killScript: ({ context }: { context: OneshotContext }) => {
       const pid = context.pid;
       if (pid === null) return;
-      sendSignal(pid, 'SIGTERM');
-      graceTimer = setTimeout(() => sendSignal(pid, 'SIGKILL'), grace);
+      signalGroup(pid, 'SIGTERM');
+      signalGroup(pid, 'SIGCONT');
+      clearTimeout(graceTimer);
+      graceTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), grace);
+    },
+    watchAdopted: ({ context }: { context: OneshotContext }) => {
+      const { pid, startTime } = context;
+      if (pid === null) return;
+      unwatchAdopted?.();
+      // Not our child: no exit status will ever reach us, so its outcome stays unknown.
+      unwatchAdopted = watchAdopted(pid, startTime, () => {
+        unwatchAdopted = null;
+        clearTimeout(graceTimer);
+        send({ type: 'script.lost', pid });
+      });
+    },
+    sendSignal: ({ context, event }: { context: OneshotContext; event: { signal: string } }) => {
+      const signal = signalName(event.signal);
+      if (context.pid !== null && signal) signalGroup(context.pid, signal);
     },
   };
 
@@ -90,10 +121,21 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
     now,
   });
 
-  // Recovery: a script that ran under the dead supervisor is not our child; its exit status is lost.
-  const restored = options.restore?.snapshot;
-  if (restored && (restored.state === 'starting' || restored.state === 'stopping' || restored.context.pid !== null)) {
-    send({ type: 'script.lost', pid: restored.context.pid });
+  if (options.restore) recover(options.restore);
+
+  /**
+   * After a supervisor crash: a oneshot never runs twice for one request. A
+   * script still running (the recorded one, or one found by its markers) is
+   * adopted and waited for; one that is gone with no recorded exit has an
+   * unknown outcome, and the next change decides what to do.
+   */
+  function recover(restore: NonNullable<ServiceActorOptions['restore']>) {
+    const context = core.context as OneshotContext;
+    const inFlight = core.state === 'starting' || core.state === 'stopping' || context.pid !== null;
+    if (!inFlight) return;
+    const found = restore.adopt ?? (context.pid !== null ? { pid: context.pid, startTime: context.startTime ?? null } : null);
+    if (found && isSameProcess(found.pid, found.startTime)) send({ type: 'script.adopted', pid: found.pid, startTime: found.startTime });
+    else send({ type: 'script.lost', pid: context.pid });
   }
 
   return {
@@ -104,12 +146,17 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
     },
     up: (changeId = null) => send({ type: 'up', changeId }),
     down: (changeId = null) => send({ type: 'down', changeId }),
-    signal: () => {
-      // s6-svc controls apply to longruns only.
+    signal: (signal) => send({ type: 'control.signal', signal }),
+    terminate() {
+      const pid = (core.context as OneshotContext).pid;
+      if (pid !== null) signalGroup(pid, 'SIGKILL');
     },
     dispose() {
+      if (disposed) return;
+      disposed = true;
       clearTimeout(scriptTimer);
       clearTimeout(graceTimer);
+      unwatchAdopted?.();
       core.dispose();
     },
   } as ServiceHandle;

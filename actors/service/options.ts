@@ -20,7 +20,11 @@ export interface ServiceActorOptions {
   restore?: {
     /** The persisted actor (actor_state's state + context). */
     snapshot: PersistedService;
-    /** The recorded run process; adopted if still alive with the same /proc start time. */
+    /**
+     * The process to adopt (run, or a oneshot's running script): the recorded
+     * one, or one the supervisor found by its markers; adopted if still alive
+     * with the same /proc start time.
+     */
     adopt?: { pid: number; startTime: string | null };
   };
   /**
@@ -32,4 +36,13 @@ export interface ServiceActorOptions {
   now?: () => number;
   /** Grace between SIGTERM and SIGKILL when a oneshot script times out (default 1000 ms). */
   scriptKillGrace?: number;
+  /**
+   * Calls `spawn` once every event recorded so far is committed to the event
+   * log: a process is never started before its intent is durable, so a
+   * supervisor killed right after a spawn leaves a record saying so. Default:
+   * at once (no event log).
+   */
+  whenRecorded?(spawn: () => void): void;
+  /** Variables added to the environment of `run` and of the oneshot scripts (the supervisor's recovery markers). */
+  env?: Record<string, string>;
 }

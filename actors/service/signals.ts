@@ -10,6 +10,14 @@ export function sendSignal(pid: number, signal: NodeJS.Signals | number): boolea
   }
 }
 
+/**
+ * Sends `signal` to the process group led by `pid` (every process s6rc starts
+ * leads its own), so what the process forked goes too; false if none is left.
+ */
+export function signalGroup(pid: number, signal: NodeJS.Signals | number): boolean {
+  return sendSignal(-pid, signal) || sendSignal(pid, signal);
+}
+
 /** Signal number for a name (`SIGTERM` → 15), as s6-supervise passes it to finish; 0 for none. */
 export function signalNumber(name: string | null): number {
   if (!name) return 0;

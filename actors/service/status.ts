@@ -16,5 +16,6 @@ export function toStatus(type: 'longrun' | 'oneshot', state: ServiceState, conte
     readySince: context.readySince,
     deathTally: context.deathTally,
     error: context.error,
+    ...((context as { outcomeUnknown?: boolean }).outcomeUnknown ? { outcomeUnknown: true } : {}),
   };
 }

@@ -46,6 +46,8 @@ export interface ServiceStatus {
   deathTally: number;
   /** Text of the last failure (readiness timeout, spawn error, permanent failure). */
   error: string | null;
+  /** Oneshots: the last script ran under a supervisor that died and its outcome is unknown (present only then). */
+  outcomeUnknown?: true;
 }
 
 export interface ServiceHandle {
@@ -57,10 +59,12 @@ export interface ServiceHandle {
   up(changeId?: number | null): void;
   /** Want down: stop (down-signal, SIGCONT, SIGKILL after timeout-kill); for a oneshot, run `down`. */
   down(changeId?: number | null): void;
-  /** s6-svc style control for longruns: send a signal, pause/continue, once (-o). */
+  /** s6-svc style control: a signal to a longrun's run, or to the process group of a oneshot's running script. */
   signal(signal: NodeJS.Signals): void;
   /** s6-svc -o (longruns): start run if down, but do not restart it when it dies. Oneshots lack it. */
   once?(changeId?: number | null): void;
+  /** SIGKILL to the process group of everything the actor started that still runs (the supervisor's last act). */
+  terminate(): void;
   /** Stops every timer and releases fds; does not kill the process (the supervisor decides). */
   dispose(): void;
 }

@@ -26,12 +26,15 @@
  *   control.signal {signal, reason?} s6-svc style signal (SIGSTOP/SIGCONT also set `paused`); reason when the supervisor sent it
  *
  * Oneshot events:
- *   up {changeId?}, down {changeId?}
- *   script.spawned {pid, script: 'up'|'down', argv?}
+ *   up {changeId?}                  want up; run `up` (unless it is running)
+ *   down {changeId?}                want down; run `down`; while `up` runs, cancel it (kill its process group) first
+ *   script.spawned {pid, script: 'up'|'down', argv?, startTime?}
  *   script.spawnFailed {script, error}
  *   script.exited {pid, code, signal}
- *   script.timeout {timeout}        timeout-up/timeout-down elapsed → kill the script (TERM, then KILL) and fail
- *   script.lost {pid}               recovery: the supervisor died while a script ran; its outcome is unknown → failed
+ *   script.timeout {timeout}        timeout-up/timeout-down elapsed → kill the script's process group (TERM, then KILL) and fail
+ *   script.adopted {pid, startTime} recovery: the script the previous supervisor started still runs; watched until gone
+ *   script.lost {pid}               recovery: the script is gone and its exit was never recorded; outcome unknown → failed
+ *   control.signal {signal}         s6-svc style signal to the running script's process group
  */
 import type { ServiceState } from '../../actors/service/types.js';
 
@@ -65,11 +68,13 @@ export type LongrunEvent =
 
 export type OneshotEvent =
   | Exclude<RequestEvent, { type: 'once' }>
-  | ({ type: 'script.spawned'; pid: number; script: 'up' | 'down'; argv?: string[] } & Timed)
+  | ({ type: 'script.spawned'; pid: number; script: 'up' | 'down'; argv?: string[]; startTime?: string | null } & Timed)
+  | ({ type: 'script.adopted'; pid: number; startTime: string | null } & Timed)
   | ({ type: 'script.spawnFailed'; script: 'up' | 'down'; error: string } & Timed)
   | ({ type: 'script.exited'; pid: number; code: number | null; signal: string | null } & Timed)
   | ({ type: 'script.timeout'; timeout: number } & Timed)
-  | ({ type: 'script.lost'; pid: number | null } & Timed);
+  | ({ type: 'script.lost'; pid: number | null } & Timed)
+  | ({ type: 'control.signal'; signal: string; reason?: string } & Timed);
 
 /** What both machines keep: everything `s6rc status` (s6-svstat) shows. JSON-serialisable. */
 export interface ServiceContextBase {
@@ -105,6 +110,10 @@ export interface OneshotContext extends ServiceContextBase {
   hasDown: boolean;
   /** Which script is running (pid != null) or ran last. */
   script: 'up' | 'down' | null;
+  /** /proc start time of the running script, compared on recovery before adopting it. */
+  startTime: string | null;
+  /** A script ran under a supervisor that died, and its exit was never recorded (until the next up or down). */
+  outcomeUnknown: boolean;
 }
 
 /** Initial input of a longrun machine (see `longrunInput`). `since`: creation time. */

@@ -1,8 +1,8 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createServiceActor } from '../../actors/service/createServiceActor.js';
+import { createServiceActor, readProcessStartTime } from '../../actors/service/createServiceActor.js';
 import type { Oneshot } from '../../store/compiled/model.js';
 import { Harness, isAlive, oneshotSpec, waitUntil } from '../fixtures/services.js';
 
@@ -115,6 +115,69 @@ describe('oneshot actor', () => {
     expect(actor.status().signal).toBe('SIGKILL');
   });
 
+  it('timeout-up kills the whole process group: nothing the script forked survives', async () => {
+    const actor = start(
+      oneshotSpec('forks', { timeoutUp: 300, up: { kind: 'argv', argv: ['/bin/sh', '-c', 'sleep 1000 & echo $! > child-pid; wait'] } }),
+    );
+    actor.up();
+    await waitUntil(() => existsSync(join(h.root, 'child-pid')) && readFileSync(join(h.root, 'child-pid'), 'utf8').endsWith('\n'), 'script to fork');
+    const child = Number(readFileSync(join(h.root, 'child-pid'), 'utf8'));
+    h.trackPid(child);
+    await h.waitState(actor, 'failed');
+    await waitUntil(() => !isAlive(child), 'the forked child to be killed with its group');
+  });
+
+  it('down cancels an up in flight: kills its process group, then runs down', async () => {
+    const actor = start(
+      oneshotSpec('stuck', {
+        up: { kind: 'argv', argv: ['/bin/sh', '-c', 'sleep 1000 & echo $! > child-pid; wait'] },
+        down: { kind: 'argv', argv: ['/bin/sh', '-c', 'echo undone > down-ran'] },
+      }),
+    );
+    actor.up(1);
+    await waitUntil(() => existsSync(join(h.root, 'child-pid')) && readFileSync(join(h.root, 'child-pid'), 'utf8').endsWith('\n'), 'up to fork');
+    const child = Number(readFileSync(join(h.root, 'child-pid'), 'utf8'));
+    h.trackPid(child);
+    actor.down(2);
+    expect(actor.status().state).toBe('stopping');
+    await h.waitState(actor, 'down');
+    expect(readFileSync(join(h.root, 'down-ran'), 'utf8')).toBe('undone\n');
+    expect(isAlive(child)).toBe(false);
+    expect(h.records.map((r) => `${r.type}:${r.to}`)).toEqual([
+      'up:starting', 'script.spawned:starting',
+      'down:stopping', 'script.exited:stopping', 'script.spawned:stopping', 'script.exited:down',
+    ]);
+    expect(h.records[3].payload).toMatchObject({ signal: 'SIGTERM' });
+  });
+
+  it('down before the up script could start cancels it as soon as it starts', async () => {
+    let spawnUp: (() => void) | null = null;
+    const actor = h.track(
+      createServiceActor({
+        spec: oneshotSpec('late', { up: { kind: 'argv', argv: ['sleep', '1000'] } }),
+        serviceDir: h.root,
+        sink: h.sink,
+        // The event log has not committed the intent yet: the spawn waits for it.
+        whenRecorded: (spawn) => (spawnUp = spawn),
+      }),
+    );
+    actor.up();
+    actor.down();
+    expect(actor.status()).toMatchObject({ state: 'starting', wantedUp: false });
+    spawnUp!();
+    expect(actor.status().state).toBe('stopping');
+    await h.waitState(actor, 'down');
+  });
+
+  it('a signal reaches the process group of the running script', async () => {
+    const actor = start(oneshotSpec('sig', { up: { kind: 'argv', argv: ['/bin/sh', '-c', 'sleep 1000 & wait'] } }));
+    actor.up();
+    await waitUntil(() => actor.status().pid !== null, 'up to start');
+    actor.signal('SIGKILL');
+    await h.waitState(actor, 'failed');
+    expect(actor.status()).toMatchObject({ signal: 'SIGKILL', error: 'up: crashed with signal SIGKILL' });
+  });
+
   it('a failed down leaves it failed; down again reruns down', async () => {
     const actor = start(oneshotSpec('flaky', { down: { kind: 'argv', argv: ['/bin/sh', '-c', 'test -e down-ok'] } }));
     actor.up();
@@ -130,15 +193,35 @@ describe('oneshot actor', () => {
 });
 
 describe('oneshot recovery', () => {
-  it('a script that was running when the supervisor died is reported failed, outcome unknown', () => {
-    const spec = oneshotSpec('interrupted');
-    const context = {
-      name: 'interrupted', wantedUp: true, pid: 2 ** 22 + 77, exitCode: null, signal: null, paused: false,
-      updownSince: 0, readySince: null, deathTally: 0, error: null, hasDown: false, script: 'up' as const,
-    };
-    const actor = h.track(createServiceActor({ spec, serviceDir: h.root, sink: h.sink, restore: { snapshot: { state: 'starting', context } } }));
-    expect(actor.status()).toMatchObject({ state: 'failed', pid: null, error: 'up: outcome unknown, the supervisor restarted while it ran' });
+  const interrupted = (pid: number, startTime: string | null = null) => ({
+    name: 'interrupted', wantedUp: true, pid, startTime, exitCode: null, signal: null, paused: false,
+    updownSince: 0, readySince: null, deathTally: 0, error: null, hasDown: false, script: 'up' as const,
+  });
+
+  it('a script that is gone with no recorded exit has an unknown outcome: failed, never run again', async () => {
+    const spec = oneshotSpec('interrupted', { up: { kind: 'argv', argv: ['/bin/sh', '-c', 'echo ran >> runs'] } });
+    const actor = h.track(createServiceActor({ spec, serviceDir: h.root, sink: h.sink, restore: { snapshot: { state: 'starting', context: interrupted(2 ** 22 + 77) } } }));
+    expect(actor.status()).toMatchObject({ state: 'failed', pid: null, error: 'up: outcome unknown: the supervisor died while it ran' });
+    await new Promise((r) => setImmediate(r));
     expect(h.records.map((r) => r.type)).toEqual(['script.lost']);
+    expect(existsSync(join(h.root, 'runs'))).toBe(false);
+  });
+
+  it('a script still running is adopted and waited for, not run a second time', async () => {
+    const spec = oneshotSpec('interrupted', { up: { kind: 'argv', argv: ['/bin/sh', '-c', 'echo ran >> runs'] } });
+    // The script the dead supervisor started, still running in its own session.
+    const script = spawn('/bin/sh', ['-c', 'sleep 30'], { detached: true, stdio: 'ignore' });
+    h.trackPid(script.pid!);
+    await waitUntil(() => readProcessStartTime(script.pid!) !== null, 'the script to start');
+    const restore = { snapshot: { state: 'starting' as const, context: interrupted(script.pid!) }, adopt: { pid: script.pid!, startTime: readProcessStartTime(script.pid!) } };
+    const actor = h.track(createServiceActor({ spec, serviceDir: h.root, sink: h.sink, restore }));
+    expect(actor.status()).toMatchObject({ state: 'starting', pid: script.pid });
+    expect(h.records.map((r) => r.type)).toEqual(['script.adopted']);
+    process.kill(-script.pid!, 'SIGKILL');
+    await h.waitState(actor, 'failed');
+    expect(actor.status().error).toBe('up: outcome unknown: the supervisor died while it ran');
+    expect(h.records.map((r) => r.type)).toEqual(['script.adopted', 'script.lost']);
+    expect(existsSync(join(h.root, 'runs'))).toBe(false);
   });
 
   it('a ready oneshot stays ready', () => {
