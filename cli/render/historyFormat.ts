@@ -66,7 +66,7 @@ export function changeCells(c: ChangeRow): string[] {
     String(c.boot),
     formatTime(c.started),
     c.ended === null ? 'running' : formatDuration(c.ended - c.started),
-    c.exitCode === null ? '-' : String(c.exitCode),
+    c.exitCode !== null ? String(c.exitCode) : c.ended !== null ? `unknown (${c.reason ?? 'no exit recorded'})` : '-',
     String(c.done),
     String(c.failed),
     c.user,
@@ -84,6 +84,7 @@ export function changeJson(c: ChangeRow): string {
     ended: c.ended === null ? null : new Date(c.ended).toISOString(),
     durationMs: c.ended === null ? null : c.ended - c.started,
     exitCode: c.exitCode,
+    reason: c.reason,
     done: c.done,
     failed: c.failed,
   });

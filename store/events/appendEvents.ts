@@ -1,4 +1,4 @@
-import { flushEvents } from './flushEvents.js';
+import { flushEvents, runAfterCommit } from './flushEvents.js';
 import type { EventInput, EventRow, EventStore } from './types.js';
 
 /**
@@ -49,6 +49,26 @@ export function scheduleFlush(store: EventStore): void {
   const wait = store.lastAutoCommit + GROUP_COMMIT_MS - performance.now();
   if (wait >= 1) setTimeout(autoCommit, wait, store);
   else setImmediate(autoCommit, store);
+}
+
+/**
+ * Runs `then` right after the next commit, which is made at the end of this
+ * event-loop turn whatever the group-commit window says: what was appended
+ * before it (and during the rest of this turn) is then durable. This is how
+ * the supervisor commits an intent before it spawns. If that commit fails
+ * (disk full), `then` still runs: supervising goes on, with the events kept
+ * in memory for the retries.
+ */
+export function whenCommitted(store: EventStore, then: () => void): void {
+  store.afterCommit.push(then);
+  if (store.urgent) return;
+  store.urgent = true;
+  setImmediate(() => {
+    store.urgent = false;
+    if (store.afterCommit.length === 0) return;
+    if (!store.closed) flushEvents(store);
+    runAfterCommit(store);
+  });
 }
 
 function autoCommit(store: EventStore): void {

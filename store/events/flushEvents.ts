@@ -13,7 +13,10 @@ const RETRY_MS = 1000;
  * touched.
  */
 export function flushEvents(store: EventStore): boolean {
-  if (store.queue.length === 0) return true;
+  if (store.queue.length === 0) {
+    runAfterCommit(store);
+    return true;
+  }
   const batch = store.queue;
   store.queue = [];
   try {
@@ -21,6 +24,8 @@ export function flushEvents(store: EventStore): boolean {
   } catch (err) {
     store.queue = batch.concat(store.queue);
     noteFailure(store, err);
+    // What waited for this commit goes on without it: supervision must not stop on a full disk.
+    runAfterCommit(store);
     return false;
   }
   if (store.failures > 0) {
@@ -37,6 +42,7 @@ export function flushEvents(store: EventStore): boolean {
     for (const w of batch) if (w.kind === 'event') rows.push(w.row);
     store.onCommit(rows);
   }
+  runAfterCommit(store);
   return true;
 }
 
@@ -54,7 +60,7 @@ function commit(store: EventStore, batch: QueuedWrite[]): void {
       } else if (w.kind === 'change.start') {
         s.insertChange.run(w.id, w.boot, w.argv, w.user, w.started);
       } else {
-        s.endChange.run(w.ended, w.exitCode, w.done, w.failed, w.id);
+        s.endChange.run(w.ended, w.exitCode, w.done, w.failed, w.reason ?? null, w.id);
       }
     }
     for (const [service, a] of actors) s.upsertActor.run(service, a.state, JSON.stringify(a.context ?? {}), a.seq);
@@ -76,5 +82,17 @@ function noteFailure(store: EventStore, err: unknown): void {
       if (!store.closed) flushEvents(store);
     }, RETRY_MS);
     store.retryTimer.unref?.();
+  }
+}
+
+/** Runs what waited for a commit (an exception in one does not stop the others). */
+export function runAfterCommit(store: EventStore): void {
+  if (store.afterCommit.length === 0) return;
+  for (const then of store.afterCommit.splice(0)) {
+    try {
+      then();
+    } catch (err) {
+      store.report(`s6rc: warning: after commit: ${(err as Error).message}`);
+    }
   }
 }

@@ -54,6 +54,8 @@ export function openEventStore(path: string, options: OpenOptions = {}): EventSt
     checkpointTimer: null,
     retryTimer: null,
     failures: 0,
+    afterCommit: [],
+    urgent: false,
     onCommit: null,
     report: (line) => process.stderr.write(line + '\n'),
     closed: false,

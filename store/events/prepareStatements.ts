@@ -13,6 +13,6 @@ export function prepareStatements(db: Database) {
       'INSERT INTO live_state (service, up, seq) VALUES (?, ?, ?) ON CONFLICT(service) DO UPDATE SET up = excluded.up, seq = excluded.seq',
     ),
     insertChange: db.prepare('INSERT INTO changes (id, boot, argv, user, started) VALUES (?, ?, ?, ?, ?)'),
-    endChange: db.prepare('UPDATE changes SET ended = ?, exit_code = ?, done = ?, failed = ? WHERE id = ?'),
+    endChange: db.prepare('UPDATE changes SET ended = ?, exit_code = ?, done = ?, failed = ?, reason = ? WHERE id = ?'),
   };
 }

@@ -13,6 +13,8 @@ export interface ChangeRow {
   exitCode: number | null;
   done: number;
   failed: number;
+  /** Why it ended with no exit code (e.g. `supervisor died`), else null. */
+  reason: string | null;
 }
 
 interface RawChange {
@@ -25,6 +27,7 @@ interface RawChange {
   exit_code: number | null;
   done: number;
   failed: number;
+  reason?: string | null;
 }
 
 export interface ChangesQuery {
@@ -57,6 +60,7 @@ export function readChanges(db: Database, q: ChangesQuery = {}): ChangeRow[] {
     exitCode: r.exit_code,
     done: r.done,
     failed: r.failed,
+    reason: r.reason ?? null,
   }));
 }
 

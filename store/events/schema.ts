@@ -61,4 +61,8 @@ export const MIGRATIONS: string[] = [
     state  TEXT NOT NULL                 -- JSON
   );
   `,
+  /* 2 */ `
+  -- why a change ended without an exit code (e.g. 'supervisor died': a recovering supervisor closed it)
+  ALTER TABLE changes ADD COLUMN reason TEXT;
+  `,
 ];

@@ -37,7 +37,7 @@ export interface EventRow {
 export type QueuedWrite =
   | { kind: 'event'; row: EventRow; actorState?: { state: string; context: unknown }; live?: boolean }
   | { kind: 'change.start'; id: number; boot: number; argv: string; user: string; started: number }
-  | { kind: 'change.end'; id: number; ended: number; exitCode: number; done: number; failed: number };
+  | { kind: 'change.end'; id: number; ended: number; exitCode: number | null; done: number; failed: number; reason?: string | null };
 
 export interface EventStore {
   readonly path: string;
@@ -59,6 +59,10 @@ export interface EventStore {
   retryTimer: NodeJS.Timeout | null;
   /** Number of consecutive failed flushes (0 when healthy). */
   failures: number;
+  /** Waiting for the next commit (commit before spawn, `whenCommitted`); run after it, or after it failed. */
+  afterCommit: Array<() => void>;
+  /** True while a commit is armed for the end of this turn because something waits for it. */
+  urgent: boolean;
   /** Called after every successful commit with the rows it committed. */
   onCommit: ((rows: EventRow[]) => void) | null;
   /** Where failure reports go (default: stderr). */

@@ -15,6 +15,7 @@ import {
   type EventStore,
 } from '../../store/events/index.js';
 import { tempDir } from '../helpers/cli.js';
+import { MIGRATIONS } from '../../store/events/schema.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -34,7 +35,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 describe('event store', () => {
   it('migrates a new file to the newest schema, WAL', () => {
     const s = fresh();
-    expect(s.db.pragma('user_version', { simple: true })).toBe(1);
+    expect(s.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(s.db.pragma('journal_mode', { simple: true })).toBe('wal');
     expect(s.boot).toBe(1);
   });
