@@ -13,6 +13,7 @@ export const spec: CommandSpec = {
     { key: 'readyFd', short: 'N', kind: 'int', argName: 'fd', help: 'write a newline to this fd once the control socket answers' },
     { key: 'store', short: 's', kind: 'string', argName: 'store', help: 'event store path (default: $S6RC_STORE, the one recorded by init, else <live>/events.db)' },
     { key: 'newBoot', long: 'new-boot', kind: 'flag', help: 'start a new boot with every service down (used by init) instead of recovering' },
+    { key: 'stopTimeout', short: 't', kind: 'int', argName: 'timeout', help: 'on SIGTERM/SIGINT, kill whatever still runs after this many ms and exit (default 30000)' },
   ],
 };
 
@@ -23,6 +24,7 @@ export async function run({ values }: ParseResult): Promise<number> {
     readyFd: values.readyFd as number | undefined,
     store: values.store as string | undefined,
     newBoot: Boolean(values.newBoot),
+    stopTimeout: values.stopTimeout as number | undefined,
   });
   // The supervisor now runs on the event loop; it exits through its own shutdown.
   return new Promise<number>(() => {});

@@ -96,11 +96,18 @@ async function list(client: ControlClient, sub: 'list' | 'listall', values: RcVa
   return EXIT.ok;
 }
 
-/** `+name` / `-name` where the live state and the supervisor disagree; exit 1 if any (s6-rc 0.5.4). */
+/**
+ * `+name` / `-name` where the live state and the supervisor disagree; exit 1 if
+ * any (s6-rc 0.5.4). A oneshot whose outcome is unknown (its script ran under a
+ * supervisor that died) is neither: a warning says so, and the exit is 1 too.
+ */
 async function diff(client: ControlClient): Promise<number> {
-  const lines = (await call(client, 'diff')).lines as string[];
+  const result = await call(client, 'diff');
+  const lines = result.lines as string[];
+  const unknown = (result.unknown as { service: string; error: string | null }[] | undefined) ?? [];
   printLines(lines);
-  return lines.length ? EXIT.failed : EXIT.ok;
+  for (const u of unknown) process.stderr.write(`s6rc: warning: service ${u.service}: ${u.error ?? 'outcome unknown'}; the next change decides\n`);
+  return lines.length || unknown.length ? EXIT.failed : EXIT.ok;
 }
 
 function printLines(lines: string[]): void {

@@ -1,5 +1,6 @@
 /**
- * `s6rc svc`: s6-svc's manual controls for longruns, over the control socket.
+ * `s6rc svc`: s6-svc's manual controls for longruns (signals also reach a
+ * oneshot's running script), over the control socket.
  * Manual controls do not change the live state (s6-rc semantics).
  */
 import { call, connectOrDie } from './client.js';
@@ -33,7 +34,7 @@ const CONTROLS: [string, string, string][] = [
 export const spec: CommandSpec = {
   name: 'svc',
   usage: USAGE.svc,
-  summary: "Sends s6-svc's controls to longruns, in the order given; -w waits afterwards as s6-svwait does.",
+  summary: "Sends s6-svc's controls to longruns, in the order given; -w waits afterwards as s6-svwait does. Signals also reach the process group of a oneshot's running up/down script.",
   options: [
     { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory' },
     ...CONTROLS.map(([short, value, help]): OptionSpec => ({ key: 'controls', short, kind: 'flag', value, multiple: true, help })),

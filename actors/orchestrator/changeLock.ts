@@ -19,9 +19,6 @@ interface Waiter {
 export class ChangeLock {
   private holder: LockHolder | null = null;
   private readonly waiters: Waiter[] = [];
-  /** Resolves when the transitions the last change left in flight (after -t or a cancel) have ended. */
-  private inFlight: Promise<void> = Promise.resolve();
-  private unsettled = 0;
 
   /** Who holds it, or null. */
   get heldBy(): LockHolder | null {
@@ -30,37 +27,22 @@ export class ChangeLock {
 
   /**
    * Takes the lock now, or (with `block`) once it is free. Returns null when it
-   * is held and `block` is false. `cancelled` drops a queued waiter (its client went away).
+   * is held and `block` is false. `onCancel` receives a function that drops the
+   * queued waiter (its client went away). `first` queues ahead of every other
+   * waiter (a shutdown does not wait behind queued changes).
    */
-  acquire(holder: LockHolder, block: boolean, onCancel?: (cancel: () => void) => void): Promise<() => void> | null {
+  acquire(holder: LockHolder, block: boolean, onCancel?: (cancel: () => void) => void, first = false): Promise<() => void> | null {
     if (!this.holder) return Promise.resolve(this.grant(holder));
     if (!block) return null;
     return new Promise((resolve) => {
       const waiter: Waiter = { holder, grant: resolve };
-      this.waiters.push(waiter);
+      if (first) this.waiters.unshift(waiter);
+      else this.waiters.push(waiter);
       onCancel?.(() => {
         const i = this.waiters.indexOf(waiter);
         if (i >= 0) this.waiters.splice(i, 1);
       });
     });
-  }
-
-  /** Records the work a change leaves running; the next change waits for it before reconciling. */
-  trackInFlight(settled: Promise<void>): void {
-    const previous = this.inFlight;
-    this.unsettled++;
-    void settled.finally(() => this.unsettled--);
-    this.inFlight = Promise.all([previous, settled]).then(() => {});
-  }
-
-  /** How many earlier changes still have transitions in flight. */
-  get changesInFlight(): number {
-    return this.unsettled;
-  }
-
-  /** Resolves once every earlier change's transitions have ended. */
-  whenSettled(): Promise<void> {
-    return this.inFlight;
   }
 
   private grant(holder: LockHolder): () => void {

@@ -4,6 +4,7 @@
  */
 import type { SupervisorApi } from '../supervisor/api.js';
 import { changeLockOf } from './changeLock.js';
+import { cancelRunningChanges } from './ops.js';
 import { runChange } from './runChange.js';
 import { silentSink } from './sink.js';
 import type { OrchestratorOutput } from '../../machines/orchestrator.js';
@@ -26,10 +27,13 @@ export interface DownAllOptions {
  */
 export async function downAll(supervisor: SupervisorApi, options: DownAllOptions = {}): Promise<OrchestratorOutput> {
   const lock = changeLockOf(supervisor);
-  const release = await lock.acquire({ what: 'a shutdown' }, true)!;
+  // A shutdown does not wait for a change that may never end (a service stuck on its way up):
+  // the running change stops scheduling, gives the lock back, and its work in flight is stopped below.
+  const acquired = lock.acquire({ what: 'a shutdown' }, true, undefined, true)!;
+  cancelRunningChanges(supervisor, 'the supervisor is shutting down');
+  const release = await acquired;
   const change = runChange(
     supervisor,
-    lock,
     {
       names: [],
       direction: 'DOWN',

@@ -6,7 +6,7 @@
  *   fails with 3 (unknown name) before anything changes, 111 when the lock is held and `block` is false.
  * - `change-cancel` `{ changeId, why }` → stops scheduling that change (the client got SIGINT/SIGTERM).
  * - `list` / `listall` `{ names, all, down }` → `{ services }`; never wait for the lock.
- * - `diff` → `{ lines: ['+name', '-name'] }`.
+ * - `diff` → `{ lines: ['+name', '-name'], unknown: [{ service, error }] }` (unknown: oneshots whose outcome was lost with a dead supervisor).
  * - `reconcile` → `{ corrections: [{ service, recordedUp, actualUp, state }] }`.
  */
 import { listClosedSelection, listSelection } from '../../machines/plan/list.js';
@@ -14,7 +14,7 @@ import { resolveSelection, UnknownServiceError } from '../../machines/plan/resol
 import type { Direction } from '../../machines/plan/types.js';
 import type { OpHandler, Reply, SupervisorApi } from '../supervisor/api.js';
 import { changeLockOf } from './changeLock.js';
-import { currentDiscrepancies, diffLines, reconcileLive } from './reconcile.js';
+import { currentDiscrepancies, diffLines, reconcileLive, unknownOutcomes } from './reconcile.js';
 import { runChange, type ChangeOptions, type RunningChange } from './runChange.js';
 import { replySink } from './sink.js';
 
@@ -46,7 +46,7 @@ export function orchestratorOps(): Record<string, OpHandler> {
 
     listall: (req, reply, sup) => reply.end({ services: listClosedSelection(sup.model, sup.log.liveSet(), parseList(req)) }),
 
-    diff: (_req, reply, sup) => reply.end({ lines: diffLines(currentDiscrepancies(sup)) }),
+    diff: (_req, reply, sup) => reply.end({ lines: diffLines(currentDiscrepancies(sup)), unknown: unknownOutcomes(sup) }),
 
     reconcile: async (_req, reply, sup) => {
       const lock = changeLockOf(sup);
@@ -87,12 +87,17 @@ async function startChange(sup: SupervisorApi, options: ChangeOptions, block: bo
   clearTimeout(lockTimer);
   if (reply.closed) return release();
   if (deadline) options.timeout = Math.max(1, deadline - Date.now());
-  const change = runChange(sup, lock, options, replySink(reply), release);
+  const change = runChange(sup, options, replySink(reply), release);
   if (change.changeId === null) return;
   let byId = running.get(sup);
   if (!byId) running.set(sup, (byId = new Map()));
   byId.set(change.changeId, change);
   void change.ended.finally(() => byId!.delete(change.changeId!));
+}
+
+/** Stops scheduling every change running on `sup` (a shutdown takes over); they answer their clients with exit 1. */
+export function cancelRunningChanges(sup: SupervisorApi, why: string): void {
+  for (const change of running.get(sup)?.values() ?? []) change.cancel(why);
 }
 
 function lockedMessage(sup: SupervisorApi): string {

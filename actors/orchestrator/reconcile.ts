@@ -3,6 +3,7 @@
  * supervisor's actors really are, e.g. a transition that completed after a `-t`
  * exit, or a longrun that failed permanently since. Every `change` runs it first.
  */
+import type { InTransit } from '../../machines/plan/plan.js';
 import { findDiscrepancies, type Discrepancy } from '../../machines/plan/reality.js';
 import type { SupervisorApi } from '../supervisor/api.js';
 
@@ -34,6 +35,16 @@ export function reconcileLive(supervisor: SupervisorApi, changeId: number | null
   return found;
 }
 
+/** Which services are between states, and in which direction (see `InTransit`). */
+export function servicesInTransit(supervisor: SupervisorApi): InTransit {
+  return (name) => {
+    const state = supervisor.services.get(name)?.status().state;
+    if (state === 'starting' || state === 'up-unready') return 'up';
+    if (state === 'stopping') return 'down';
+    return null;
+  };
+}
+
 /** The live state as reconciliation would leave it, without writing anything (for dry runs). */
 export function reconciledView(supervisor: SupervisorApi): Set<string> {
   const live = supervisor.log.liveSet();
@@ -42,6 +53,16 @@ export function reconciledView(supervisor: SupervisorApi): Set<string> {
     else live.delete(d.service);
   }
   return live;
+}
+
+/** Oneshots whose script ran under a supervisor that died: neither up nor down is known; the next change decides. */
+export function unknownOutcomes(supervisor: SupervisorApi): { service: string; error: string | null }[] {
+  const out: { service: string; error: string | null }[] = [];
+  for (const [service, handle] of supervisor.services) {
+    const st = handle.status();
+    if (st.outcomeUnknown) out.push({ service, error: st.error });
+  }
+  return out;
 }
 
 /** `+name` (really up, recorded down) / `-name` (recorded up, really down), as s6-rc diff prints. */

@@ -9,11 +9,10 @@ import { orchestratorMachine, type OrchestratorEvent, type OrchestratorOutput } 
 import { planChange } from '../../machines/plan/plan.js';
 import type { ChangeRequest, Plan, Transition } from '../../machines/plan/types.js';
 import type { SupervisorApi } from '../supervisor/api.js';
-import type { ChangeLock } from './changeLock.js';
 import { dryRunLine } from './dryRunLine.js';
-import { debug, essentialLine, failedLine, info, scheduledLine, succeededLine, warning } from './messages.js';
+import { debug, essentialLine, failedLine, scheduledLine, succeededLine, warning } from './messages.js';
 import { performTransition, type TransitionOutcome } from './performTransition.js';
-import { reconciledView, reconcileLive } from './reconcile.js';
+import { reconciledView, reconcileLive, servicesInTransit } from './reconcile.js';
 import type { ChangeSink } from './sink.js';
 
 export interface ChangeOptions extends ChangeRequest {
@@ -44,7 +43,6 @@ export interface RunningChange {
  */
 export function runChange(
   supervisor: SupervisorApi,
-  lock: ChangeLock,
   options: ChangeOptions,
   sink: ChangeSink,
   release: () => void,
@@ -161,12 +159,10 @@ export function runChange(
   if (options.timeout > 0) timer = setTimeout(() => post({ type: 'TIMEOUT' }), options.timeout);
   sink.data({ changeId });
 
-  // A change that timed out or was cancelled may have left transitions running:
-  // this one reconciles and plans only once they ended (its own -t still applies).
-  const previous = dry ? Promise.resolve() : lock.whenSettled();
-  if (!dry && lock.changesInFlight > 0 && verbose >= 2) sink.stderr(info('waiting for the transitions an earlier change left in flight'));
-  if (!dry) lock.trackInFlight(ended.then(() => {}));
-  previous.then(() => {
+  // Planned at once, even while an earlier change's transitions are still in flight
+  // (after its -t or a cancel): a service in transit gets a transition that waits for
+  // it, so only what depends on it waits too.
+  Promise.resolve().then(() => {
     if (finished || actor.getSnapshot().value !== 'reconciling') return;
     let live: Set<string>;
     if (dry) live = reconciledView(supervisor);
@@ -175,7 +171,7 @@ export function runChange(
       if (verbose >= 3) for (const c of corrections) sink.stderr(debug(`reconciled: service ${c.service} is ${c.actualUp ? 'up' : 'down'} (${c.state}), not ${c.recordedUp ? 'up' : 'down'}`));
       live = log.liveSet();
     }
-    plan = planChange(model, live, options);
+    plan = planChange(model, live, options, servicesInTransit(supervisor));
     if (verbose >= 1) for (const name of plan.essentialKept) sink.stderr(essentialLine(name));
     if (verbose >= 3) sink.stderr(debug(`change ${changeId ?? '(dry run)'}: ${plan.downCount} to stop, ${plan.transitions.length - plan.downCount} to start`));
     post({ type: 'PLANNED', plan });

@@ -10,14 +10,9 @@ export async function defaultServiceFactory(): Promise<ServiceFactory> {
     createServiceActor: (o: ServiceActorOptions) => ServiceHandle;
   };
   return (spec) => {
-    let restore: ServiceActorOptions['restore'];
-    if (spec.restore) {
-      const context = spec.restore.context as { pid?: number | null; startTime?: string | null };
-      restore = {
-        snapshot: spec.restore as NonNullable<ServiceActorOptions['restore']>['snapshot'],
-        adopt: spec.service.type === 'longrun' && context?.pid ? { pid: context.pid, startTime: context.startTime ?? null } : undefined,
-      };
-    }
+    const restore: ServiceActorOptions['restore'] = spec.restore
+      ? { snapshot: spec.restore as NonNullable<ServiceActorOptions['restore']>['snapshot'], adopt: spec.adopt }
+      : undefined;
     return createServiceActor({
       spec: spec.service,
       serviceDir: spec.dir,
@@ -26,6 +21,8 @@ export async function defaultServiceFactory(): Promise<ServiceFactory> {
       stdout: spec.stdout,
       restore,
       since: spec.since,
+      env: spec.env,
+      whenRecorded: spec.whenRecorded,
     });
   };
 }

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, Fatal, systemFatal } from '../../cli/fatal.js';
 import { checkLiveDir } from './liveDir.js';
-import { processesWorkingIn } from './orphans.js';
+import { serviceProcesses } from './orphans.js';
 import { supervisorAlive } from './supervisorAlive.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/s6rc.cjs', import.meta.url));
@@ -26,7 +26,7 @@ export async function prepareLiveDir(live: string, compiled: string): Promise<vo
     const pid = await supervisorAlive(live);
     if (pid !== null) throw new Fatal(EXIT.system, `a supervisor is already running on ${live}${pid > 0 ? ` (pid ${pid})` : ''}`);
     // A dead supervisor's services may still run: a new boot would orphan them.
-    const orphans = processesWorkingIn(join(live, 'servicedirs'));
+    const orphans = serviceProcesses(live);
     if (orphans.length) {
       throw new Fatal(
         EXIT.system,

@@ -23,7 +23,16 @@ export interface DaemonOptions {
   store?: string;
   /** Set by `init`: start a new boot with every service down instead of recovering. */
   newBoot?: boolean;
+  /** ms a SIGTERM/SIGINT shutdown may take before whatever still runs is killed (default STOP_TIMEOUT_MS). */
+  stopTimeout?: number;
 }
+
+/**
+ * How long a shutdown asked for by a signal may take: services get their
+ * down-signal, timeout-kill and down scripts, and whatever still runs after
+ * this is killed, so a signal always ends the supervisor.
+ */
+export const STOP_TIMEOUT_MS = 30_000;
 
 export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
   // Absolute: services run with their service directory as cwd, so a relative live path would not reach them.
@@ -55,7 +64,7 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
   });
   const downAll = await installOrchestrator(sup);
   if (downAll) sup.useDownAll(downAll);
-  handleSignals(sup);
+  handleSignals(sup, options.stopTimeout || STOP_TIMEOUT_MS);
   await sup.start();
   if (options.readyFd !== undefined) {
     try {
@@ -69,17 +78,16 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
   return sup;
 }
 
-/** First SIGTERM/SIGINT: orderly shutdown. A second one: SIGKILL what still runs and leave. */
-function handleSignals(sup: Supervisor): void {
+/** First SIGTERM/SIGINT: orderly shutdown, bounded by `stopTimeout`. A second one: kill what still runs and leave. */
+function handleSignals(sup: Supervisor, stopTimeout: number): void {
   let count = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     count++;
     if (count === 1) {
-      process.stderr.write(`s6rc: info: ${sig}: bringing every service down\n`);
-      void sup.shutdown(`signal ${sig}`, undefined);
+      process.stderr.write(`s6rc: info: ${sig}: bringing every service down (at most ${stopTimeout} ms)\n`);
+      void sup.shutdown(`signal ${sig}`, stopTimeout);
     } else {
       process.stderr.write(`s6rc: warning: second ${sig}: killing every service and exiting\n`);
-      for (const h of sup.services.values()) if (h.status().pid) h.signal('SIGKILL');
       sup.exit(1);
     }
   };

@@ -13,6 +13,12 @@ export interface ServiceSpec {
   sink: (records: ServiceEventRecord[]) => void;
   /** The actor's last committed state (actor_state), when recovering after a supervisor died. */
   restore?: { state: ServiceState; context: unknown };
+  /** When recovering: the process to adopt (the recorded one, or one found by its markers). */
+  adopt?: { pid: number; startTime: string | null };
+  /** Variables for the environment of the processes it starts (the supervisor's markers). */
+  env?: Record<string, string>;
+  /** Commit before spawn: calls `spawn` once what is recorded so far is durable. */
+  whenRecorded?: (spawn: () => void) => void;
   /** Pipeline ends: fd for stdin (consumer) / stdout (producer), held open by the supervisor. */
   stdin?: number;
   stdout?: number;

@@ -8,8 +8,6 @@ import type { SupervisorApi } from './api.js';
 import type { ServiceState } from '../service/types.js';
 
 export interface DownAllOptions {
-  /** ms; on expiry every service still running gets SIGKILL. 0 or undefined: no limit. */
-  timeout?: number;
   changeId?: number | null;
   progress?: (message: Record<string, unknown>) => void;
 }
@@ -36,11 +34,19 @@ export function bringAllDown(sup: SupervisorApi, options: DownAllOptions = {}): 
 
   return new Promise((resolve) => {
     if (remaining === 0) return resolve(result);
-    let timer: NodeJS.Timeout | undefined;
     const finish = () => {
-      if (timer) clearTimeout(timer);
       for (const s of subs) s.unsubscribe();
       resolve(result);
+    };
+    // Services whose dependents are all down, to stop next. A worklist, not recursion: stops
+    // that complete at once (already down) would otherwise nest one call per link of a chain.
+    const ready: string[] = [];
+    let draining = false;
+    const drain = () => {
+      if (draining) return;
+      draining = true;
+      for (let name = ready.pop(); name !== undefined; name = ready.pop()) stop(name);
+      draining = false;
     };
     const done = (name: string) => {
       stopped.push(name);
@@ -49,9 +55,10 @@ export function bringAllDown(sup: SupervisorApi, options: DownAllOptions = {}): 
       for (const dep of (model.services.get(name) as { dependencies?: string[] })?.dependencies ?? []) {
         const left = (waitingOn.get(dep) ?? 0) - 1;
         waitingOn.set(dep, left);
-        if (left === 0) stop(dep);
+        if (left === 0) ready.push(dep);
       }
       if (--remaining === 0) finish();
+      else drain();
     };
     const stop = (name: string) => {
       const handle = services.get(name);
@@ -68,23 +75,8 @@ export function bringAllDown(sup: SupervisorApi, options: DownAllOptions = {}): 
       subs.push(sub);
       if (!finished) handle.down(options.changeId ?? null);
     };
-    if (options.timeout) {
-      timer = setTimeout(() => {
-        result.timedOut = true;
-        for (const [name, handle] of services) {
-          const st = handle.status();
-          if (!isDown(st.state) && st.pid) {
-            handle.signal('SIGKILL');
-            result.killed.push(name);
-          }
-        }
-        log.append({ type: 'supervisor.shutdown.timeout', payload: { killed: result.killed } });
-        // Whatever has not reported down by now will not hold the supervisor up any longer.
-        setTimeout(finish, 1000).unref();
-      }, options.timeout);
-    }
     // Roots first, computed before any stop: a stop that completes at once must not make a dependency a root twice.
-    const roots = names.filter((name) => waitingOn.get(name) === 0);
-    for (const name of roots) stop(name);
+    ready.push(...names.filter((name) => waitingOn.get(name) === 0).reverse());
+    drain();
   });
 }

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import type { Server } from 'node:net';
 import type { CompiledModel } from '../../store/compiled/model.js';
 import type { EventStore } from '../../store/events/types.js';
-import { appendEvents } from '../../store/events/appendEvents.js';
+import { appendEvents, whenCommitted } from '../../store/events/appendEvents.js';
+import { closeInterruptedChanges } from '../../store/events/closeInterruptedChanges.js';
 import { closeEventStore } from '../../store/events/closeEventStore.js';
 import { flushEvents } from '../../store/events/flushEvents.js';
 import { readActorStates } from '../../store/events/readActorStates.js';
@@ -21,9 +22,12 @@ import { startControlServer } from './controlServer.js';
 import { createEventLog } from './eventLog.js';
 import { livePaths } from './liveDir.js';
 import { materialiseServiceDirs } from './materialise.js';
+import { findServiceProcesses, serviceMarkers, type FoundProcess } from './orphans.js';
+import { isSameProcess } from '../service/procStartTime.js';
+import { signalGroup } from '../service/signals.js';
 import { useScriptDir } from '../service/scriptFile.js';
 import { builtinOps, type SupervisorInternals } from './ops/builtinOps.js';
-import { bringAllDown } from './shutdown.js';
+import { bringAllDown, type DownAllResult } from './shutdown.js';
 import type { ServiceFactory } from './serviceFactory.js';
 import type { PipelineFds } from './pipelines.js';
 import type { OrchestratedDownAll } from './installOrchestrator.js';
@@ -49,6 +53,20 @@ export interface SupervisorOptions {
 }
 
 const RUNNING: ReadonlySet<ServiceState> = new Set(['starting', 'up-unready', 'ready']);
+
+/** What `supervisor.recovered` reports: which services were adopted, restarted, left down, left with an unknown outcome, and which unrecorded processes were stopped. */
+interface Recovery {
+  adopted: string[];
+  restarted: string[];
+  down: string[];
+  unknown: string[];
+  stopped: { service: string; pid: number }[];
+}
+
+/** After a shutdown's deadline killed what remained: how long to wait for their exits to be recorded. */
+const KILLED_EXIT_GRACE_MS = 500;
+/** Grace between SIGTERM and SIGKILL for an unrecorded duplicate found at recovery. */
+const STRAY_KILL_GRACE_MS = 2000;
 
 export class Supervisor implements SupervisorInternals {
   readonly live: string;
@@ -93,6 +111,8 @@ export class Supervisor implements SupervisorInternals {
     const { store, model } = this.options;
     const paths = livePaths(this.live);
     const previous = readActorStates(store);
+    // Only one supervisor writes this log: a change still open belongs to one that died.
+    closeInterruptedChanges(store, 'supervisor died');
     // Recover when a previous supervisor of this boot left a trace; otherwise start a new boot.
     const recovering = this.options.boot === 'auto' && resumeBoot(store) > 0 && (previous.size > 0 || this.liveSet.size > 0 || existsSync(paths.servicedirs));
     if (!recovering) {
@@ -109,22 +129,32 @@ export class Supervisor implements SupervisorInternals {
     writeFileSync(paths.pid, `${process.pid}\n`);
     this.pipelineFds = model.pipelines.length && this.options.openPipelines ? this.options.openPipelines(model, recovering) : null;
 
-    const found: Record<string, string[]> = { adopted: [], restarted: [], down: [] };
+    const found: Recovery = { adopted: [], restarted: [], down: [], unknown: [], stopped: [] };
+    // What the previous supervisor's services still run, recorded or not (found by their markers).
+    const running = recovering ? findServiceProcesses(this.live) : new Map<string, FoundProcess[]>();
     const committedBefore = store.nextSeq - 1;
     const batch = this.options.batchSize ?? 200;
     for (let i = 0; i < model.atomics.length; i += batch) {
       for (const name of model.atomics.slice(i, i + batch)) {
         const restore = recovering ? previous.get(name) : undefined;
-        const handle = this.createActor(name, restore ? { state: restore.state as ServiceState, context: restore.context } : undefined);
-        if (restore) {
-          const now = handle.status();
-          if (RUNNING.has(restore.state as ServiceState) && now.pid) found.adopted.push(name);
-          else if (RUNNING.has(restore.state as ServiceState)) {
-            // It was wanted up and is gone now: start it again, as s6-supervise would have.
-            if (!RUNNING.has(now.state)) handle.up(null);
-            found.restarted.push(name);
-          } else found.down.push(name);
+        if (!restore) {
+          this.createActor(name);
+          for (const stray of running.get(name) ?? []) this.stopStray(name, stray, found);
+          continue;
         }
+        const state = restore.state as ServiceState;
+        const adopt = this.adoptionFor(name, state, restore.context, running.get(name) ?? [], found);
+        const handle = this.createActor(name, { state, context: restore.context }, adopt);
+        const now = handle.status();
+        const type = this.model.services.get(name)!.type;
+        if (type === 'oneshot' && now.state === 'failed' && state !== 'failed') found.unknown.push(name);
+        else if (RUNNING.has(state) && now.pid) found.adopted.push(name);
+        else if (RUNNING.has(state) && type === 'longrun') {
+          // It was wanted up and is gone now: start it again, as s6-supervise would have.
+          if (!RUNNING.has(now.state)) handle.up(null);
+          found.restarted.push(name);
+        } else if (now.pid) found.adopted.push(name);
+        else found.down.push(name);
       }
       if (i + batch < model.atomics.length) await new Promise((r) => setImmediate(r));
     }
@@ -137,7 +167,33 @@ export class Supervisor implements SupervisorInternals {
     this.server = await startControlServer(paths.control, (req, reply) => this.dispatch(req, reply), () => this.log.flush());
   }
 
-  private createActor(name: string, restore?: { state: ServiceState; context: unknown }): ServiceHandle {
+  /**
+   * Which process a recovering actor adopts: the recorded one if it still
+   * runs, else (if the actor was on its way up, up, or stopping) the oldest
+   * found by its markers: the previous supervisor may have died after a spawn
+   * it never recorded. Every other process found for the service is a
+   * duplicate nobody supervises: it is stopped, and the log says so.
+   */
+  private adoptionFor(name: string, state: ServiceState, context: unknown, candidates: FoundProcess[], found: Recovery): FoundProcess | undefined {
+    const recorded = context as { pid?: number | null; startTime?: string | null };
+    let adopt: FoundProcess | undefined;
+    if (recorded.pid && isSameProcess(recorded.pid, recorded.startTime ?? null)) adopt = { pid: recorded.pid, startTime: recorded.startTime ?? null };
+    else if (state !== 'down') adopt = candidates[0];
+    for (const other of candidates) if (other.pid !== adopt?.pid) this.stopStray(name, other, found);
+    return adopt;
+  }
+
+  /** Stops a process found for `name` that no actor supervises (down-signal to its group, SIGKILL after a grace). */
+  private stopStray(name: string, stray: FoundProcess, found: Recovery): void {
+    signalGroup(stray.pid, 'SIGTERM');
+    signalGroup(stray.pid, 'SIGCONT');
+    setTimeout(() => {
+      if (isSameProcess(stray.pid, stray.startTime)) signalGroup(stray.pid, 'SIGKILL');
+    }, STRAY_KILL_GRACE_MS).unref();
+    found.stopped.push({ service: name, pid: stray.pid });
+  }
+
+  private createActor(name: string, restore?: { state: ServiceState; context: unknown }, adopt?: FoundProcess): ServiceHandle {
     const service = this.model.services.get(name)!;
     if (service.type === 'bundle') throw new Error(`${name} is a bundle`);
     const dir = service.type === 'longrun' ? join(livePaths(this.live).servicedirs, name) : this.live;
@@ -147,7 +203,10 @@ export class Supervisor implements SupervisorInternals {
       dir,
       sink: (records) => this.record(records),
       restore,
+      adopt,
       since: this.bootStart,
+      env: serviceMarkers(this.live, name),
+      whenRecorded: (spawn) => whenCommitted(this.options.store, spawn),
       stdin: fds?.stdin,
       stdout: fds?.stdout,
     });
@@ -186,7 +245,8 @@ export class Supervisor implements SupervisorInternals {
   /**
    * Stops supervising: every service down in reverse dependency order, the
    * log committed, socket and pid removed, then the process exits (0).
-   * A second call joins the first.
+   * With a `timeout`, whatever still runs at the deadline is killed with its
+   * process group, and the supervisor exits right after. A second call joins the first.
    */
   shutdown(reason: string, timeout: number | undefined, progress?: (m: Record<string, unknown>) => void): Promise<unknown> {
     if (this.stopping) return this.stopping;
@@ -195,21 +255,27 @@ export class Supervisor implements SupervisorInternals {
       const left = () => (deadline ? Math.max(1, deadline - Date.now()) : undefined);
       this.log.append({ type: 'supervisor.stopping', payload: { reason, timeout: timeout ?? null } });
       let changeId: number | null = null;
-      if (this.options.downAll) {
-        // The orchestrated -Da change: waits behind a running change, records itself and the live state.
-        const orchestrated = this.options.downAll(this, { timeout: left(), argv: ['shutdown'], user: reason, onText: (text) => progress?.({ text }) }).catch((err) =>
-          this.log.append({ type: 'supervisor.shutdown.error', payload: { error: String((err as Error)?.message ?? err) } }),
-        );
-        // A timed-out change still drains its in-flight stops; the deadline is ours to keep, so do not wait for them.
+      const stopAll = async () => {
+        if (this.options.downAll) {
+          // The orchestrated -Da change: takes over from a running change, records itself and the live state.
+          await this.options.downAll(this, { timeout: left(), argv: ['shutdown'], user: reason, onText: (text) => progress?.({ text }) }).catch((err) =>
+            this.log.append({ type: 'supervisor.shutdown.error', payload: { error: String((err as Error)?.message ?? err) } }),
+          );
+        } else {
+          changeId = this.log.startChange(['shutdown'], reason);
+        }
+        // Then everything still running, whether in the live state or started by hand (svc -u).
+        return bringAllDown(this, { changeId, progress });
+      };
+      let result: DownAllResult;
+      if (!deadline) result = await stopAll();
+      else {
         let timer: NodeJS.Timeout | undefined;
-        const expired = deadline ? new Promise<void>((r) => (timer = setTimeout(r, left()))) : new Promise<void>(() => {});
-        await Promise.race([orchestrated, expired]);
+        const expired = new Promise<null>((r) => (timer = setTimeout(() => r(null), left())));
+        const stopped = stopAll();
+        result = (await Promise.race([stopped, expired])) ?? (await this.killRemaining(stopped));
         clearTimeout(timer);
-      } else {
-        changeId = this.log.startChange(['shutdown'], reason);
       }
-      // Then everything still running, whether in the live state or started by hand (svc -u).
-      const result = await bringAllDown(this, { timeout: left(), changeId, progress });
       if (changeId !== null) this.log.endChange(changeId, result.timedOut ? 2 : 0, result.stopped.length, result.killed.length);
       this.log.append({ type: 'supervisor.stopped', payload: { reason, ...result } });
       this.log.flush();
@@ -219,8 +285,32 @@ export class Supervisor implements SupervisorInternals {
     return this.stopping;
   }
 
+  /**
+   * A shutdown's deadline: SIGKILL to the process group of everything still
+   * running, then a short wait for their deaths to be recorded (bounded:
+   * whatever has not reported by then does not hold the exit up).
+   */
+  private async killRemaining(stopping: Promise<DownAllResult>): Promise<DownAllResult> {
+    const killed: string[] = [];
+    for (const [name, handle] of this.services) {
+      const st = handle.status();
+      if (st.pid !== null || (st.state !== 'down' && st.state !== 'failed')) {
+        handle.terminate();
+        killed.push(name);
+      }
+    }
+    this.log.append({ type: 'supervisor.shutdown.timeout', payload: { killed } });
+    let timer: NodeJS.Timeout | undefined;
+    const grace = new Promise<null>((r) => (timer = setTimeout(() => r(null), KILLED_EXIT_GRACE_MS)));
+    const settled = await Promise.race([stopping, grace]);
+    clearTimeout(timer);
+    return { stopped: settled?.stopped ?? [], killed, timedOut: true };
+  }
+
   /** Leaves at once: used after shutdown, and for a forced exit on a second signal. */
   exit(code: number): void {
+    // Nothing the supervisor started outlives it: what still runs is killed with its process group.
+    for (const h of this.services.values()) h.terminate();
     for (const h of this.services.values()) h.dispose();
     this.pipelineFds?.close();
     const paths = livePaths(this.live);

@@ -16,6 +16,16 @@ export function selectionOf(model: CompiledModel, live: ReadonlySet<string>, nam
 }
 
 /**
+ * Where a service's actor is on its way, when it is between states: `up`
+ * (starting, running but not ready yet) or `down` (stopping). An earlier
+ * change that timed out, a manual `svc` or a restart may have left it there;
+ * the live state records neither direction until the transition ends.
+ */
+export type InTransit = (service: string) => 'up' | 'down' | null;
+
+const settled: InTransit = () => null;
+
+/**
  * Plans one `change`.
  *
  * - `-u`: the closed selection (over dependencies) comes up.
@@ -25,11 +35,15 @@ export function selectionOf(model: CompiledModel, live: ReadonlySet<string>, nam
  *   ("the maximum possible set that does not include selected services").
  * - Without `-D`, an essential service that would go down stays up, and so does
  *   everything it depends on (its dependent never went down).
+ * - A service in transit (`inTransit`) is planned like one that has not
+ *   arrived: going down if it is on its way up, up if on its way down. Its
+ *   transition then waits for the work in flight, and only what depends on
+ *   it waits with it; every other service is planned as usual.
  *
  * @example planChange(model, new Set(), { names: ['web'], direction: 'up', all: false, prune: false })
  * @throws UnknownServiceError before anything is planned.
  */
-export function planChange(model: CompiledModel, live: ReadonlySet<string>, request: ChangeRequest): Plan {
+export function planChange(model: CompiledModel, live: ReadonlySet<string>, request: ChangeRequest, inTransit: InTransit = settled): Plan {
   const selection = selectionOf(model, live, request.names, request.all);
   const goingDown = request.direction !== 'up';
   let downCandidates: Set<string>;
@@ -46,7 +60,7 @@ export function planChange(model: CompiledModel, live: ReadonlySet<string>, requ
   }
 
   const stopping = new Set<string>();
-  for (const s of downCandidates) if (live.has(s)) stopping.add(s);
+  for (const s of downCandidates) if (live.has(s) || inTransit(s) !== null) stopping.add(s);
   const essentialKept: string[] = [];
   if (request.direction !== 'DOWN') {
     const essentials: string[] = [];
@@ -64,7 +78,7 @@ export function planChange(model: CompiledModel, live: ReadonlySet<string>, requ
   };
   for (const name of model.atomics) if (stopping.has(name)) add(name, 'down');
   const downCount = transitions.length;
-  for (const name of model.atomics) if (wantedUp.has(name) && !live.has(name)) add(name, 'up');
+  for (const name of model.atomics) if (wantedUp.has(name) && (!live.has(name) || inTransit(name) === 'down')) add(name, 'up');
 
   const prerequisites = new Array<number>(transitions.length).fill(0);
   const successors: number[][] = transitions.map(() => []);

@@ -3,13 +3,12 @@
  * restarts, and the socket protocol, against real processes.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { S6RC, s6rc, tempDir } from '../helpers/cli.js';
-import { isAlive, makeLive, until, type TestLive } from '../helpers/supervisor.js';
+import { s6rc, tempDir } from '../helpers/cli.js';
+import { isAlive, makeLive, restartDaemon, until, type TestLive } from '../helpers/supervisor.js';
 
 const lives: TestLive[] = [];
 afterEach(() => {
@@ -33,23 +32,6 @@ function events(l: TestLive): { seq: number; service: string | null; type: strin
   } finally {
     db.close();
   }
-}
-
-/** Starts `s6rc daemon` on the live dir in its own session, as an operator would after a crash. */
-function restartDaemon(l: TestLive): Promise<void> {
-  const child = spawn(process.execPath, [S6RC, 'daemon', '-l', l.live, '-N', '3'], {
-    cwd: l.live,
-    detached: true,
-    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
-  });
-  child.unref();
-  return new Promise((resolve, reject) => {
-    child.stdio[3]!.on('data', () => resolve());
-    child.on('exit', (code) => reject(new Error(`daemon exited ${code}`)));
-  }).finally(() => {
-    child.removeAllListeners('exit');
-    (child.stdio[3] as NodeJS.ReadableStream & { destroy(): void }).destroy();
-  }) as Promise<void>;
 }
 
 describe('supervisor recovery after SIGKILL', () => {

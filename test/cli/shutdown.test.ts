@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { s6rc } from '../helpers/cli.js';
-import { isAlive, makeLive, processesUnder, until, type TestLive } from '../helpers/supervisor.js';
+import { isAlive, makeLive, processesUnder, until, type SourceService, type TestLive } from '../helpers/supervisor.js';
 
 const lives: TestLive[] = [];
 afterEach(() => {
@@ -51,6 +51,19 @@ describe('s6rc shutdown', () => {
     // Without the deadline it would hang until the test's own 60 s limit.
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(processesUnder(join(l.live, 'servicedirs'))).toEqual([]);
+  });
+
+  it('works on a 4000-deep dependency chain (no recursion per link)', () => {
+    const services: Record<string, SourceService> = {};
+    for (let i = 0; i < 4000; i++) services[`c${i}`] = { type: 'oneshot', up: 'true', dependencies: i ? [`c${i - 1}`] : [] };
+    const l = makeLive(services);
+    lives.push(l);
+    expect(l.run('init', '-c', l.compiled).code).toBe(0);
+    const pid = l.supervisorPid()!;
+    const r = l.run('shutdown');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(isAlive(pid)).toBe(false);
+    expect(readFileSync(join(l.live, 'supervisor.log'), 'utf8')).not.toMatch(/call stack|fatal/);
   });
 
   it('exits 111 with a clear message when no supervisor runs', () => {

@@ -5,9 +5,10 @@
  * whatever happened.
  */
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { s6rc, tempDir, type CliResult } from './cli.js';
+import { S6RC, s6rc, tempDir, type CliResult } from './cli.js';
 
 export interface SourceService {
   type: 'longrun' | 'oneshot' | 'bundle';
@@ -166,6 +167,23 @@ export function info(l: TestLive): Promise<Record<string, unknown>> {
       resolve(JSON.parse(buf.slice(0, buf.indexOf('\n'))).data);
     });
   });
+}
+
+/** Starts `s6rc daemon` on the live dir in its own session, as an operator would after a crash. */
+export function restartDaemon(l: TestLive): Promise<void> {
+  const child = spawn(process.execPath, [S6RC, 'daemon', '-l', l.live, '-N', '3'], {
+    cwd: l.live,
+    detached: true,
+    stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
+  });
+  child.unref();
+  return new Promise((resolve, reject) => {
+    child.stdio[3]!.on('data', () => resolve());
+    child.on('exit', (code) => reject(new Error(`daemon exited ${code}`)));
+  }).finally(() => {
+    child.removeAllListeners('exit');
+    (child.stdio[3] as NodeJS.ReadableStream & { destroy(): void }).destroy();
+  }) as Promise<void>;
 }
 
 export { existsSync };

@@ -76,11 +76,13 @@ export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> 
         void inBatches(names, (n) => sup.services.get(n)!.down(null)).then(() => reply.end({ services: names }));
       }, false),
 
+    /** To a longrun's run, or to the process group of a oneshot's running script (a stuck `up` can be killed). */
     signal: (req, reply) =>
       withNames(req, reply, sup, (names) => {
         const signal = String(req.signal ?? '');
         if (!(signal in constants.signals)) return reply.fail(100, `unknown signal: ${signal}`);
-        if (!longrunsOnly(sup, names, reply)) return;
+        const idle = names.find((n) => sup.model.services.get(n)?.type === 'oneshot' && sup.services.get(n)!.status().pid === null);
+        if (idle) return reply.fail(5, `service ${idle} is a oneshot with no script running`);
         for (const n of names) sup.services.get(n)!.signal(signal as NodeJS.Signals);
         reply.end({ services: names, signal });
       }, false),
