@@ -185,3 +185,25 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   const u = process.cpuUsage(since);
   return (u.user + u.system) / 1000;
 }
+
+describe('services in transit (an earlier change left them between states)', () => {
+  const inTransit = (moving: Record<string, 'up' | 'down'>) => (name: string) => moving[name] ?? null;
+
+  it('a down request plans a transition for a service on its way up, and for what depends on it', () => {
+    const p = planChange(model, new Set(['db']), { names: ['migrate'], direction: 'down', all: false, prune: false }, inTransit({ migrate: 'up' }));
+    expect(p.transitions.map((t) => `${t.kind} ${t.service}`)).toEqual(['down migrate']);
+  });
+
+  it('an up request plans a transition that waits for a service on its way down, and its dependents wait for it', () => {
+    const p = planChange(model, new Set(['db', 'migrate']), { names: ['api'], direction: 'up', all: false, prune: false }, inTransit({ migrate: 'down' }));
+    expect(p.transitions.map((t) => `${t.kind} ${t.service}`)).toEqual(['up api', 'up migrate']);
+    // api waits for migrate's transition, which waits for nothing but its own work in flight.
+    expect(p.prerequisites).toEqual([1, 0]);
+  });
+
+  it('leaves every other service planned as usual', () => {
+    const settled = planChange(model, new Set(), { names: ['log'], direction: 'up', all: false, prune: false });
+    const moving = planChange(model, new Set(), { names: ['log'], direction: 'up', all: false, prune: false }, inTransit({ migrate: 'up', db: 'up' }));
+    expect(moving).toEqual(settled);
+  });
+});
