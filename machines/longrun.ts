@@ -13,6 +13,7 @@
 import { and, assign, setup } from 'xstate';
 import type { Longrun } from '../store/compiled/model.js';
 import type { LongrunContext, LongrunEvent, LongrunInput } from './service/events.js';
+import { effectActions } from './service/step.js';
 
 type Ev<T extends LongrunEvent['type']> = Extract<LongrunEvent, { type: T }>;
 
@@ -27,8 +28,27 @@ export function longrunInput(spec: Longrun, since: number): LongrunInput {
   };
 }
 
-/** An effect: the machine only names it; the actor implements it. */
-const effect = () => {};
+/**
+ * The effects: the machine only names them; the actor (actors/service/longrun.ts)
+ * implements every one (`LongrunEffect`), performing them after each step.
+ */
+export const LONGRUN_EFFECTS = [
+  'spawnRun',
+  'signalRun',
+  'killRun',
+  'startKillTimer',
+  'cancelKillTimer',
+  'runFinish',
+  'killFinish',
+  'scheduleRespawn',
+  'cancelRespawn',
+  'startReadiness',
+  'stopReadiness',
+  'startUpTimer',
+  'cancelUpTimer',
+  'sendSignal',
+] as const;
+export type LongrunEffect = (typeof LONGRUN_EFFECTS)[number];
 
 export const longrunMachine = setup({
   types: {
@@ -37,21 +57,7 @@ export const longrunMachine = setup({
     input: {} as LongrunInput,
   },
   actions: {
-    // Effects (implemented by actors/service/longrun.ts).
-    spawnRun: effect,
-    signalRun: effect,
-    killRun: effect,
-    startKillTimer: effect,
-    cancelKillTimer: effect,
-    runFinish: effect,
-    killFinish: effect,
-    scheduleRespawn: effect,
-    cancelRespawn: effect,
-    startReadiness: effect,
-    stopReadiness: effect,
-    startUpTimer: effect,
-    cancelUpTimer: effect,
-    sendSignal: effect,
+    ...effectActions(LONGRUN_EFFECTS),
     // Context updates.
     setWantedUp: assign({ wantedUp: true }),
     setWantedDown: assign({ wantedUp: false }),

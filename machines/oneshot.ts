@@ -11,6 +11,7 @@
 import { and, assign, not, setup } from 'xstate';
 import type { Oneshot } from '../store/compiled/model.js';
 import type { OneshotContext, OneshotEvent, OneshotInput } from './service/events.js';
+import { effectActions } from './service/step.js';
 
 type Ev<T extends OneshotEvent['type']> = Extract<OneshotEvent, { type: T }>;
 
@@ -19,7 +20,14 @@ export function oneshotInput(spec: Oneshot, since: number): OneshotInput {
   return { name: spec.name, hasDown: spec.down !== null, since };
 }
 
-const effect = () => {};
+/**
+ * The effects: the machine only names them; the actor (actors/service/oneshot.ts)
+ * implements every one (`OneshotEffect`). Each script run also arms its timeout;
+ * killScript is SIGTERM to the script's process group, SIGKILL after a grace;
+ * watchAdopted watches a script the previous supervisor started until it is gone.
+ */
+export const ONESHOT_EFFECTS = ['runUp', 'runDown', 'cancelScriptTimer', 'killScript', 'watchAdopted', 'sendSignal'] as const;
+export type OneshotEffect = (typeof ONESHOT_EFFECTS)[number];
 
 /** `command exited N` / `crashed with signal SIG`, the wording of s6-rc's warnings. */
 function describeExit(code: number | null, signal: string | null): string {
@@ -33,15 +41,7 @@ export const oneshotMachine = setup({
     input: {} as OneshotInput,
   },
   actions: {
-    // Effects (implemented by actors/service/oneshot.ts); each script run also arms its timeout.
-    runUp: effect,
-    runDown: effect,
-    cancelScriptTimer: effect,
-    /** SIGTERM to the script's process group, SIGKILL after a grace. */
-    killScript: effect,
-    /** Recovery: watch a script the previous supervisor started until it is gone. */
-    watchAdopted: effect,
-    sendSignal: effect,
+    ...effectActions(ONESHOT_EFFECTS),
     // Context updates.
     setWantedUp: assign({ wantedUp: true }),
     setWantedDown: assign({ wantedUp: false }),

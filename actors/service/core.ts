@@ -1,45 +1,25 @@
-// The Observable class alone: the 'rxjs' entry loads every operator (~7 MiB more
-// supervisor RSS); this is the same module file 'rxjs' re-exports, so it is the same class.
+// The Observable class alone: the 'rxjs' entry loads every operator (more supervisor
+// RSS); this is the same module file 'rxjs' re-exports, so it is the same class.
 import { Observable } from 'rxjs/internal/Observable';
-import { createActor, type AnyActorRef, type AnyStateMachine } from 'xstate';
-import type { PersistedService } from '../../machines/service/events.js';
+import type { AnyMachineSnapshot } from 'xstate';
+import type { PersistedService, ServiceContextBase } from '../../machines/service/events.js';
+import type { Effect, Step } from '../../machines/service/step.js';
 import { toStatus } from './status.js';
 import type { ServiceEventRecord, ServiceState, ServiceStatus } from './types.js';
 
-/** An effect implementation: receives the machine context (after the assigns before it) and the event. */
-export type Effect = (args: { context: any; event: any }) => void;
-export type Effects = Record<string, Effect>;
+/** The implementation of every effect a machine names: a missing one is a compile error. */
+export type EffectImplementations<Name extends string, Context, Event> = {
+  [N in Name]: (args: { context: Context; event: Event }) => void;
+};
 
-const effectsOf = new WeakMap<AnyActorRef, Effects>();
-
-/**
- * Provides a machine's effect actions once per machine kind: each forwards to
- * the implementation registered for the running actor (`self`). Providing per
- * service would rebuild the whole state-node tree for each of 10,000 actors.
- */
-export function provideEffects<M extends AnyStateMachine>(machine: M, names: readonly string[]): M {
-  const actions: Record<string, (args: { context: unknown; event: unknown; self: AnyActorRef }) => void> = {};
-  for (const name of names) {
-    actions[name] = ({ context, event, self }) => {
-      try {
-        effectsOf.get(self)?.[name]?.({ context, event });
-      } catch (error) {
-        // An action that throws stops an XState actor for good; one failed effect must not
-        // take the service's supervision down with it. Effects report expected failures as events.
-        process.stderr.write(`s6rc: warning: service ${(context as { name?: string }).name}: ${name}: ${(error as Error).message}\n`);
-      }
-    };
-  }
-  return machine.provide({ actions } as never) as M;
-}
-
-interface CoreOptions {
+interface CoreOptions<Name extends string, Context extends ServiceContextBase, Event extends { type: string; time: number }> {
   name: string;
   type: 'longrun' | 'oneshot';
-  machine: AnyStateMachine;
-  input: unknown;
-  restored?: PersistedService;
-  effects: Effects;
+  /** The machine's step (machines/service/step.ts), the same function replay folds with. */
+  step: Step<Name, Context, Event>;
+  /** Where the actor starts: its machine's initial snapshot, or a restored one. */
+  initial: AnyMachineSnapshot;
+  effects: EffectImplementations<Name, Context, Event>;
   sink(records: ServiceEventRecord[]): void;
   now: () => number;
 }
@@ -47,45 +27,45 @@ interface CoreOptions {
 /** The stable states: a change that asked for them is over once reached. */
 const SETTLED = new Set<ServiceState>(['down', 'ready', 'failed']);
 
+/** An event as the actor's own code sends it: `time` is stamped on delivery. */
+type Unstamped<Event> = Event extends unknown ? Omit<Event, 'time'> & { time?: number } : never;
+
 /**
- * One service's XState actor plus what the supervisor needs around it: time
- * stamping, an ordered delivery queue (effects may send events while an event
- * is being processed), a ServiceEventRecord per event to the sink, the change
- * id of the request being carried out, and status listeners.
+ * One service's actor: for each event, the machine's step gives the next
+ * snapshot and the effects; the event is recorded (the sink appends it to the
+ * event log, with the snapshot's context as the projection), then the effects
+ * are performed, then status listeners hear of it. Events sent while one is
+ * being handled (effects may send) are queued and delivered in order. Also
+ * keeps the change id of the request being carried out.
  */
-export class ServiceCore {
+export class ServiceCore<Name extends string, Context extends ServiceContextBase, Event extends { type: string; time: number }> {
   readonly name: string;
-  private readonly actor;
-  private readonly queue: Array<{ type: string; [key: string]: unknown }> = [];
+  private snapshot: AnyMachineSnapshot;
+  private readonly queue: Event[] = [];
   private delivering = false;
   private disposed = false;
   private changeId: number | null = null;
   private listeners: Set<(status: ServiceStatus) => void> | null = null;
   private observable: Observable<ServiceStatus> | null = null;
 
-  constructor(private readonly options: CoreOptions) {
+  constructor(private readonly options: CoreOptions<Name, Context, Event>) {
     this.name = options.name;
-    const { machine, restored } = options;
-    this.actor = restored
-      ? createActor(machine, { snapshot: machine.resolveState({ value: restored.state, context: restored.context }) })
-      : createActor(machine, { input: options.input });
-    effectsOf.set(this.actor, options.effects);
-    this.actor.start();
+    this.snapshot = options.initial;
   }
 
   get state(): ServiceState {
-    return this.actor.getSnapshot().value as ServiceState;
+    return this.snapshot.value as ServiceState;
   }
 
-  get context(): any {
-    return this.actor.getSnapshot().context;
+  get context(): Context {
+    return this.snapshot.context as Context;
   }
 
-  /** Stamps `time` and delivers the event after any event being processed. */
-  send(event: { type: string; [key: string]: unknown }): void {
+  /** Stamps `time` and delivers the event after any event being handled. */
+  send(event: Unstamped<Event>): void {
     if (this.disposed) return;
-    event.time ??= this.options.now();
-    this.queue.push(event);
+    const stamped = { ...event, time: event.time ?? this.options.now() } as unknown as Event;
+    this.queue.push(stamped);
     if (this.delivering) return;
     this.delivering = true;
     try {
@@ -95,30 +75,39 @@ export class ServiceCore {
     }
   }
 
-  private deliver(event: { type: string; [key: string]: unknown }): void {
+  private deliver(event: Event): void {
     const from = this.state;
     if (event.type === 'up' || event.type === 'down' || event.type === 'once') {
-      this.changeId = (event.changeId as number | null | undefined) ?? null;
+      this.changeId = (event as { changeId?: number | null }).changeId ?? null;
     }
-    this.actor.send(event as never);
-    const snapshot = this.actor.getSnapshot();
+    const { snapshot, effects } = this.options.step(this.snapshot, event);
+    this.snapshot = snapshot;
     const to = snapshot.value as ServiceState;
     const { type, ...payload } = event;
     const changeId = this.changeId;
     // Once settled, later events (a crash, a respawn) were not caused by that change.
     if (SETTLED.has(to)) this.changeId = null;
-    this.options.sink([
-      { time: event.time as number, service: this.name, type, from, to, payload, changeId, context: snapshot.context },
-    ]);
+    this.options.sink([{ time: event.time, service: this.name, type, from, to, payload, changeId, context: snapshot.context }]);
+    for (const effect of effects) this.perform(effect);
     if (this.listeners?.size) {
       const status = this.status();
       for (const listener of this.listeners) listener(status);
     }
   }
 
+  private perform(effect: Effect<Name, Context, Event>): void {
+    if (this.disposed) return;
+    try {
+      this.options.effects[effect.type]({ context: effect.context, event: effect.event });
+    } catch (error) {
+      // One failed effect must not take the service's supervision down with it.
+      // Effects report expected failures as events.
+      process.stderr.write(`s6rc: warning: service ${this.name}: ${effect.type}: ${(error as Error).message}\n`);
+    }
+  }
+
   status(): ServiceStatus {
-    const snapshot = this.actor.getSnapshot();
-    return toStatus(this.options.type, snapshot.value as ServiceState, snapshot.context);
+    return toStatus(this.options.type, this.state, this.snapshot.context as ServiceContextBase);
   }
 
   /** Emits the current status, then the status after every event. */
@@ -135,7 +124,11 @@ export class ServiceCore {
     if (this.disposed) return;
     this.disposed = true;
     this.queue.length = 0;
-    this.actor.stop();
     this.listeners?.clear();
   }
+}
+
+/** The snapshot a restored actor continues from (the actor_state projection). */
+export function restoredSnapshot(machine: { resolveState(config: { value: string; context: unknown }): unknown }, restored: PersistedService): AnyMachineSnapshot {
+  return machine.resolveState({ value: restored.state, context: restored.context }) as AnyMachineSnapshot;
 }

@@ -1,11 +1,12 @@
 import type { StdioOptions } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { longrunInput, longrunMachine } from '../../machines/longrun.js';
-import type { LongrunContext } from '../../machines/service/events.js';
+import type { LongrunEffect } from '../../machines/longrun.js';
+import type { LongrunContext, LongrunEvent } from '../../machines/service/events.js';
+import { initialServiceSnapshot, longrunStep, restoreServiceSnapshot } from '../../machines/service/snapshots.js';
 import type { Longrun } from '../../store/compiled/model.js';
 import { watchAdopted } from './adoption.js';
-import { provideEffects, ServiceCore } from './core.js';
+import { ServiceCore, type EffectImplementations } from './core.js';
 import { pollCheck } from './notifyOnCheck.js';
 import type { ServiceActorOptions } from './options.js';
 import { isSameProcess, readProcessStartTime } from './procStartTime.js';
@@ -18,13 +19,6 @@ import type { ServiceHandle } from './types.js';
 
 /** s6-supervise restarts run at most once per second. */
 const RESPAWN_THROTTLE_MS = 1000;
-
-const EFFECTS = [
-  'spawnRun', 'signalRun', 'killRun', 'startKillTimer', 'cancelKillTimer', 'runFinish', 'killFinish',
-  'scheduleRespawn', 'cancelRespawn', 'startReadiness', 'stopReadiness', 'startUpTimer', 'cancelUpTimer', 'sendSignal',
-] as const;
-
-const machine = provideEffects(longrunMachine, EFFECTS);
 
 /**
  * A longrun supervised like s6-supervise does (SPEC §3): the OS side of
@@ -50,7 +44,7 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
   let superviseLock: SuperviseLock | null = null;
   let lockHeld = !needsSuperviseLock(spec);
 
-  const send = (event: { type: string; [key: string]: unknown }) => core.send(event);
+  const send = (event: Parameters<typeof core.send>[0]) => core.send(event);
 
   const runStdio = (): StdioOptions => {
     const stdio: StdioOptions = [options.stdin ?? 'ignore', options.stdout ?? 'inherit', 'inherit'];
@@ -159,14 +153,14 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
     cancelCheck = null;
   };
 
-  const effects = {
+  const effects: EffectImplementations<LongrunEffect, LongrunContext, LongrunEvent> = {
     spawnRun: () => spawnRun(),
-    signalRun: ({ context }: { context: LongrunContext }) => {
+    signalRun: ({ context }) => {
       if (context.pid === null) return;
       sendSignal(context.pid, downSignal);
       sendSignal(context.pid, 'SIGCONT');
     },
-    killRun: ({ context }: { context: LongrunContext }) => {
+    killRun: ({ context }) => {
       if (context.pid !== null) sendSignal(context.pid, 'SIGKILL');
     },
     startKillTimer: () => {
@@ -174,11 +168,11 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
       if (spec.timeoutKill > 0) killTimer = setTimeout(() => send({ type: 'kill.timeout', timeout: spec.timeoutKill }), spec.timeoutKill);
     },
     cancelKillTimer: () => clearTimeout(killTimer),
-    runFinish: ({ context, event }: { context: LongrunContext; event: { pid?: number | null } }) => runFinish(context, event.pid ?? null),
+    runFinish: ({ context, event }) => runFinish(context, 'pid' in event ? event.pid : null),
     killFinish: () => {
       if (finishPid !== null) sendSignal(finishPid, 'SIGKILL');
     },
-    scheduleRespawn: ({ context }: { context: LongrunContext }) => {
+    scheduleRespawn: ({ context }) => {
       clearTimeout(respawnTimer);
       const delay = Math.max(0, (context.spawnedAt ?? 0) + RESPAWN_THROTTLE_MS - now());
       respawnTimer = setTimeout(() => send({ type: 'respawn.due' }), delay);
@@ -200,8 +194,8 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
       if (spec.timeoutUp > 0) upTimer = setTimeout(() => send({ type: 'readiness.timeout', timeout: spec.timeoutUp }), spec.timeoutUp);
     },
     cancelUpTimer: () => clearTimeout(upTimer),
-    sendSignal: ({ context, event }: { context: LongrunContext; event: { signal: string } }) => {
-      const signal = signalName(event.signal);
+    sendSignal: ({ context, event }) => {
+      const signal = event.type === 'control.signal' ? signalName(event.signal) : null;
       if (context.pid !== null && signal) sendSignal(context.pid, signal);
     },
   };
@@ -209,9 +203,8 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
   const core = new ServiceCore({
     name: spec.name,
     type: 'longrun',
-    machine,
-    input: longrunInput(spec, options.since ?? now()),
-    restored: options.restore?.snapshot,
+    step: longrunStep,
+    initial: options.restore ? restoreServiceSnapshot('longrun', options.restore.snapshot) : initialServiceSnapshot(spec, options.since ?? now()),
     effects,
     sink: options.sink,
     now,
@@ -221,7 +214,7 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
 
   /** After a supervisor crash: adopt the recorded run if it is the same process, else report it lost. */
   function recover(restore: NonNullable<ServiceActorOptions['restore']>) {
-    const context = core.context as LongrunContext;
+    const context = core.context;
     const pid = restore.adopt?.pid ?? context.pid;
     const startTime = restore.adopt ? restore.adopt.startTime : context.startTime;
     if (pid !== null && isSameProcess(pid, startTime)) {
@@ -254,7 +247,7 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
     once: (changeId = null) => send({ type: 'once', changeId }),
     signal: (signal) => send({ type: 'control.signal', signal }),
     terminate() {
-      const pid = (core.context as LongrunContext).pid;
+      const pid = core.context.pid;
       if (pid !== null) signalGroup(pid, 'SIGKILL');
       if (finishPid !== null) signalGroup(finishPid, 'SIGKILL');
     },

@@ -1,17 +1,15 @@
-import { oneshotInput, oneshotMachine } from '../../machines/oneshot.js';
-import type { OneshotContext } from '../../machines/service/events.js';
+import type { OneshotEffect } from '../../machines/oneshot.js';
+import type { OneshotContext, OneshotEvent } from '../../machines/service/events.js';
+import { initialServiceSnapshot, oneshotStep, restoreServiceSnapshot } from '../../machines/service/snapshots.js';
 import type { Command, Oneshot } from '../../store/compiled/model.js';
 import { watchAdopted } from './adoption.js';
-import { provideEffects, ServiceCore } from './core.js';
+import { ServiceCore, type EffectImplementations } from './core.js';
 import type { ServiceActorOptions } from './options.js';
 import { isSameProcess, readProcessStartTime } from './procStartTime.js';
 import { writeScriptFile } from './scriptFile.js';
 import { signalGroup, signalName } from './signals.js';
 import { SpawnError, spawnErrorMessage, spawnProcess } from './spawnProcess.js';
 import type { ServiceHandle } from './types.js';
-
-const EFFECTS = ['runUp', 'runDown', 'cancelScriptTimer', 'killScript', 'watchAdopted', 'sendSignal'] as const;
-const machine = provideEffects(oneshotMachine, EFFECTS);
 
 /**
  * A oneshot: runs its stored `up`/`down` command as a child of the
@@ -29,7 +27,7 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
   let graceTimer: NodeJS.Timeout | undefined;
   let unwatchAdopted: (() => void) | null = null;
   let disposed = false;
-  const send = (event: { type: string; [key: string]: unknown }) => core.send(event);
+  const send = (event: Parameters<typeof core.send>[0]) => core.send(event);
 
   const runScript = (which: 'up' | 'down', command: Command) => {
     clearTimeout(scriptTimer);
@@ -79,13 +77,13 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
     if (timeout > 0) scriptTimer = setTimeout(() => send({ type: 'script.timeout', timeout }), timeout);
   };
 
-  const effects = {
+  const effects: EffectImplementations<OneshotEffect, OneshotContext, OneshotEvent> = {
     runUp: () => runScript('up', spec.up),
     runDown: () => {
       if (spec.down) runScript('down', spec.down);
     },
     cancelScriptTimer: () => clearTimeout(scriptTimer),
-    killScript: ({ context }: { context: OneshotContext }) => {
+    killScript: ({ context }) => {
       const pid = context.pid;
       if (pid === null) return;
       signalGroup(pid, 'SIGTERM');
@@ -93,7 +91,7 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
       clearTimeout(graceTimer);
       graceTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), grace);
     },
-    watchAdopted: ({ context }: { context: OneshotContext }) => {
+    watchAdopted: ({ context }) => {
       const { pid, startTime } = context;
       if (pid === null) return;
       unwatchAdopted?.();
@@ -104,8 +102,8 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
         send({ type: 'script.lost', pid });
       });
     },
-    sendSignal: ({ context, event }: { context: OneshotContext; event: { signal: string } }) => {
-      const signal = signalName(event.signal);
+    sendSignal: ({ context, event }) => {
+      const signal = event.type === 'control.signal' ? signalName(event.signal) : null;
       if (context.pid !== null && signal) signalGroup(context.pid, signal);
     },
   };
@@ -113,9 +111,8 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
   const core = new ServiceCore({
     name: spec.name,
     type: 'oneshot',
-    machine,
-    input: oneshotInput(spec, options.since ?? now()),
-    restored: options.restore?.snapshot,
+    step: oneshotStep,
+    initial: options.restore ? restoreServiceSnapshot('oneshot', options.restore.snapshot) : initialServiceSnapshot(spec, options.since ?? now()),
     effects,
     sink: options.sink,
     now,
@@ -130,7 +127,7 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
    * unknown outcome, and the next change decides what to do.
    */
   function recover(restore: NonNullable<ServiceActorOptions['restore']>) {
-    const context = core.context as OneshotContext;
+    const context = core.context;
     const inFlight = core.state === 'starting' || core.state === 'stopping' || context.pid !== null;
     if (!inFlight) return;
     const found = restore.adopt ?? (context.pid !== null ? { pid: context.pid, startTime: context.startTime ?? null } : null);
@@ -148,7 +145,7 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
     down: (changeId = null) => send({ type: 'down', changeId }),
     signal: (signal) => send({ type: 'control.signal', signal }),
     terminate() {
-      const pid = (core.context as OneshotContext).pid;
+      const pid = core.context.pid;
       if (pid !== null) signalGroup(pid, 'SIGKILL');
     },
     dispose() {

@@ -1,6 +1,6 @@
 /**
- * Replay: folds logged service events through the same machine definitions
- * the supervisor runs (machines/longrun.ts, machines/oneshot.ts), and the
+ * Replay, the one fold: logged service events go through the same step the
+ * live actors take (machines/service/step.ts, effects dropped), and the
  * `live.up`/`live.down` events into the live set. Pure: the caller reads the
  * log and checkpoints and hands rows in.
  *
@@ -9,11 +9,11 @@
  * with `since` = the boot's start; a recovered supervisor keeps its boot, and
  * its actors their state, so the fold simply goes on.
  */
-import { initialTransition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { CompiledModel } from '../../store/compiled/model.js';
-import { longrunInput, longrunMachine } from '../longrun.js';
-import { oneshotInput, oneshotMachine } from '../oneshot.js';
-import { pureStep, type Step } from './pureStep.js';
+import { longrunMachine } from '../longrun.js';
+import { oneshotMachine } from '../oneshot.js';
+import { initialServiceSnapshot, restoreServiceSnapshot, stepOf } from '../service/snapshots.js';
 
 /** One logged event as the fold needs it (a subset of store/events' EventRow). */
 export interface FoldEvent {
@@ -68,9 +68,7 @@ function eventTypes(machine: AnyStateMachine): Set<string> {
  *   f.state().services.web.value // 'ready'
  */
 export function createFolder(model: CompiledModel, bootStarts: ReadonlyMap<number, number>, from?: FoldState): Folder {
-  const machines: Record<Kind, AnyStateMachine> = { longrun: longrunMachine as AnyStateMachine, oneshot: oneshotMachine as AnyStateMachine };
-  const known: Record<Kind, Set<string>> = { longrun: eventTypes(machines.longrun), oneshot: eventTypes(machines.oneshot) };
-  const steps = new Map<Kind, Step>();
+  const known: Record<Kind, Set<string>> = { longrun: eventTypes(longrunMachine as AnyStateMachine), oneshot: eventTypes(oneshotMachine as AnyStateMachine) };
   const snapshots = new Map<string, AnyMachineSnapshot>();
   let boot = from?.boot ?? 0;
   let bootStart = from?.bootStart ?? 0;
@@ -78,22 +76,11 @@ export function createFolder(model: CompiledModel, bootStarts: ReadonlyMap<numbe
   let applied = 0;
   const live = new Set(from?.live ?? []);
 
-  const initial = (name: string): AnyMachineSnapshot | null => {
-    const s = model.services.get(name);
-    if (!s || s.type === 'bundle') return null;
-    const input = s.type === 'longrun' ? longrunInput(s, bootStart) : oneshotInput(s, bootStart);
-    return initialTransition(machines[s.type], input as never)[0] as AnyMachineSnapshot;
-  };
-  const stepFor = (kind: Kind, sample: AnyMachineSnapshot): Step => {
-    let step = steps.get(kind);
-    if (!step) steps.set(kind, (step = pureStep(machines[kind], sample)));
-    return step;
-  };
   if (from) {
     for (const [name, p] of Object.entries(from.services)) {
       const s = model.services.get(name);
       if (!s || s.type === 'bundle') continue;
-      snapshots.set(name, machines[s.type].resolveState({ value: p.value, context: p.context }) as AnyMachineSnapshot);
+      snapshots.set(name, restoreServiceSnapshot(s.type, { state: p.value as never, context: p.context as never }));
     }
   }
 
@@ -114,9 +101,9 @@ export function createFolder(model: CompiledModel, bootStarts: ReadonlyMap<numbe
       }
       const s = model.services.get(e.service);
       if (!s || s.type === 'bundle' || !known[s.type].has(e.type)) return;
-      let snap = snapshots.get(e.service) ?? initial(e.service)!;
-      snap = stepFor(s.type, snap)(snap, { type: e.type, ...e.payload });
-      snapshots.set(e.service, snap);
+      const snap = snapshots.get(e.service) ?? initialServiceSnapshot(s, bootStart);
+      // The payload is the event minus its type, `time` included.
+      snapshots.set(e.service, stepOf(s.type)(snap, { type: e.type, ...e.payload } as { type: string; time: number }).snapshot);
       applied++;
     },
     state() {

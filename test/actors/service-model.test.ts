@@ -13,8 +13,6 @@ import { createMachine } from 'xstate';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServiceActor } from '../../actors/service/createServiceActor.js';
 import type { ServiceHandle } from '../../actors/service/types.js';
-import { longrunInput, longrunMachine } from '../../machines/longrun.js';
-import { oneshotInput, oneshotMachine } from '../../machines/oneshot.js';
 import { fold } from '../machines/fold.js';
 import { dataFile, Harness, isAlive, longrunSpec, materialise, oneshotSpec, readData, removeDataFile, waitUntil, withFinish } from '../fixtures/services.js';
 
@@ -118,7 +116,7 @@ describe('longrun actor along model paths', () => {
         },
       });
 
-      const replayed = fold(longrunMachine, longrunInput(spec, 0), h.records);
+      const replayed = fold(spec, 0, h.records);
       expect(replayed.snapshot.value).toBe(actor.status().state);
       expect(replayed.snapshot.context).toEqual(h.records.at(-1)!.context);
       expect(replayed.states).toEqual(h.records.map((r) => r.to));
@@ -204,7 +202,7 @@ describe('oneshot actor along model paths', () => {
         },
       });
 
-      const replayed = fold(oneshotMachine, oneshotInput(spec, 0), h.records);
+      const replayed = fold(spec, 0, h.records);
       expect(replayed.snapshot.value).toBe(actor.status().state);
       expect(replayed.snapshot.context).toEqual(h.records.at(-1)!.context);
     });

@@ -124,24 +124,24 @@ describe('longrun machine (pure)', () => {
   });
 });
 
-describe('replay helpers (machines/service/fold.ts)', () => {
-  it('fold from the initial snapshot or from a persisted checkpoint gives the same result', async () => {
-    const { initialServiceSnapshot, foldServiceEvent, persistServiceSnapshot, restoreServiceSnapshot } = await import('../../machines/service/fold.js');
+describe('service snapshots (machines/service/snapshots.ts)', () => {
+  it('stepping from the initial snapshot or from a persisted checkpoint gives the same result', async () => {
+    const { initialServiceSnapshot, longrunStep, persistServiceSnapshot, restoreServiceSnapshot } = await import('../../machines/service/snapshots.js');
     const spec = longrunSpec('svc', { notificationFd: 3 });
-    const events: Array<[string, Record<string, unknown>]> = [
-      ['up', { time: 10 }],
-      ['run.spawned', { time: 11, pid: 3, startTime: '9' }],
-      ['readiness.notified', { time: 12, via: 'fd' }],
-      ['run.exited', { time: 13, pid: 3, code: 1, signal: null }],
-    ];
+    const events = [
+      { type: 'up', time: 10 },
+      { type: 'run.spawned', time: 11, pid: 3, startTime: '9' },
+      { type: 'readiness.notified', time: 12, via: 'fd' },
+      { type: 'run.exited', time: 13, pid: 3, code: 1, signal: null },
+    ] as const;
     let snap = initialServiceSnapshot(spec, 0);
     let checkpoint = persistServiceSnapshot(snap);
-    events.forEach(([type, payload], i) => {
-      snap = foldServiceEvent(spec, snap, type, payload);
+    events.forEach((e, i) => {
+      snap = longrunStep(snap, e).snapshot;
       if (i === 1) checkpoint = JSON.parse(JSON.stringify(persistServiceSnapshot(snap)));
     });
-    let resumed = restoreServiceSnapshot(spec, checkpoint);
-    for (const [type, payload] of events.slice(2)) resumed = foldServiceEvent(spec, resumed, type, payload);
+    let resumed = restoreServiceSnapshot('longrun', checkpoint);
+    for (const e of events.slice(2)) resumed = longrunStep(resumed, e).snapshot;
     expect(resumed.value).toBe('starting');
     expect(resumed.context).toEqual(snap.context);
     expect(snap.context).toMatchObject({ exitCode: 1, deathTally: 1, readySince: null });

@@ -1,8 +1,8 @@
-import { initialTransition, transition, type AnyMachineSnapshot, type AnyStateMachine } from 'xstate';
+import { initialTransition, transition, type AnyMachineSnapshot } from 'xstate';
 import { describe, expect, it } from 'vitest';
 import { longrunInput, longrunMachine } from '../../../machines/longrun.js';
 import { oneshotMachine } from '../../../machines/oneshot.js';
-import { pureStep } from '../../../machines/replay/pureStep.js';
+import { longrunStep } from '../../../machines/service/snapshots.js';
 import { createFolder } from '../../../machines/replay/fold.js';
 import { webstackModel } from '../../cli/fixtures/model.js';
 import type { Longrun } from '../../../store/compiled/model.js';
@@ -24,17 +24,20 @@ const life = [
 ];
 
 describe('replay fold', () => {
-  it("pureStep gives exactly xstate's transition() snapshots, event after event", () => {
+  it("the step gives exactly xstate's transition(): the same snapshots and, as effects, the same actions", () => {
     const [init] = initialTransition(longrunMachine, longrunInput(db, 1));
-    const step = pureStep(longrunMachine as AnyStateMachine, init as AnyMachineSnapshot);
     let a = init as AnyMachineSnapshot;
     let b = init as AnyMachineSnapshot;
     const seen: string[] = [];
     for (const e of life) {
-      a = step(a, e);
-      b = transition(longrunMachine, b as never, e as never)[0] as AnyMachineSnapshot;
+      const stepped = longrunStep(a, e as never);
+      a = stepped.snapshot;
+      const [next, actions] = transition(longrunMachine, b as never, e as never);
+      b = next as AnyMachineSnapshot;
       expect(a.value).toEqual(b.value);
       expect(a.context).toEqual(b.context);
+      // xstate lists every executed action; assigns are not effects.
+      expect(stepped.effects.map((f) => f.type)).toEqual(actions.map((x) => x.type).filter((t) => !t.startsWith('xstate.')));
       seen.push(a.value as string);
     }
     expect(seen).toEqual(['starting', 'up-unready', 'ready', 'starting', 'starting', 'up-unready', 'ready', 'stopping', 'down']);
