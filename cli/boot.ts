@@ -42,7 +42,7 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
     const names = selection.length ? selection : model.services.has('default') ? ['default'] : [...model.atomics];
     for (const n of names) if (!model.services.has(n)) throw new Fatal(EXIT.unknownName, `unknown service name: ${n}`);
     const { prepareLiveDir, launchSupervisor } = await import('../actors/supervisor/launch.js');
-    await prepareLiveDir(live, compiled);
+    await prepareLiveDir(live, compiled, values.store as string | undefined);
     const daemon = await launchSupervisor(live, { store: values.store as string | undefined });
     cleanup.push(() => {
       // Whatever happened, the supervisor we started does not outlive us.

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { checkEventLogContents, checkEventLogFile } from './checkEventLog.js';
 import { WAL_AUTOCHECKPOINT_PAGES } from './idleCheckpoint.js';
 import { migrate } from './migrate.js';
 import { prepareStatements } from './prepareStatements.js';
@@ -24,13 +25,22 @@ const WRITER_CACHE_KIB = -256;
  * Opens (creating if needed) the event store at `path`: WAL journal,
  * synchronous=NORMAL (durable at checkpoints, never corrupt), checkpoints
  * every WAL_AUTOCHECKPOINT_PAGES pages or when the log goes quiet, schema migrated.
+ * An existing file that is not a readable s6rc event log of a known version
+ * is refused before anything is written to it (`Fatal` 4, see checkEventLog.ts).
  *
  * @example
  *   const store = openEventStore('/run/s6rc/events.db');
  *   appendEvents(store, [{ type: 'supervisor.started' }]);
  */
 export function openEventStore(path: string, options: OpenOptions = {}): EventStore {
+  checkEventLogFile(path);
   const db = new Database(path, { fileMustExist: options.mustExist ?? false, readonly: options.readonly ?? false });
+  try {
+    checkEventLogContents(db, path);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   db.pragma('busy_timeout = 5000');
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
