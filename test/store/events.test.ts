@@ -99,12 +99,30 @@ describe('event store', () => {
     appendEvents(s, Array.from({ length: 2000 }, (_, i) => ({ type: 'big', payload: { blob: 'x'.repeat(500), i } })));
     expect(flushEvents(s)).toBe(false);
     expect(s.queue.length).toBe(2000);
-    expect(reports.join('\n')).toMatch(/^s6rc: fatal: event store .*SQLITE_FULL/);
+    // It keeps running and retrying: a warning, not a fatal error.
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatch(/^s6rc: warning: event store .*: cannot commit: SQLITE_FULL: .*; keeping 2000 queued writes in memory and retrying every 1s$/);
     expect(readEvents(s).map((e) => e.type)).toEqual(['committed.before']);
     s.db.pragma('max_page_count = 1073741823');
     expect(flushEvents(s)).toBe(true);
     expect(readEvents(s)).toHaveLength(2001);
     expect(readEvents(s).at(-1)!.payload.i).toBe(1999);
+  });
+
+  it('reports writes still queued when it closes as fatal: they are lost', () => {
+    const t = tempDir('s6rc-store-');
+    cleanups.push(t.cleanup);
+    const s = openEventStore(join(t.dir, 'events.db'));
+    startBoot(s, '/live', '/compiled');
+    flushEvents(s);
+    const reports: string[] = [];
+    s.report = (l) => reports.push(l);
+    s.db.pragma(`max_page_count = ${s.db.pragma('page_count', { simple: true }) as number}`);
+    appendEvents(s, Array.from({ length: 2000 }, (_, i) => ({ type: 'big', payload: { blob: 'x'.repeat(500), i } })));
+    expect(flushEvents(s)).toBe(false);
+    expect(closeEventStore(s)).toBe(2000);
+    expect(reports.map((r) => r.split(':')[1].trim())).toEqual(['warning', 'fatal']);
+    expect(reports[1]).toMatch(/^s6rc: fatal: event store .*: 2000 queued writes could not be committed before exit$/);
   });
 
   it('sustains at least 50,000 events/s in a burst', () => {
