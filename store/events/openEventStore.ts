@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { checkEventLogContents, checkEventLogFile } from './checkEventLog.js';
-import { WAL_AUTOCHECKPOINT_PAGES } from './idleCheckpoint.js';
+import { BUSY_TIMEOUT_MS, WAL_AUTOCHECKPOINT_PAGES } from './idleCheckpoint.js';
 import { migrate } from './migrate.js';
 import { prepareStatements } from './prepareStatements.js';
 import type { EventStore } from './types.js';
@@ -41,11 +41,15 @@ export function openEventStore(path: string, options: OpenOptions = {}): EventSt
     db.close();
     throw err;
   }
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    // When the idle checkpoint cannot truncate the WAL (a reader in the way, no quiet moment),
+    // SQLite cuts it back to this when it next restarts it, so one outsize transaction does
+    // not leave a WAL of its size behind.
+    db.pragma(`journal_size_limit = ${WAL_AUTOCHECKPOINT_PAGES * (db.pragma('page_size', { simple: true }) as number)}`);
     db.pragma(`cache_size = ${WRITER_CACHE_KIB}`);
     migrate(db);
   }
@@ -62,6 +66,7 @@ export function openEventStore(path: string, options: OpenOptions = {}): EventSt
     scheduled: false,
     lastAutoCommit: -Infinity,
     checkpointTimer: null,
+    checkpointRetries: 0,
     retryTimer: null,
     failures: 0,
     onCommit: null,

@@ -14,7 +14,11 @@ import {
   startChange,
   type EventStore,
 } from '../../store/events/index.js';
+import { existsSync, statSync } from 'node:fs';
+import { checkpointIdle, IDLE_CHECKPOINT_MS } from '../../store/events/idleCheckpoint.js';
+import { openReader } from '../../store/events/openReader.js';
 import { tempDir } from '../helpers/cli.js';
+import { until } from '../helpers/supervisor.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -123,6 +127,45 @@ describe('event store', () => {
     expect(closeEventStore(s)).toBe(2000);
     expect(reports.map((r) => r.split(':')[1].trim())).toEqual(['warning', 'fatal']);
     expect(reports[1]).toMatch(/^s6rc: fatal: event store .*: 2000 queued writes could not be committed before exit$/);
+  });
+
+  /** Appends `n` events of about 400 bytes of payload in batches of 1000, committing each batch. */
+  const burst = (s: EventStore, n: number) => {
+    for (let i = 0; i < n; i += 1000) {
+      appendEvents(s, Array.from({ length: 1000 }, (_, j) => ({ type: 'run.spawned', service: `svc${j}`, payload: { pid: i + j, blob: 'x'.repeat(400) } })));
+      flushEvents(s);
+    }
+  };
+  const walBytes = (s: EventStore) => (existsSync(`${s.path}-wal`) ? statSync(`${s.path}-wal`).size : 0);
+  const WAL_BOUND = 64 * 1024;
+
+  it('truncates the WAL once the log goes idle after a burst', async () => {
+    const s = fresh();
+    burst(s, 10_000);
+    expect(walBytes(s)).toBeGreaterThan(2 * 1024 * 1024);
+    await until(() => walBytes(s) < WAL_BOUND, IDLE_CHECKPOINT_MS + 3000, 'the WAL to shrink');
+    expect(readEvents(s)).toHaveLength(10_000);
+  });
+
+  it('never waits for a reader to checkpoint when idle, and truncates once the reader is gone', async () => {
+    const s = fresh();
+    burst(s, 10_000);
+    const reader = openReader(s.path);
+    cleanups.push(() => reader.close());
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) FROM events').get(); // holds a snapshot that reads from the WAL
+    burst(s, 1000);
+    const t0 = performance.now();
+    expect(checkpointIdle(s)).toBe(false);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(walBytes(s)).toBeGreaterThan(WAL_BOUND);
+    expect(s.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    // The idle timer meets the reader too: it tries again later instead of waiting.
+    await new Promise((r) => setTimeout(r, IDLE_CHECKPOINT_MS + 100));
+    expect(s.checkpointRetries).toBeGreaterThan(0);
+    expect(walBytes(s)).toBeGreaterThan(WAL_BOUND);
+    reader.exec('COMMIT');
+    await until(() => walBytes(s) < WAL_BOUND, 5000, 'the WAL to shrink after the reader left');
   });
 
   it('sustains at least 50,000 events/s in a burst', () => {
