@@ -36,6 +36,7 @@ export function checkEventLog(path: string): boolean {
   let db: Database.Database;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true });
+    db.pragma('busy_timeout = 2000');
   } catch (err) {
     throw asInvalid(path, err);
   }

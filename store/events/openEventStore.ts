@@ -35,13 +35,13 @@ const WRITER_CACHE_KIB = -256;
 export function openEventStore(path: string, options: OpenOptions = {}): EventStore {
   checkEventLogFile(path);
   const db = new Database(path, { fileMustExist: options.mustExist ?? false, readonly: options.readonly ?? false });
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   try {
     checkEventLogContents(db, path);
   } catch (err) {
     db.close();
     throw err;
   }
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
