@@ -42,7 +42,7 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
     const names = selection.length ? selection : model.services.has('default') ? ['default'] : [...model.atomics];
     for (const n of names) if (!model.services.has(n)) throw new Fatal(EXIT.unknownName, `unknown service name: ${n}`);
     const { prepareLiveDir, launchSupervisor } = await import('../actors/supervisor/launch.js');
-    await prepareLiveDir(live, compiled);
+    await prepareLiveDir(live, compiled, values.store as string | undefined);
     const daemon = await launchSupervisor(live, { store: values.store as string | undefined });
     cleanup.push(() => {
       // Whatever happened, the supervisor we started does not outlive us.
@@ -73,6 +73,9 @@ async function compiledFrom(path: string, cleanup: (() => void)[]): Promise<stri
   return out;
 }
 
+/** A signal this soon after the one that started the shutdown is the same request delivered twice, not a second Ctrl-C. */
+const REPEATED_SIGNAL_MS = 500;
+
 /** Brings the selection up, shows progress, waits for a signal, then shuts the supervisor down. */
 async function supervise(live: string, daemon: ChildProcess, names: string[], atomics: string[], timeout: number | undefined): Promise<number> {
   const { ControlClient } = await import('./client.js');
@@ -85,14 +88,19 @@ async function supervise(live: string, daemon: ChildProcess, names: string[], at
   const note = (text: string) => (view ? view.message(text) : process.stderr.write(text.endsWith('\n') ? text : text + '\n'));
 
   let stopRequested: NodeJS.Signals | null = null;
+  let stoppedAt = 0;
   let wake: () => void = () => {};
   const onSignal = (sig: NodeJS.Signals) => {
     if (stopRequested) {
+      // Under `npm start` one Ctrl-C arrives twice: the terminal signals its whole foreground
+      // process group, npm included, and npm forwards the signal to its child, boot.
+      if (performance.now() - stoppedAt < REPEATED_SIGNAL_MS) return;
       note(`s6rc: warning: second ${sig}: killing the supervisor`);
       daemon.kill('SIGKILL');
       return;
     }
     stopRequested = sig;
+    stoppedAt = performance.now();
     wake();
   };
   process.on('SIGINT', onSignal);

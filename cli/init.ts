@@ -31,7 +31,7 @@ export async function run({ values }: ParseResult): Promise<number> {
   const { prepareLiveDir, launchSupervisor } = await import('../actors/supervisor/launch.js');
   const release = await acquireInitLock(live, Boolean(values.block));
   try {
-    await prepareLiveDir(live, compiled);
+    await prepareLiveDir(live, compiled, values.store as string | undefined);
     const daemon = await launchSupervisor(live, { store: values.store as string | undefined, timeout: values.timeout as number | undefined });
     daemon.unref();
   } finally {

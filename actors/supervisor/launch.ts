@@ -7,21 +7,27 @@ import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, re
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, Fatal, systemFatal } from '../../cli/fatal.js';
+import { checkEventLog } from '../../store/events/checkEventLog.js';
 import { checkLiveDir } from './liveDir.js';
 import { serviceProcesses } from './orphans.js';
+import { storeLocation } from './storeLocation.js';
 import { supervisorAlive } from './supervisorAlive.js';
 
 const BIN = fileURLToPath(new URL('../../../bin/s6rc.cjs', import.meta.url));
 
 /**
  * Creates live (0700), or checks an existing one is ours, has no living
- * supervisor and no orphaned services; then copies the compiled database in.
+ * supervisor and no orphaned services; checks that the event log the
+ * supervisor will open (`store`, `-s`) is absent or readable, so a bad one
+ * stops `init` before it creates or starts anything; then copies the
+ * compiled database in.
  *
  * @example
  *   await prepareLiveDir('/run/s6rc', '/etc/s6rc/compiled');
  */
-export async function prepareLiveDir(live: string, compiled: string): Promise<void> {
-  if (existsSync(live)) {
+export async function prepareLiveDir(live: string, compiled: string, store?: string): Promise<void> {
+  const existed = existsSync(live);
+  if (existed) {
     checkLiveDir(live);
     const pid = await supervisorAlive(live);
     if (pid !== null) throw new Fatal(EXIT.system, `a supervisor is already running on ${live}${pid > 0 ? ` (pid ${pid})` : ''}`);
@@ -33,7 +39,15 @@ export async function prepareLiveDir(live: string, compiled: string): Promise<vo
         `services of a dead supervisor still run in ${live} (pids ${orphans.slice(0, 5).join(' ')}${orphans.length > 5 ? ' ...' : ''}): recover them with s6rc daemon -l ${live}, or stop them first`,
       );
     }
-  } else {
+  }
+  const log = storeLocation(live, store);
+  try {
+    checkEventLog(log);
+  } catch (err) {
+    if (err instanceof Fatal) throw err;
+    throw systemFatal(`unable to open the event store ${log}`, err);
+  }
+  if (!existed) {
     try {
       mkdirSync(live, { recursive: true, mode: 0o700 });
       chmodSync(live, 0o700);

@@ -9,7 +9,7 @@ import { EXIT, Fatal, systemFatal } from '../../cli/fatal.js';
 import { loadCompiled } from '../../store/compiled/loadCompiled.js';
 import { openEventStore } from '../../store/events/openEventStore.js';
 import { checkLiveDir, livePaths } from './liveDir.js';
-import { storeLocation } from './storeLocation.js';
+import { recordStoreLocation, storeLocation } from './storeLocation.js';
 import { fdLimitWarning } from './fdLimit.js';
 import { supervisorAlive } from './supervisorAlive.js';
 import { Supervisor } from './supervisor.js';
@@ -48,10 +48,13 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
   const storePath = storeLocation(live, options.store);
   let store;
   try {
+    // An existing log that is not readable is refused (Fatal 4) and left as it is, never replaced.
     store = openEventStore(storePath);
   } catch (err) {
+    if (err instanceof Fatal) throw err;
     throw systemFatal(`unable to open the event store ${storePath}`, err);
   }
+  recordStoreLocation(live, storePath);
   const sup = new Supervisor({
     live,
     model,

@@ -8,9 +8,10 @@ const RETRY_MS = 1000;
  * Returns true when the queue is empty afterwards.
  *
  * On a write error (disk full, I/O error, busy) the transaction rolls back,
- * nothing queued is dropped, `s6rc: fatal: ...` is reported once per failure
+ * nothing queued is dropped, `s6rc: warning: ...` is reported once per failure
  * streak and the commit is retried every second; committed events are never
- * touched.
+ * touched. The supervisor keeps running, so this is a warning: only writes
+ * still queued when the store closes are lost (`closeEventStore`, fatal).
  */
 export function flushEvents(store: EventStore): boolean {
   if (store.queue.length === 0) {
@@ -72,7 +73,7 @@ function noteFailure(store: EventStore, err: unknown): void {
   store.failures++;
   if (store.failures === 1) {
     store.report(
-      `s6rc: fatal: event store ${store.path}: cannot commit: ${e.code ?? 'error'}: ${e.message ?? e}; ` +
+      `s6rc: warning: event store ${store.path}: cannot commit: ${e.code ?? 'error'}: ${e.message ?? e}; ` +
         `keeping ${store.queue.length} queued writes in memory and retrying every ${RETRY_MS / 1000}s`,
     );
   }

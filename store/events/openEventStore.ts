@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
-import { WAL_AUTOCHECKPOINT_PAGES } from './idleCheckpoint.js';
+import { checkEventLogContents, checkEventLogFile } from './checkEventLog.js';
+import { BUSY_TIMEOUT_MS, WAL_AUTOCHECKPOINT_PAGES } from './idleCheckpoint.js';
 import { migrate } from './migrate.js';
 import { prepareStatements } from './prepareStatements.js';
 import type { EventStore } from './types.js';
@@ -24,18 +25,31 @@ const WRITER_CACHE_KIB = -256;
  * Opens (creating if needed) the event store at `path`: WAL journal,
  * synchronous=NORMAL (durable at checkpoints, never corrupt), checkpoints
  * every WAL_AUTOCHECKPOINT_PAGES pages or when the log goes quiet, schema migrated.
+ * An existing file that is not a readable s6rc event log of a known version
+ * is refused before anything is written to it (`Fatal` 4, see checkEventLog.ts).
  *
  * @example
  *   const store = openEventStore('/run/s6rc/events.db');
  *   appendEvents(store, [{ type: 'supervisor.started' }]);
  */
 export function openEventStore(path: string, options: OpenOptions = {}): EventStore {
+  checkEventLogFile(path);
   const db = new Database(path, { fileMustExist: options.mustExist ?? false, readonly: options.readonly ?? false });
-  db.pragma('busy_timeout = 5000');
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  try {
+    checkEventLogContents(db, path);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   if (!options.readonly) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+    // When the idle checkpoint cannot truncate the WAL (a reader in the way, no quiet moment),
+    // SQLite cuts it back to this when it next restarts it, so one outsize transaction does
+    // not leave a WAL of its size behind.
+    db.pragma(`journal_size_limit = ${WAL_AUTOCHECKPOINT_PAGES * (db.pragma('page_size', { simple: true }) as number)}`);
     db.pragma(`cache_size = ${WRITER_CACHE_KIB}`);
     migrate(db);
   }
@@ -52,6 +66,7 @@ export function openEventStore(path: string, options: OpenOptions = {}): EventSt
     scheduled: false,
     lastAutoCommit: -Infinity,
     checkpointTimer: null,
+    checkpointRetries: 0,
     retryTimer: null,
     failures: 0,
     afterCommit: [],

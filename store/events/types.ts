@@ -55,6 +55,8 @@ export interface EventStore {
   lastAutoCommit: number;
   /** Armed after every commit: checkpoints the WAL once the log has been quiet for a moment. */
   checkpointTimer: NodeJS.Timeout | null;
+  /** How many times in a row readers held the idle checkpoint up (0 after a commit). */
+  checkpointRetries: number;
   /** Set after a failed flush: the retry timer, so appends do not schedule a tighter loop. */
   retryTimer: NodeJS.Timeout | null;
   /** Number of consecutive failed flushes (0 when healthy). */

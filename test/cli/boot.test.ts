@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S6RC, s6rc, tempDir } from '../helpers/cli.js';
 import { isAlive, processesUnder, readPid, until, writeSource, type SourceService } from '../helpers/supervisor.js';
@@ -133,6 +133,53 @@ describe('s6rc boot', () => {
     b.child.stdin!.write('\x03'); // Ctrl-C, through the terminal
     expect(await b.exit).toBe(0);
     expect(b.out().replace(/\x1b\[[0-9;]*m/g, '')).toMatch(/· app\s+down/);
+  });
+
+  it("the README's `npm start`: on a terminal, Ctrl-C brings the example stack down in order and npm exits 0", async () => {
+    // The project's own start script, run by npm in a pseudo-terminal; only the build step is left out
+    // (it would rewrite dist/ under other tests): a project directory whose files are this one's.
+    const repo = resolve(__dirname, '../..');
+    const start: string = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')).scripts.start;
+    const build = 'npm run build --silent && ';
+    expect(start.startsWith(build)).toBe(true);
+    const t = tempDir('s6rc-npm-start-');
+    cleanups.push(t.cleanup);
+    const project = join(t.dir, 'project');
+    mkdirSync(project);
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 's6rc-start', private: true, scripts: { start: start.slice(build.length) } }));
+    for (const f of ['bin', 'dist', 'examples', 'node_modules']) symlinkSync(join(repo, f), join(project, f));
+    const live = join(t.dir, 'live');
+    const env: Record<string, string | undefined> = {
+      ...process.env,
+      S6RC_LIVE: live,
+      S6RC_STORE: '',
+      WEBSTACK_STATE: join(t.dir, 'state'),
+      TERM: 'xterm',
+      SHELL: '/bin/sh',
+      npm_config_update_notifier: 'false',
+    };
+    delete env.CI;
+    const child = spawn('script', ['-qfec', 'exec npm start', '/dev/null'], { cwd: project, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const exit = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+    // Cleanup by pid: npm and boot work in the project directory, the supervisor and services in live.
+    started.push({ child, live: t.dir, root: t.dir, out: () => out, err: () => out, exit });
+    const plain = () => out.replace(/\x1b\[[0-9;?]*[a-zA-Z]/g, '');
+    await until(() => plain().includes('default up; Ctrl-C'), 60_000, 'npm start to bring default up');
+    const supervisor = readPid(join(live, 'pid'))!;
+    const services = statusJson(live).filter((s) => s.pid !== null).map((s) => s.pid!);
+    expect(services.length).toBeGreaterThanOrEqual(3);
+    child.stdin!.write('\x03'); // Ctrl-C, through the terminal: SIGINT to npm and boot
+    expect(await exit).toBe(0);
+    const text = plain();
+    expect(text).not.toContain('second SIGINT');
+    expect(text).toContain('s6rc: info: SIGINT: bringing every service down');
+    expect(text.indexOf('service api successfully stopped')).toBeLessThan(text.indexOf('service db: stopping'));
+    expect(text).toMatch(/s6rc: info: supervisor stopped; history: s6rc history -l /);
+    for (const p of [...services, supervisor]) expect(isAlive(p)).toBe(false);
+    expect(processesUnder(t.dir)).toEqual([]);
   });
 
   it('bad input: no such source 111, unknown service 3, missing operand 100', () => {

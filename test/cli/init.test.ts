@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { basename, dirname, join } from 'node:path';
+import Database from 'better-sqlite3';
 import { S6RC, s6rc } from '../helpers/cli.js';
 import { isAlive, makeLive, processesUnder, readPid, type TestLive } from '../helpers/supervisor.js';
 
@@ -162,5 +163,155 @@ describe('s6rc init', () => {
     const r = s6rc(['init', '-c', l.compiled, '-l', l.live]);
     expect(r.code).toBe(111);
     expect(r.stderr).toMatch(/services of a dead supervisor still run in .* recover them with s6rc daemon -l /);
+  });
+});
+
+describe('an existing event log that is not readable', () => {
+  // One live directory, initialised once and shut down: its events.db is a real log to damage.
+  let l: TestLive;
+  let good: string;
+  beforeAll(() => {
+    l = makeLive({ web: { type: 'longrun', run: 'exec sleep 1000' } });
+    expect(s6rc(['init', '-c', l.compiled, '-l', l.live]).code).toBe(0);
+    expect(l.run('shutdown').code).toBe(0);
+    good = join(l.root, 'good.db');
+    copyFileSync(join(l.live, 'events.db'), good);
+    expect(existsSync(join(l.live, 'events.db-wal'))).toBe(false); // closed cleanly: everything is in the main file
+  });
+  afterAll(() => l?.cleanup());
+  // Should a refusal fail, whatever it started dies here, by pid, before the next case.
+  afterEach(() => {
+    for (const dir of [l.live, join(l.root, 'fresh-live')]) {
+      const pids = new Set(processesUnder(dir));
+      const pid = readPid(join(dir, 'pid'));
+      if (pid !== null && isAlive(pid)) pids.add(pid);
+      for (const p of pids) {
+        try {
+          process.kill(p, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+    rmSync(join(l.root, 'fresh-live'), { recursive: true, force: true });
+  });
+
+  const cases: { name: string; write: (file: string) => void; what: RegExp }[] = [
+    { name: 'a 0-byte file', write: (f) => writeFileSync(f, ''), what: /empty file \(0 bytes\)/ },
+    { name: 'a file that is not SQLite', write: (f) => writeFileSync(f, 'these are not the events you are looking for\n'.repeat(50)), what: /not an SQLite database/ },
+    {
+      name: "another application's database",
+      write: (f) => {
+        const db = new Database(f);
+        db.pragma('application_id = 1234');
+        db.exec('CREATE TABLE notes (x)');
+        db.close();
+      },
+      what: /not an s6rc event log \(application_id 0x4d2\)/,
+    },
+    {
+      name: 'an SQLite database without an application id that has tables',
+      write: (f) => {
+        const db = new Database(f);
+        db.exec('CREATE TABLE events (x)');
+        db.close();
+      },
+      what: /not an s6rc event log \(an SQLite database of another application\)/,
+    },
+    {
+      name: 'a log of a newer schema',
+      write: (f) => {
+        copyFileSync(good, f);
+        const db = new Database(f);
+        db.pragma('user_version = 7');
+        db.close();
+      },
+      what: /written by a newer s6rc \(schema version 7; this one reads up to 1\)/,
+    },
+    {
+      name: 'a corrupted log (a damaged page)',
+      write: (f) => {
+        copyFileSync(good, f);
+        const db = new Database(f, { readonly: true });
+        const root = db.prepare("SELECT rootpage FROM sqlite_schema WHERE name = 'events'").pluck().get() as number;
+        const size = db.pragma('page_size', { simple: true }) as number;
+        db.close();
+        const fd = openSync(f, 'r+');
+        writeSync(fd, Buffer.alloc(size, 0xa5), 0, size, (root - 1) * size);
+        closeSync(fd);
+      },
+      what: /corrupted \(SQLITE_CORRUPT: /,
+    },
+    {
+      name: 'a truncated log',
+      write: (f) => {
+        copyFileSync(good, f);
+        truncateSync(f, 8192);
+      },
+      what: /truncated \(8192 bytes, its header says \d+\)/,
+    },
+  ];
+
+  const expectRefused = (r: { code: number | null; stderr: string }, file: string, what: RegExp) => {
+    expect(r.stderr).toMatch(new RegExp(`^s6rc: fatal: invalid event log ${file}: ${what.source}.* \\(move it aside to start a new log\\)\\n$`));
+    expect(r.code).toBe(4);
+  };
+  const noSupervisor = () => {
+    const pid = l.supervisorPid();
+    if (pid !== null) expect(isAlive(pid)).toBe(false);
+    expect(processesUnder(l.live)).toEqual([]);
+    expect(existsSync(join(l.live, 'control'))).toBe(false);
+  };
+  /** Puts the bad log at live/events.db, where the supervisor opens it by default. */
+  const plant = (write: (f: string) => void): { file: string; bytes: Buffer } => {
+    const file = join(l.live, 'events.db');
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    write(file);
+    return { file, bytes: readFileSync(file) };
+  };
+
+  it.each(cases)('init -s refuses $name with 4, leaving the file and creating no live directory', ({ write, what }) => {
+    const file = join(l.root, 'bad.db');
+    rmSync(file, { force: true });
+    write(file);
+    const bytes = readFileSync(file);
+    const fresh = join(l.root, 'fresh-live');
+    const r = s6rc(['init', '-c', l.compiled, '-l', fresh, '-s', file], { env: { ...process.env, S6RC_STORE: '' }, timeout: 15_000 });
+    expectRefused(r, file, what);
+    expect(readFileSync(file)).toEqual(bytes);
+    expect(existsSync(fresh)).toBe(false);
+    expect(processesUnder(fresh)).toEqual([]);
+  });
+
+  it.each(cases)('init on a live directory refuses its events.db when it is $name (4), starting nothing', ({ write, what }) => {
+    const { file, bytes } = plant(write);
+    const compiledBefore = statSync(join(l.live, 'compiled')).mtimeMs;
+    const r = s6rc(['init', '-c', l.compiled, '-l', l.live], { env: { ...process.env, S6RC_STORE: '' }, timeout: 15_000 });
+    expectRefused(r, file, what);
+    expect(readFileSync(file)).toEqual(bytes);
+    expect(statSync(join(l.live, 'compiled')).mtimeMs).toBe(compiledBefore);
+    noSupervisor();
+  });
+
+  it.each(cases)('daemon refuses an events.db that is $name (4), leaving it as it is', ({ write, what }) => {
+    const { file, bytes } = plant(write);
+    // Without the check the daemon would run: the timeout ends it (SIGTERM) and the test fails.
+    const r = s6rc(['daemon', '-l', l.live], { env: { ...process.env, S6RC_STORE: '' }, timeout: 15_000 });
+    expectRefused(r, file, what);
+    expect(readFileSync(file)).toEqual(bytes);
+    noSupervisor();
+  });
+
+  it('init takes a good existing log back: a new boot in it', () => {
+    const file = join(l.live, 'events.db');
+    for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
+    copyFileSync(good, file);
+    const r = s6rc(['init', '-c', l.compiled, '-l', l.live], { env: { ...process.env, S6RC_STORE: '' } });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(l.run('shutdown').code).toBe(0);
+    const db = new Database(file, { readonly: true });
+    expect(db.prepare('SELECT COUNT(*) FROM boots').pluck().get()).toBe(2);
+    db.close();
   });
 });

@@ -14,8 +14,12 @@ import {
   startChange,
   type EventStore,
 } from '../../store/events/index.js';
+import { existsSync, statSync } from 'node:fs';
+import { checkpointIdle, IDLE_CHECKPOINT_MS } from '../../store/events/idleCheckpoint.js';
+import { openReader } from '../../store/events/openReader.js';
 import { tempDir } from '../helpers/cli.js';
 import { MIGRATIONS } from '../../store/events/schema.js';
+import { until } from '../helpers/supervisor.js';
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -100,12 +104,69 @@ describe('event store', () => {
     appendEvents(s, Array.from({ length: 2000 }, (_, i) => ({ type: 'big', payload: { blob: 'x'.repeat(500), i } })));
     expect(flushEvents(s)).toBe(false);
     expect(s.queue.length).toBe(2000);
-    expect(reports.join('\n')).toMatch(/^s6rc: fatal: event store .*SQLITE_FULL/);
+    // It keeps running and retrying: a warning, not a fatal error.
+    expect(reports).toHaveLength(1);
+    expect(reports[0]).toMatch(/^s6rc: warning: event store .*: cannot commit: SQLITE_FULL: .*; keeping 2000 queued writes in memory and retrying every 1s$/);
     expect(readEvents(s).map((e) => e.type)).toEqual(['committed.before']);
     s.db.pragma('max_page_count = 1073741823');
     expect(flushEvents(s)).toBe(true);
     expect(readEvents(s)).toHaveLength(2001);
     expect(readEvents(s).at(-1)!.payload.i).toBe(1999);
+  });
+
+  it('reports writes still queued when it closes as fatal: they are lost', () => {
+    const t = tempDir('s6rc-store-');
+    cleanups.push(t.cleanup);
+    const s = openEventStore(join(t.dir, 'events.db'));
+    startBoot(s, '/live', '/compiled');
+    flushEvents(s);
+    const reports: string[] = [];
+    s.report = (l) => reports.push(l);
+    s.db.pragma(`max_page_count = ${s.db.pragma('page_count', { simple: true }) as number}`);
+    appendEvents(s, Array.from({ length: 2000 }, (_, i) => ({ type: 'big', payload: { blob: 'x'.repeat(500), i } })));
+    expect(flushEvents(s)).toBe(false);
+    expect(closeEventStore(s)).toBe(2000);
+    expect(reports.map((r) => r.split(':')[1].trim())).toEqual(['warning', 'fatal']);
+    expect(reports[1]).toMatch(/^s6rc: fatal: event store .*: 2000 queued writes could not be committed before exit$/);
+  });
+
+  /** Appends `n` events of about 400 bytes of payload in batches of 1000, committing each batch. */
+  const burst = (s: EventStore, n: number) => {
+    for (let i = 0; i < n; i += 1000) {
+      appendEvents(s, Array.from({ length: 1000 }, (_, j) => ({ type: 'run.spawned', service: `svc${j}`, payload: { pid: i + j, blob: 'x'.repeat(400) } })));
+      flushEvents(s);
+    }
+  };
+  const walBytes = (s: EventStore) => (existsSync(`${s.path}-wal`) ? statSync(`${s.path}-wal`).size : 0);
+  const WAL_BOUND = 64 * 1024;
+
+  it('truncates the WAL once the log goes idle after a burst', async () => {
+    const s = fresh();
+    burst(s, 10_000);
+    expect(walBytes(s)).toBeGreaterThan(2 * 1024 * 1024);
+    await until(() => walBytes(s) < WAL_BOUND, IDLE_CHECKPOINT_MS + 3000, 'the WAL to shrink');
+    expect(readEvents(s)).toHaveLength(10_000);
+  });
+
+  it('never waits for a reader to checkpoint when idle, and truncates once the reader is gone', async () => {
+    const s = fresh();
+    burst(s, 10_000);
+    const reader = openReader(s.path);
+    cleanups.push(() => reader.close());
+    reader.exec('BEGIN');
+    reader.prepare('SELECT COUNT(*) FROM events').get(); // holds a snapshot that reads from the WAL
+    burst(s, 1000);
+    const t0 = performance.now();
+    expect(checkpointIdle(s)).toBe(false);
+    expect(performance.now() - t0).toBeLessThan(1000);
+    expect(walBytes(s)).toBeGreaterThan(WAL_BOUND);
+    expect(s.db.pragma('busy_timeout', { simple: true })).toBe(5000);
+    // The idle timer meets the reader too: it tries again later instead of waiting.
+    await new Promise((r) => setTimeout(r, IDLE_CHECKPOINT_MS + 100));
+    expect(s.checkpointRetries).toBeGreaterThan(0);
+    expect(walBytes(s)).toBeGreaterThan(WAL_BOUND);
+    reader.exec('COMMIT');
+    await until(() => walBytes(s) < WAL_BOUND, 5000, 'the WAL to shrink after the reader left');
   });
 
   it('sustains at least 50,000 events/s in a burst', () => {
