@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { S6RC, s6rc } from '../helpers/cli.js';
 import { isAlive, makeLive, processesUnder, readPid, type TestLive } from '../helpers/supervisor.js';
+import { MIGRATIONS } from '../../store/events/schema.js';
 
 const lives: TestLive[] = [];
 afterEach(() => {
@@ -226,7 +227,7 @@ describe('an existing event log that is not readable', () => {
         db.pragma('user_version = 7');
         db.close();
       },
-      what: /written by a newer s6rc \(schema version 7; this one reads up to 1\)/,
+      what: new RegExp(`written by a newer s6rc \\(schema version 7; this one reads up to ${MIGRATIONS.length}\\)`),
     },
     {
       name: 'a corrupted log (a damaged page)',
