@@ -95,8 +95,9 @@ async function supervise(live: string, daemon: ChildProcess, names: string[], at
       // Under `npm start` one Ctrl-C arrives twice: the terminal signals its whole foreground
       // process group, npm included, and npm forwards the signal to its child, boot.
       if (performance.now() - stoppedAt < REPEATED_SIGNAL_MS) return;
-      note(`s6rc: warning: second ${sig}: killing the supervisor`);
-      daemon.kill('SIGKILL');
+      // A signal during its shutdown makes the supervisor kill every service's process group and exit.
+      note(`s6rc: warning: second ${sig}: killing every service`);
+      daemon.kill('SIGTERM');
       return;
     }
     stopRequested = sig;

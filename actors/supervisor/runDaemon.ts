@@ -81,16 +81,18 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
   return sup;
 }
 
-/** First SIGTERM/SIGINT: orderly shutdown, bounded by `stopTimeout`. A second one: kill what still runs and leave. */
+/**
+ * SIGTERM/SIGINT: orderly shutdown, bounded by `stopTimeout`. One during a
+ * shutdown (a second signal, or one while `s6rc shutdown` or `boot` stops it)
+ * escalates: kill what still runs, with its process group, and leave.
+ */
 function handleSignals(sup: Supervisor, stopTimeout: number): void {
-  let count = 0;
   const onSignal = (sig: NodeJS.Signals) => {
-    count++;
-    if (count === 1) {
+    if (!sup.shuttingDown) {
       process.stderr.write(`s6rc: info: ${sig}: bringing every service down (at most ${stopTimeout} ms)\n`);
       void sup.shutdown(`signal ${sig}`, stopTimeout);
     } else {
-      process.stderr.write(`s6rc: warning: second ${sig}: killing every service and exiting\n`);
+      process.stderr.write(`s6rc: warning: ${sig} during the shutdown: killing every service and exiting\n`);
       sup.exit(1);
     }
   };

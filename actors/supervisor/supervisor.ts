@@ -93,6 +93,11 @@ export class Supervisor implements SupervisorInternals {
     for (const [name, handler] of Object.entries(builtinOps(this))) this.ops.set(name, handler);
   }
 
+  /** True once a shutdown started (by a request or a signal). */
+  get shuttingDown(): boolean {
+    return this.stopping !== null;
+  }
+
   get liveNow(): ReadonlySet<string> {
     return this.liveSet;
   }

@@ -157,4 +157,30 @@ describe('a transition stuck in flight', () => {
       if (daemon.exitCode === null) daemon.kill('SIGKILL');
     }
   });
+
+  it('a signal during a shutdown escalates: every service is killed with its group and the supervisor exits 1', async () => {
+    const l = startLive({ tough: notifying({ run: "trap '' TERM; echo >&3; while :; do sleep 0.1; done" }) });
+    expect(l.run('shutdown').code).toBe(0);
+    const daemon = spawn(process.execPath, [S6RC, 'daemon', '-l', l.live, '-N', '3'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+    let log = '';
+    daemon.stderr!.on('data', (d) => (log += d));
+    try {
+      await new Promise<void>((resolve, reject) => {
+        daemon.stdio[3]!.once('data', () => resolve());
+        daemon.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${log}`)));
+      });
+      expect(l.rc('change', 'tough').code).toBe(0);
+      const pids = groupMembers(statusOf(l, 'tough').pid!);
+      const exited = new Promise<number | null>((resolve) => daemon.once('exit', (code) => resolve(code)));
+      daemon.kill('SIGTERM');
+      // The first one waits for tough, which ignores it (default stop timeout: 30 s).
+      await until(() => log.includes('bringing every service down'), 5000, 'the shutdown to start');
+      daemon.kill('SIGTERM');
+      expect(await exited).toBe(1);
+      expect(log).toMatch(/SIGTERM during the shutdown: killing every service and exiting/);
+      for (const pid of pids) await until(() => !isAlive(pid), 3000, `pid ${pid} to die`);
+    } finally {
+      if (daemon.exitCode === null) daemon.kill('SIGKILL');
+    }
+  });
 });
