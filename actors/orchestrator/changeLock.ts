@@ -4,8 +4,6 @@
  * its client or when the client goes away, so it dies with its holder.
  * `-b` queues; without it a second change fails at once (exit 111).
  */
-import type { SupervisorApi } from '../supervisor/api.js';
-
 export interface LockHolder {
   /** For the message a refused client sees, e.g. `change 12 (s6rc -u change web)`. */
   what: string;
@@ -56,13 +54,4 @@ export class ChangeLock {
       if (next) next.grant(this.grant(next.holder));
     };
   }
-}
-
-const locks = new WeakMap<SupervisorApi, ChangeLock>();
-
-/** The lock of the live directory this supervisor serves. */
-export function changeLockOf(supervisor: SupervisorApi): ChangeLock {
-  let lock = locks.get(supervisor);
-  if (!lock) locks.set(supervisor, (lock = new ChangeLock()));
-  return lock;
 }

@@ -1,9 +1,8 @@
 /**
- * The change engine inside the supervisor: `registerOrchestrator(supervisor)`
- * adds the socket operations; `downAll` is the orchestrated `-Da change` for shutdown;
- * `changeLockOf` is the one-change-at-a-time lock a shutdown shares with `change`.
+ * The change engine inside the supervisor: one `Orchestrator` per supervisor
+ * holds the change lock and the running changes, adds the socket operations
+ * (`change`, `list`, `listall`, `diff`, `reconcile`) and runs the orchestrated
+ * `-Da change` of a shutdown (`downAll`).
  */
-export { registerOrchestrator, orchestratorOps } from './ops.js';
-export { downAll, type DownAllOptions } from './downAll.js';
-export { changeLockOf } from './changeLock.js';
+export { Orchestrator, type DownAllOptions } from './orchestrator.js';
 export { runChange, type ChangeOptions } from './runChange.js';

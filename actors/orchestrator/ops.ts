@@ -12,10 +12,10 @@
 import { listClosedSelection, listSelection } from '../../machines/plan/list.js';
 import { resolveSelection, UnknownServiceError } from '../../machines/plan/resolve.js';
 import type { Direction } from '../../machines/plan/types.js';
-import type { OpHandler, Reply, SupervisorApi } from '../supervisor/api.js';
-import { changeLockOf } from './changeLock.js';
+import type { OpHandler, Reply } from '../supervisor/api.js';
+import type { Orchestrator } from './orchestrator.js';
 import { currentDiscrepancies, diffLines, reconcileLive, unknownOutcomes } from './reconcile.js';
-import { runChange, type ChangeOptions, type RunningChange } from './runChange.js';
+import { runChange, type ChangeOptions } from './runChange.js';
 import { replySink } from './sink.js';
 
 const EXIT_TIMED_OUT = 2;
@@ -24,20 +24,13 @@ const EXIT_INVALID_STATE = 4;
 const EXIT_USAGE = 100;
 const EXIT_SYSTEM = 111;
 
-/** The changes running per supervisor, by change id, for `change-cancel`. */
-const running = new WeakMap<SupervisorApi, Map<number, RunningChange>>();
+/** `change`, `change-cancel`, `list`, `listall`, `diff` and `reconcile`, for the supervisor's socket. */
+export function orchestratorOps(orchestrator: Orchestrator): Record<string, OpHandler> {
+  const ops: Record<string, OpHandler> = {
+    change: (req, reply) => startChange(orchestrator, parseChange(req), req.block === true, reply),
 
-/** Registers `change`, `change-cancel`, `list`, `listall`, `diff` and `reconcile` on the supervisor's socket. */
-export function registerOrchestrator(supervisor: SupervisorApi): void {
-  for (const [name, handler] of Object.entries(orchestratorOps())) supervisor.registerOp(name, guarded(handler));
-}
-
-export function orchestratorOps(): Record<string, OpHandler> {
-  return {
-    change: (req, reply, sup) => startChange(sup, parseChange(req), req.block === true, reply),
-
-    'change-cancel': (req, reply, sup) => {
-      const change = running.get(sup)?.get(Number(req.changeId));
+    'change-cancel': (req, reply) => {
+      const change = orchestrator.running.get(Number(req.changeId));
       change?.cancel(String(req.why ?? 'cancelled'));
       reply.end({ cancelled: !!change });
     },
@@ -49,9 +42,8 @@ export function orchestratorOps(): Record<string, OpHandler> {
     diff: (_req, reply, sup) => reply.end({ lines: diffLines(currentDiscrepancies(sup)), unknown: unknownOutcomes(sup) }),
 
     reconcile: async (_req, reply, sup) => {
-      const lock = changeLockOf(sup);
-      const acquired = lock.acquire({ what: 'a reconcile' }, false);
-      if (!acquired) return reply.fail(EXIT_SYSTEM, lockedMessage(sup));
+      const acquired = orchestrator.lock.acquire({ what: 'a reconcile' }, false);
+      if (!acquired) return reply.fail(EXIT_SYSTEM, lockedMessage(orchestrator));
       const release = await acquired;
       try {
         // No need to wait for transitions in flight: their services are between states, which reconciliation leaves alone.
@@ -63,21 +55,23 @@ export function orchestratorOps(): Record<string, OpHandler> {
       }
     },
   };
+  return Object.fromEntries(Object.entries(ops).map(([name, handler]) => [name, guarded(handler)]));
 }
 
-async function startChange(sup: SupervisorApi, options: ChangeOptions, block: boolean, reply: Reply): Promise<void> {
+async function startChange(orchestrator: Orchestrator, options: ChangeOptions, block: boolean, reply: Reply): Promise<void> {
+  const sup = orchestrator.supervisor;
   // Unknown names end the request before anything changes (exit 3).
   resolveSelection(sup.model, options.names);
-  const lock = changeLockOf(sup);
+  const lock = orchestrator.lock;
   let dropWaiter: (() => void) | undefined;
   const acquired = lock.acquire({ what: describe(options) }, block, (cancel) => (dropWaiter = cancel));
-  if (!acquired) return reply.fail(EXIT_SYSTEM, lockedMessage(sup));
+  if (!acquired) return reply.fail(EXIT_SYSTEM, lockedMessage(orchestrator));
   reply.onClose(() => dropWaiter?.());
   // -t bounds the whole change, the wait for the lock included.
   const deadline = options.timeout > 0 ? Date.now() + options.timeout : 0;
   let lockTimer: NodeJS.Timeout | undefined;
   if (deadline && dropWaiter) {
-    const holder = lockedMessage(sup);
+    const holder = lockedMessage(orchestrator);
     lockTimer = setTimeout(() => {
       dropWaiter!();
       reply.fail(EXIT_TIMED_OUT, `timed out after ${options.timeout} ms waiting for the lock: ${holder.replace(/ \(use -b.*$/, '')}`);
@@ -89,20 +83,14 @@ async function startChange(sup: SupervisorApi, options: ChangeOptions, block: bo
   if (deadline) options.timeout = Math.max(1, deadline - Date.now());
   const change = runChange(sup, options, replySink(reply), release);
   if (change.changeId === null) return;
-  let byId = running.get(sup);
-  if (!byId) running.set(sup, (byId = new Map()));
-  byId.set(change.changeId, change);
-  void change.ended.finally(() => byId!.delete(change.changeId!));
+  const id = change.changeId;
+  orchestrator.running.set(id, change);
+  void change.ended.finally(() => orchestrator.running.delete(id));
 }
 
-/** Stops scheduling every change running on `sup` (a shutdown takes over); they answer their clients with exit 1. */
-export function cancelRunningChanges(sup: SupervisorApi, why: string): void {
-  for (const change of running.get(sup)?.values() ?? []) change.cancel(why);
-}
-
-function lockedMessage(sup: SupervisorApi): string {
-  const holder = changeLockOf(sup).heldBy;
-  return `live directory ${sup.live} is in use by ${holder?.what ?? 'another change'} (use -b to wait for it)`;
+function lockedMessage(orchestrator: Orchestrator): string {
+  const holder = orchestrator.lock.heldBy;
+  return `live directory ${orchestrator.supervisor.live} is in use by ${holder?.what ?? 'another change'} (use -b to wait for it)`;
 }
 
 function describe(o: ChangeOptions): string {

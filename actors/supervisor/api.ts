@@ -57,6 +57,14 @@ export interface SupervisorApi {
   readonly services: ReadonlyMap<string, ServiceHandle>;
   readonly log: EventLog;
   readonly boot: number;
-  /** Adds a socket operation (the orchestrator registers `change`, `list`, `reconcile`, ...). */
-  registerOp(name: string, handler: OpHandler): void;
+}
+
+/**
+ * The change engine a supervisor hosts (actors/orchestrator/'s Orchestrator):
+ * its socket operations, and the orchestrated `-Da change` a shutdown runs
+ * first (it records the change and the live state itself).
+ */
+export interface ChangeEngine {
+  ops(): Record<string, OpHandler>;
+  downAll(options: { timeout?: number; argv?: string[]; user?: string; onText?: (text: string) => void }): Promise<unknown>;
 }

@@ -11,14 +11,23 @@ import { SocketReply, type LineWriter } from './reply.js';
 
 export type Dispatch = (request: Record<string, unknown>, reply: SocketReply) => void;
 
-/** Requests still open on every connection, by operation (what `info` reports). */
-export const openRequests = new Map<string, number>();
+/** The listening socket and what `info` reports of it. */
+export interface ControlServer {
+  /** Requests still open on every connection, by operation. */
+  readonly openRequests: ReadonlyMap<string, number>;
+  close(): void;
+}
 
-function count(op: unknown, delta: number): void {
-  const key = String(op);
-  const n = (openRequests.get(key) ?? 0) + delta;
-  if (n > 0) openRequests.set(key, n);
-  else openRequests.delete(key);
+/** Counts the open requests by operation. */
+class RequestCounter {
+  readonly open = new Map<string, number>();
+
+  count(op: unknown, delta: number): void {
+    const key = String(op);
+    const n = (this.open.get(key) ?? 0) + delta;
+    if (n > 0) this.open.set(key, n);
+    else this.open.delete(key);
+  }
 }
 
 /** Longest request line accepted; a client sending more is cut off (it is not speaking the protocol). */
@@ -28,13 +37,14 @@ const MAX_LINE = 1 << 20;
  * Listens on `path` (mode 0600); a stale socket file left by a dead supervisor is replaced.
  * `beforeEnd` runs before every request's final line is written (the supervisor commits its event log there).
  */
-export async function startControlServer(path: string, dispatch: Dispatch, beforeEnd?: () => void): Promise<Server> {
+export async function startControlServer(path: string, dispatch: Dispatch, beforeEnd?: () => void): Promise<ControlServer> {
   try {
     unlinkSync(path);
   } catch {
     /* no stale socket */
   }
-  const server = createServer((socket) => serveConnection(socket, dispatch, beforeEnd));
+  const counter = new RequestCounter();
+  const server: Server = createServer((socket) => serveConnection(socket, dispatch, counter, beforeEnd));
   // A live directory deeper than a socket address allows is reached through its fd.
   const address = socketAddress(dirname(path), basename(path));
   try {
@@ -49,7 +59,7 @@ export async function startControlServer(path: string, dispatch: Dispatch, befor
     address.release();
   }
   chmodSync(path, 0o600);
-  return server;
+  return { openRequests: counter.open, close: () => server.close() };
 }
 
 /**
@@ -75,7 +85,7 @@ function bufferedWriter(socket: Socket): LineWriter {
   };
 }
 
-function serveConnection(socket: Socket, dispatch: Dispatch, beforeEnd?: () => void): void {
+function serveConnection(socket: Socket, dispatch: Dispatch, counter: RequestCounter, beforeEnd?: () => void): void {
   const open = new Map<unknown, SocketReply>();
   const out = bufferedWriter(socket);
   let buffer = '';
@@ -121,12 +131,12 @@ function serveConnection(socket: Socket, dispatch: Dispatch, beforeEnd?: () => v
       id,
       (r) => {
         open.delete(r.id);
-        count(request.op, -1);
+        counter.count(request.op, -1);
       },
       beforeEnd,
     );
     open.set(id, reply);
-    count(request.op, +1);
+    counter.count(request.op, +1);
     try {
       dispatch(request, reply);
     } catch (err) {

@@ -1,31 +1,26 @@
 import type { CompiledModel } from '../../store/compiled/model.js';
+import { createServiceActor } from '../service/createServiceActor.js';
+import type { ServiceActorOptions } from '../service/options.js';
 import { openPipelines, type PipelineFds } from './pipelines.js';
 import type { ServiceFactory } from './serviceFactory.js';
-import type { ServiceActorOptions } from '../service/options.js';
-import type { ServiceHandle } from '../service/types.js';
 
 /** The real service actors of actors/service/, adapted to the supervisor's ServiceSpec. */
-export async function defaultServiceFactory(): Promise<ServiceFactory> {
-  const { createServiceActor } = (await import('../service/createServiceActor.js' as string)) as {
-    createServiceActor: (o: ServiceActorOptions) => ServiceHandle;
-  };
-  return (spec) => {
-    const restore: ServiceActorOptions['restore'] = spec.restore
-      ? { snapshot: spec.restore as NonNullable<ServiceActorOptions['restore']>['snapshot'], adopt: spec.adopt }
-      : undefined;
-    return createServiceActor({
-      spec: spec.service,
-      serviceDir: spec.dir,
-      sink: spec.sink,
-      stdin: spec.stdin,
-      stdout: spec.stdout,
-      restore,
-      since: spec.since,
-      env: spec.env,
-      whenRecorded: spec.whenRecorded,
-    });
-  };
-}
+export const defaultServiceFactory: ServiceFactory = (spec) => {
+  const restore: ServiceActorOptions['restore'] = spec.restore
+    ? { snapshot: spec.restore as NonNullable<ServiceActorOptions['restore']>['snapshot'], adopt: spec.adopt }
+    : undefined;
+  return createServiceActor({
+    spec: spec.service,
+    serviceDir: spec.dir,
+    sink: spec.sink,
+    stdin: spec.stdin,
+    stdout: spec.stdout,
+    restore,
+    since: spec.since,
+    env: spec.env,
+    whenRecorded: spec.whenRecorded,
+  });
+};
 
 /** Opens every pipeline's pipe under `<live>/pipes/`, reopening surviving FIFOs when recovering. */
 export function defaultPipelines(dir: string): (model: CompiledModel, reuse: boolean) => PipelineFds {

@@ -14,7 +14,7 @@ import { fdLimitWarning } from './fdLimit.js';
 import { supervisorAlive } from './supervisorAlive.js';
 import { Supervisor } from './supervisor.js';
 import { defaultServiceFactory, defaultPipelines } from './defaultFactory.js';
-import { installOrchestrator } from './installOrchestrator.js';
+import { Orchestrator } from '../orchestrator/orchestrator.js';
 
 export interface DaemonOptions {
   live: string;
@@ -62,11 +62,10 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
     storePath,
     compiled: paths.compiled,
     boot: options.newBoot ? 'new' : 'auto',
-    createService: await defaultServiceFactory(),
+    createService: defaultServiceFactory,
     openPipelines: defaultPipelines(join(live, 'pipes')),
+    changeEngine: (supervisor) => new Orchestrator(supervisor),
   });
-  const downAll = await installOrchestrator(sup);
-  if (downAll) sup.useDownAll(downAll);
   handleSignals(sup, options.stopTimeout || STOP_TIMEOUT_MS);
   await sup.start();
   if (options.readyFd !== undefined) {

@@ -4,7 +4,6 @@
  */
 import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Server } from 'node:net';
 import type { CompiledModel } from '../../store/compiled/model.js';
 import type { EventStore } from '../../store/events/types.js';
 import { appendEvents, whenCommitted } from '../../store/events/appendEvents.js';
@@ -17,8 +16,8 @@ import { readLiveSet } from '../../store/events/readLiveSet.js';
 import { startBoot } from '../../store/events/startBoot.js';
 import { resumeBoot } from '../../store/events/resumeBoot.js';
 import type { ServiceEventRecord, ServiceHandle, ServiceState } from '../service/types.js';
-import type { EventLog, OpHandler } from './api.js';
-import { startControlServer } from './controlServer.js';
+import type { ChangeEngine, EventLog, OpHandler, SupervisorApi } from './api.js';
+import { startControlServer, type ControlServer } from './controlServer.js';
 import { createEventLog } from './eventLog.js';
 import { livePaths } from './liveDir.js';
 import { materialiseServiceDirs } from './materialise.js';
@@ -30,7 +29,6 @@ import { builtinOps, type SupervisorInternals } from './ops/builtinOps.js';
 import { bringAllDown, type DownAllResult } from './shutdown.js';
 import type { ServiceFactory } from './serviceFactory.js';
 import type { PipelineFds } from './pipelines.js';
-import type { OrchestratedDownAll } from './installOrchestrator.js';
 
 export interface SupervisorOptions {
   live: string;
@@ -46,8 +44,12 @@ export interface SupervisorOptions {
   openPipelines?: (model: CompiledModel, reuse: boolean) => PipelineFds;
   /** Called when the supervisor has exited its services and is about to leave (default: process.exit). */
   exit?: (code: number) => void;
-  /** The orchestrator's down-all (a recorded `-Da change` that shares the change lock); without it, bringAllDown alone. */
-  downAll?: OrchestratedDownAll;
+  /**
+   * The change engine it hosts (actors/orchestrator/), made for this supervisor:
+   * its socket ops are added to the supervisor's own, and a shutdown runs its
+   * recorded `-Da change` first. Without one, the supervisor still supervises.
+   */
+  changeEngine?: (supervisor: SupervisorApi) => ChangeEngine;
   /** How many actors to create per event-loop turn (keeps the loop responsive with 10,000 services). */
   batchSize?: number;
 }
@@ -80,9 +82,10 @@ export class Supervisor implements SupervisorInternals {
   private bootStart = 0;
   private readonly liveSet: Set<string>;
   private readonly ops = new Map<string, OpHandler>();
-  private server: Server | null = null;
+  private server: ControlServer | null = null;
   private stopping: Promise<unknown> | null = null;
   private pipelineFds: PipelineFds | null = null;
+  private readonly engine: ChangeEngine | null;
 
   constructor(private readonly options: SupervisorOptions) {
     this.live = options.live;
@@ -90,7 +93,8 @@ export class Supervisor implements SupervisorInternals {
     this.storePath = options.storePath;
     this.liveSet = readLiveSet(options.store);
     this.log = createEventLog(options.store, this.liveSet);
-    for (const [name, handler] of Object.entries(builtinOps(this))) this.ops.set(name, handler);
+    this.engine = options.changeEngine?.(this) ?? null;
+    for (const [name, handler] of Object.entries({ ...builtinOps(this), ...this.engine?.ops() })) this.ops.set(name, handler);
   }
 
   /** True once a shutdown started (by a request or a signal). */
@@ -98,17 +102,13 @@ export class Supervisor implements SupervisorInternals {
     return this.stopping !== null;
   }
 
+  /** Requests open on the control socket, by operation (what `info` reports). */
+  get openRequests(): ReadonlyMap<string, number> {
+    return this.server?.openRequests ?? new Map();
+  }
+
   get liveNow(): ReadonlySet<string> {
     return this.liveSet;
-  }
-
-  /** Shut down through the orchestrator's recorded down-all (set once it is installed). */
-  useDownAll(downAll: OrchestratedDownAll): void {
-    this.options.downAll = downAll;
-  }
-
-  registerOp(name: string, handler: OpHandler): void {
-    this.ops.set(name, handler);
   }
 
   /** Builds the actors (recovering them if asked and possible), then opens the socket. */
@@ -261,9 +261,9 @@ export class Supervisor implements SupervisorInternals {
       this.log.append({ type: 'supervisor.stopping', payload: { reason, timeout: timeout ?? null } });
       let changeId: number | null = null;
       const stopAll = async () => {
-        if (this.options.downAll) {
+        if (this.engine) {
           // The orchestrated -Da change: takes over from a running change, records itself and the live state.
-          await this.options.downAll(this, { timeout: left(), argv: ['shutdown'], user: reason, onText: (text) => progress?.({ text }) }).catch((err) =>
+          await this.engine.downAll({ timeout: left(), argv: ['shutdown'], user: reason, onText: (text) => progress?.({ text }) }).catch((err) =>
             this.log.append({ type: 'supervisor.shutdown.error', payload: { error: String((err as Error)?.message ?? err) } }),
           );
         } else {

@@ -5,13 +5,13 @@
 import { constants } from 'node:os';
 import type { OpHandler, Reply, SupervisorApi } from '../api.js';
 import { statusView } from '../statusView.js';
-import { openRequests } from '../controlServer.js';
 import { resolveNames, UnknownName } from './resolveNames.js';
 
 export interface SupervisorInternals extends SupervisorApi {
   readonly started: number;
   readonly storePath: string;
   readonly liveNow: ReadonlySet<string>;
+  readonly openRequests: ReadonlyMap<string, number>;
   /** Brings everything down and exits; resolves when the services are down. */
   shutdown(reason: string, timeout: number | undefined, progress?: (m: Record<string, unknown>) => void): Promise<unknown>;
 }
@@ -58,7 +58,7 @@ export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> 
         started: sup.started,
         services: sup.services.size,
         rss: process.memoryUsage.rss(),
-        openRequests: Object.fromEntries(openRequests),
+        openRequests: Object.fromEntries(sup.openRequests),
       }),
 
     status: (req, reply) =>
