@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { EXIT, Fatal } from './fatal.js';
 import { helpText, parseOptions, usageError, type CommandSpec, type ParseResult } from './options.js';
 import { DEFAULT_COMPILED, defaultLive } from './paths.js';
-import type { ServiceType } from '../store/compiled/model.js';
+import type { ServiceType } from '../machines/model.js';
 import type { CompiledQueries, Direction, ServiceRow } from '../store/compiled/compiledQueries.js';
 import { USAGE } from './usage.js';
 

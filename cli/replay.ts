@@ -90,7 +90,7 @@ interface FoldResult {
   time: number | null;
 }
 
-async function fold(db: Db, file: string, model: import('../store/compiled/model.js').CompiledModel, target: number): Promise<FoldResult> {
+async function fold(db: Db, file: string, model: import('../machines/model.js').CompiledModel, target: number): Promise<FoldResult> {
   const { createFolder, definitionsFingerprint } = await import('../machines/replay/fold.js');
   const { readCheckpoint } = await import('../store/events/readCheckpoint.js');
   const { readBootStarts } = await import('../store/events/readBootStarts.js');
@@ -149,7 +149,7 @@ function summary(state: FoldState, r: FoldResult) {
   };
 }
 
-async function printFold(state: FoldState, r: FoldResult, model: import('../store/compiled/model.js').CompiledModel): Promise<void> {
+async function printFold(state: FoldState, r: FoldResult, model: import('../machines/model.js').CompiledModel): Promise<void> {
   const { table } = await import('./render/historyFormat.js');
   const { formatTime } = await import('./render/timeArg.js');
   const { stateOf } = await import('../machines/replay/fold.js');

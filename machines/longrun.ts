@@ -11,7 +11,7 @@
  * event reproduces state and context exactly (the effects are no-ops here).
  */
 import { and, assign, setup } from 'xstate';
-import type { Longrun } from '../store/compiled/model.js';
+import type { Longrun } from './model.js';
 import type { LongrunContext, LongrunEvent, LongrunInput } from './service/events.js';
 import { effectActions } from './service/step.js';
 

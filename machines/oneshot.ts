@@ -9,7 +9,7 @@
  * the late exit of a killed script never completes a newer run.
  */
 import { and, assign, not, setup } from 'xstate';
-import type { Oneshot } from '../store/compiled/model.js';
+import type { Oneshot } from './model.js';
 import type { OneshotContext, OneshotEvent, OneshotInput } from './service/events.js';
 import { effectActions } from './service/step.js';
 

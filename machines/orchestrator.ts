@@ -17,6 +17,7 @@
  * handful of fields, so each event costs O(affected edges), not O(plan).
  */
 import { assign, setup } from 'xstate';
+import { EXIT } from './errors.js';
 import { Ledger } from './plan/ledger.js';
 import type { Plan } from './plan/types.js';
 
@@ -46,8 +47,6 @@ export interface OrchestratorOutput {
   stoppedBy: 'timeout' | 'cancel' | null;
 }
 
-const EXIT_FAILED = 1;
-const EXIT_TIMED_OUT = 2;
 
 function idOfEvent(context: OrchestratorContext, event: OrchestratorEvent): number | undefined {
   return 'service' in event ? context.ledger?.idOf.get(event.service) : undefined;
@@ -87,9 +86,9 @@ export const orchestratorMachine = setup({
     })),
     decideExitCode: assign(({ context }) => {
       const failed = context.ledger?.failed ?? 0;
-      let exitCode = failed > 0 ? EXIT_FAILED : 0;
-      if (context.stoppedBy === 'timeout') exitCode = EXIT_TIMED_OUT;
-      if (context.stoppedBy === 'cancel') exitCode = EXIT_FAILED;
+      let exitCode = failed > 0 ? EXIT.failed : 0;
+      if (context.stoppedBy === 'timeout') exitCode = EXIT.timedOut;
+      if (context.stoppedBy === 'cancel') exitCode = EXIT.failed;
       return { exitCode, runnable: [] };
     }),
   },

@@ -2,7 +2,7 @@
  * What a dry run prints for one transition: the command s6rc would have run
  * (seed page, "Dry runs"), one line per transition.
  */
-import type { CompiledModel, Command } from '../../store/compiled/model.js';
+import type { CompiledModel, Command } from '../../machines/model.js';
 import type { Transition } from '../../machines/plan/types.js';
 
 /** e.g. `s6rc-dryrun: up migrate: /bin/sh -c 'psql < schema.sql'`, `s6rc-dryrun: down api: SIGTERM`. */

@@ -9,6 +9,7 @@
  * - `diff` → `{ lines: ['+name', '-name'], unknown: [{ service, error }] }` (unknown: oneshots whose outcome was lost with a dead supervisor).
  * - `reconcile` → `{ corrections: [{ service, recordedUp, actualUp, state }] }`.
  */
+import { EXIT } from '../../machines/errors.js';
 import { listClosedSelection, listSelection } from '../../machines/plan/list.js';
 import { resolveSelection, UnknownServiceError } from '../../machines/plan/resolve.js';
 import type { Direction } from '../../machines/plan/types.js';
@@ -18,11 +19,6 @@ import { currentDiscrepancies, diffLines, reconcileLive, unknownOutcomes } from 
 import { runChange, type ChangeOptions } from './runChange.js';
 import { replySink } from './sink.js';
 
-const EXIT_TIMED_OUT = 2;
-const EXIT_UNKNOWN_NAME = 3;
-const EXIT_INVALID_STATE = 4;
-const EXIT_USAGE = 100;
-const EXIT_SYSTEM = 111;
 
 /** `change`, `change-cancel`, `list`, `listall`, `diff` and `reconcile`, for the supervisor's socket. */
 export function orchestratorOps(orchestrator: Orchestrator): Record<string, OpHandler> {
@@ -43,7 +39,7 @@ export function orchestratorOps(orchestrator: Orchestrator): Record<string, OpHa
 
     reconcile: async (_req, reply, sup) => {
       const acquired = orchestrator.lock.acquire({ what: 'a reconcile' }, false);
-      if (!acquired) return reply.fail(EXIT_SYSTEM, lockedMessage(orchestrator));
+      if (!acquired) return reply.fail(EXIT.system, lockedMessage(orchestrator));
       const release = await acquired;
       try {
         // No need to wait for transitions in flight: their services are between states, which reconciliation leaves alone.
@@ -65,7 +61,7 @@ async function startChange(orchestrator: Orchestrator, options: ChangeOptions, b
   const lock = orchestrator.lock;
   let dropWaiter: (() => void) | undefined;
   const acquired = lock.acquire({ what: describe(options) }, block, (cancel) => (dropWaiter = cancel));
-  if (!acquired) return reply.fail(EXIT_SYSTEM, lockedMessage(orchestrator));
+  if (!acquired) return reply.fail(EXIT.system, lockedMessage(orchestrator));
   reply.onClose(() => dropWaiter?.());
   // -t bounds the whole change, the wait for the lock included.
   const deadline = options.timeout > 0 ? Date.now() + options.timeout : 0;
@@ -74,7 +70,7 @@ async function startChange(orchestrator: Orchestrator, options: ChangeOptions, b
     const holder = lockedMessage(orchestrator);
     lockTimer = setTimeout(() => {
       dropWaiter!();
-      reply.fail(EXIT_TIMED_OUT, `timed out after ${options.timeout} ms waiting for the lock: ${holder.replace(/ \(use -b.*$/, '')}`);
+      reply.fail(EXIT.timedOut, `timed out after ${options.timeout} ms waiting for the lock: ${holder.replace(/ \(use -b.*$/, '')}`);
     }, options.timeout);
   }
   const release = await acquired;
@@ -127,11 +123,11 @@ function guarded(handler: OpHandler): OpHandler {
       await handler(req, reply, sup);
     } catch (err) {
       if (reply.closed) return;
-      if (err instanceof UnknownServiceError) return reply.fail(EXIT_UNKNOWN_NAME, err.message);
+      if (err instanceof UnknownServiceError) return reply.fail(EXIT.unknownName, err.message);
       const e = err as { code?: string; message?: string };
-      if (typeof e?.code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(e.code)) return reply.fail(EXIT_INVALID_STATE, `invalid live state: ${e.message}`);
-      if (err instanceof TypeError && /request/.test(String(e.message))) return reply.fail(EXIT_USAGE, String(e.message));
-      reply.fail(EXIT_SYSTEM, `internal error: ${e?.message ?? String(err)}`);
+      if (typeof e?.code === 'string' && /^SQLITE_(CORRUPT|NOTADB)/.test(e.code)) return reply.fail(EXIT.invalidDatabase, `invalid live state: ${e.message}`);
+      if (err instanceof TypeError && /request/.test(String(e.message))) return reply.fail(EXIT.usage, String(e.message));
+      reply.fail(EXIT.system, `internal error: ${e?.message ?? String(err)}`);
     }
   };
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { LongrunEffect } from '../../machines/longrun.js';
 import type { LongrunContext, LongrunEvent } from '../../machines/service/events.js';
 import { initialServiceSnapshot, longrunStep, restoreServiceSnapshot } from '../../machines/service/snapshots.js';
-import type { Longrun } from '../../store/compiled/model.js';
+import type { Longrun } from '../../machines/model.js';
 import { watchAdopted } from './adoption.js';
 import { ServiceCore, type EffectImplementations } from './core.js';
 import { pollCheck } from './notifyOnCheck.js';

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import type { NotifyOnCheck } from '../../store/compiled/model.js';
+import type { NotifyOnCheck } from '../../machines/model.js';
 import { sendSignal } from './signals.js';
 
 export interface CheckOutcome {

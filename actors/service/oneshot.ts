@@ -1,7 +1,7 @@
 import type { OneshotEffect } from '../../machines/oneshot.js';
 import type { OneshotContext, OneshotEvent } from '../../machines/service/events.js';
 import { initialServiceSnapshot, oneshotStep, restoreServiceSnapshot } from '../../machines/service/snapshots.js';
-import type { Command, Oneshot } from '../../store/compiled/model.js';
+import type { Command, Oneshot } from '../../machines/model.js';
 import { watchAdopted } from './adoption.js';
 import { ServiceCore, type EffectImplementations } from './core.js';
 import type { ServiceActorOptions } from './options.js';

@@ -1,4 +1,4 @@
-import type { Atomic } from '../../store/compiled/model.js';
+import type { Atomic } from '../../machines/model.js';
 import type { PersistedService } from '../../machines/service/events.js';
 import type { ServiceEventRecord } from './types.js';
 

@@ -4,9 +4,9 @@
  * socket clients that watch it.
  */
 import type { Observable } from 'rxjs';
+import type { ServiceState } from '../../machines/service/events.js';
 
-/** SPEC §3: the only states a service actor has. */
-export type ServiceState = 'down' | 'starting' | 'up-unready' | 'ready' | 'stopping' | 'failed';
+export type { ServiceState };
 
 /** One event a service actor received, as appended to the event log (SPEC §4). */
 export interface ServiceEventRecord {

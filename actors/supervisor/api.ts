@@ -3,7 +3,7 @@
  * socket operations). Implemented in actors/supervisor/; the orchestrator
  * (actors/orchestrator/) and the socket ops are written against this.
  */
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../../machines/model.js';
 import type { ServiceHandle } from '../service/types.js';
 
 /** One event that is not a service actor's own (change, live state, supervisor). */

@@ -1,4 +1,4 @@
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../../machines/model.js';
 import { createServiceActor } from '../service/createServiceActor.js';
 import type { ServiceActorOptions } from '../service/options.js';
 import { openPipelines, type PipelineFds } from './pipelines.js';

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EXIT, Fatal, systemFatal } from '../../cli/fatal.js';
+import { EXIT, Fatal, systemFatal } from '../../machines/errors.js';
 import { checkEventLog } from '../../store/events/checkEventLog.js';
 import { checkLiveDir } from './liveDir.js';
 import { serviceProcesses } from './orphans.js';

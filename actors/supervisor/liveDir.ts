@@ -4,7 +4,7 @@
  */
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT, Fatal } from '../../cli/fatal.js';
+import { EXIT, Fatal } from '../../machines/errors.js';
 
 export const livePaths = (live: string) => ({
   control: join(live, 'control'),

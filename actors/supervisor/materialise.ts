@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CompiledModel, Longrun } from '../../store/compiled/model.js';
+import type { CompiledModel, Longrun } from '../../machines/model.js';
 
 /**
  * Writes each longrun's service directory (`run`, `finish`, `data/`, `env/`,

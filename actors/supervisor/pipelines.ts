@@ -6,7 +6,7 @@
  */
 import { closeSync, constants, existsSync, mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../../machines/model.js';
 import { createPipe, type Pipe } from '../service/pipes.js';
 
 export interface PipelineFds {

@@ -5,7 +5,7 @@
  */
 import { closeSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { EXIT, Fatal, systemFatal } from '../../cli/fatal.js';
+import { EXIT, Fatal, systemFatal } from '../../machines/errors.js';
 import { loadCompiled } from '../../store/compiled/loadCompiled.js';
 import { openEventStore } from '../../store/events/openEventStore.js';
 import { checkLiveDir, livePaths } from './liveDir.js';

@@ -2,7 +2,7 @@
  * How the supervisor makes one service actor. The real factory is
  * actors/service/'s `createServiceActor`; tests may pass their own.
  */
-import type { Atomic } from '../../store/compiled/model.js';
+import type { Atomic } from '../../machines/model.js';
 import type { ServiceEventRecord, ServiceHandle, ServiceState } from '../service/types.js';
 
 export interface ServiceSpec {

@@ -4,7 +4,7 @@
  */
 import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../../machines/model.js';
 import type { EventStore } from '../../store/events/types.js';
 import { appendEvents, whenCommitted } from '../../store/events/appendEvents.js';
 import { closeInterruptedChanges } from '../../store/events/closeInterruptedChanges.js';

@@ -1,7 +1,7 @@
 /** Loads one change's timeline and critical chain, for `plot` and `history --critical-chain`. */
 import { existsSync } from 'node:fs';
 import type { Database } from 'better-sqlite3';
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../../machines/model.js';
 import { EXIT, Fatal } from '../fatal.js';
 import { buildTimeline, criticalChain, type Bar, type Timeline } from './timeline.js';
 

@@ -2,7 +2,7 @@
  * The dependency graph as data, from a compiled model: what `graph` draws in
  * every format (dot, mermaid, json, html). Pure: no I/O.
  */
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../../machines/model.js';
 
 /** What a node is coloured by: the live state (up/down) refined by the actor's state when known. */
 export type NodeState = 'up' | 'down' | 'failed' | 'starting' | 'stopping' | 'up-unready' | 'unknown';

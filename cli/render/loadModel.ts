@@ -1,7 +1,7 @@
 /** Loads a compiled database for the picture commands, with the CLI's error conventions. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../../machines/model.js';
 import { EXIT, Fatal } from '../fatal.js';
 
 /** The compiled database at `path` (a database file or directory, as H1's loader accepts); exit 4 when invalid. */

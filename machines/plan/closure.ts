@@ -1,7 +1,7 @@
 /**
  * Closures over the dependency graph, each O(V+E) in the part of the graph it reaches.
  */
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../model.js';
 
 function close(start: Iterable<string>, next: (name: string) => readonly string[] | undefined): Set<string> {
   const seen = new Set<string>(start);

@@ -2,7 +2,7 @@
  * What `list` and `listall` print (seed page: "Prints the selection" /
  * "computes the complete dependency tree of the selection").
  */
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../model.js';
 import { closeOverDependencies, closeOverDependents } from './closure.js';
 import { selectionOf } from './plan.js';
 

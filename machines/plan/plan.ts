@@ -3,7 +3,7 @@
  * change and their ordering (seed page: "From the selection, s6-rc computes the
  * closed selection; it then computes the necessary transitions"). O(V+E).
  */
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../model.js';
 import { closeOverDependencies, closeOverDependents } from './closure.js';
 import { resolveSelection } from './resolve.js';
 import type { ChangeRequest, Plan, Transition } from './types.js';

@@ -2,8 +2,8 @@
  * What the supervisor's actors say about a service, against what the live
  * state records: the basis of `diff` and of reconciliation (SPEC §4).
  */
-import type { AtomicType } from '../../store/compiled/model.js';
-import type { ServiceState } from '../../actors/service/types.js';
+import type { AtomicType } from '../model.js';
+import type { ServiceState } from '../service/events.js';
 
 /**
  * Whether a service is really up, judged from its actor's state; `null` when the

@@ -1,7 +1,7 @@
 /**
  * Names on the command line → the selection (a set of atomic services).
  */
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../model.js';
 
 /** An argument that names no service; the CLI reports it with exit 3 before anything changes. */
 export class UnknownServiceError extends Error {

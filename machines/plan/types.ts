@@ -3,7 +3,7 @@
  * direction, and which transitions must succeed before which. Plain arrays
  * indexed by transition id, so the scheduler does integer work per event.
  */
-import type { AtomicType } from '../../store/compiled/model.js';
+import type { AtomicType } from '../model.js';
 
 /** `-u`, `-d`, or `-D` (down including essential services). */
 export type Direction = 'up' | 'down' | 'DOWN';

@@ -10,7 +10,7 @@
  * its actors their state, so the fold simply goes on.
  */
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../model.js';
 import { longrunMachine } from '../longrun.js';
 import { oneshotMachine } from '../oneshot.js';
 import { initialServiceSnapshot, restoreServiceSnapshot, stepOf } from '../service/snapshots.js';

@@ -36,9 +36,8 @@
  *   script.lost {pid}               recovery: the script is gone and its exit was never recorded; outcome unknown → failed
  *   control.signal {signal}         s6-svc style signal to the running script's process group
  */
-import type { ServiceState } from '../../actors/service/types.js';
-
-export type { ServiceState };
+/** SPEC §3: the only states a service actor has. */
+export type ServiceState = 'down' | 'starting' | 'up-unready' | 'ready' | 'stopping' | 'failed';
 
 interface Timed {
   /** ms since the epoch, stamped by the actor. */

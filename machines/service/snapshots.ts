@@ -10,7 +10,7 @@
  * snap.value // 'ready'
  */
 import { initialTransition, type AnyMachineSnapshot } from 'xstate';
-import type { Atomic } from '../../store/compiled/model.js';
+import type { Atomic } from '../model.js';
 import { longrunInput, longrunMachine, type LongrunEffect } from '../longrun.js';
 import { oneshotInput, oneshotMachine, type OneshotEffect } from '../oneshot.js';
 import type { LongrunContext, LongrunEvent, OneshotContext, OneshotEvent, PersistedService, ServiceState } from './events.js';

@@ -5,9 +5,9 @@
  * pipelines made of longruns whose producer-for agree). Throws `Fatal` 4.
  */
 import { createHash } from 'node:crypto';
-import { Fatal } from '../../cli/fatal.js';
+import { Fatal } from '../../machines/errors.js';
 import { buildModel } from './loadCompiled.js';
-import type { CompiledModel } from './model.js';
+import type { CompiledModel } from '../../machines/model.js';
 import { invalidDatabase, openCompiled } from './openCompiled.js';
 
 export function checkCompiled(path: string): CompiledModel {

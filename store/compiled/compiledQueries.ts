@@ -5,7 +5,7 @@
  * (`json_each`); results are sorted by name.
  */
 import type Database from 'better-sqlite3';
-import type { Command, ServiceType } from './model.js';
+import type { Command, ServiceType } from '../../machines/model.js';
 
 export interface ServiceRow {
   id: number;

@@ -6,12 +6,12 @@
  *   const model = loadCompiled('/etc/s6rc/compiled');
  *   model.services.get('api')?.type // 'longrun'
  */
-import type { Command, CompiledModel, Longrun, NotifyOnCheck, Pipeline, Service, ServiceFile, ServiceType } from './model.js';
+import type { Command, CompiledModel, Longrun, NotifyOnCheck, Pipeline, Service, ServiceFile, ServiceType } from '../../machines/model.js';
 import { invalidDatabase, openCompiled } from './openCompiled.js';
 import { longrunDefaults } from './longrunDefaults.js';
 import type { GraphRows } from './graphRows.js';
 import type Database from 'better-sqlite3';
-import { Fatal } from '../../cli/fatal.js';
+import { Fatal } from '../../machines/errors.js';
 
 export interface LoadOptions {
   /** Read the service-directory files' bytes (default true); without them every `content` is empty. */

@@ -1,5 +1,5 @@
 /** What a longrun is without any optional file: s6-supervise's defaults (SPEC §3). */
-import type { Longrun } from './model.js';
+import type { Longrun } from '../../machines/model.js';
 
 /** The longrun-specific part of a `Longrun`, as `readSource` fills it in and `loadCompiled` starts from. */
 export type LongrunSettings = Pick<

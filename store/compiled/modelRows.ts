@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { GraphRows } from './graphRows.js';
-import type { Command, CompiledModel } from './model.js';
+import type { Command, CompiledModel } from '../../machines/model.js';
 
 export interface ModelRows {
   rows: GraphRows;

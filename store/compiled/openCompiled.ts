@@ -4,7 +4,7 @@
  * checksum recorded at compilation.
  */
 import type Database from 'better-sqlite3';
-import { Fatal } from '../../cli/fatal.js';
+import { Fatal } from '../../machines/errors.js';
 import { graphChecksum, readGraphRows, type GraphRows } from './graphRows.js';
 import { invalidDatabase, openCompiledQuick } from './openCompiledQuick.js';
 

@@ -9,7 +9,7 @@
 import type Database from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
 import { headerProblem } from './fileHeader.js';
-import { EXIT, Fatal, systemFatal } from '../../cli/fatal.js';
+import { EXIT, Fatal, systemFatal } from '../../machines/errors.js';
 
 /** `path` does not exist (exit 111, as s6-rc-db's failed open); callers may say more about where they looked. */
 export class CompiledNotFound extends Fatal {

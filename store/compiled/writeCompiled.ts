@@ -8,11 +8,11 @@ import type Database from 'better-sqlite3';
 import { openDatabase } from './sqlite.js';
 import { fs } from './nodeFs.js';
 import { basename, dirname, join } from 'node:path';
-import { EXIT, Fatal, systemFatal } from '../../cli/fatal.js';
+import { EXIT, Fatal, systemFatal } from '../../machines/errors.js';
 import { graphChecksum } from './graphRows.js';
 import { modelRows } from './modelRows.js';
 import { headerProblem } from './fileHeader.js';
-import type { CompiledModel } from './model.js';
+import type { CompiledModel } from '../../machines/model.js';
 import { APPLICATION_ID, SCHEMA, SCHEMA_VERSION } from './schema.js';
 
 export interface WriteOptions {

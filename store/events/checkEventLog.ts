@@ -11,7 +11,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { EXIT, Fatal } from '../../cli/fatal.js';
+import { EXIT, Fatal } from '../../machines/errors.js';
 import { APPLICATION_ID as COMPILED_APPLICATION_ID } from '../compiled/schema.js';
 import { EVENT_STORE_APPLICATION_ID, MIGRATIONS } from './schema.js';
 

@@ -6,7 +6,7 @@
  *   const model = compileSources(['examples/webstack']);
  *   writeCompiled(model, '/tmp/compiled');
  */
-import type { CompiledModel } from '../compiled/model.js';
+import type { CompiledModel } from '../../machines/model.js';
 import { readSourceDirs, type ReadOptions } from './readSource.js';
 import { resolveServices } from './resolveServices.js';
 

@@ -2,7 +2,7 @@
  * The `notifyoncheck` extension file: s6-notifyoncheck's options, parsed once
  * at compile time so the supervisor can poll the check program itself.
  */
-import type { NotifyOnCheck } from '../compiled/model.js';
+import type { NotifyOnCheck } from '../../machines/model.js';
 import { lexExecline } from './execlineLexer.js';
 
 /** s6-notifyoncheck's defaults: -s 10 -T 0 -t 0 -w 1000 -n 7 -c ./data/check. */

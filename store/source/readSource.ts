@@ -5,14 +5,14 @@
  */
 import type { Dirent } from 'node:fs';
 import { fs, os } from '../compiled/nodeFs.js';
-import type { Command, ServiceFile, ServiceType } from '../compiled/model.js';
+import type { Command, ServiceFile, ServiceType } from '../../machines/model.js';
 import { ExeclineSyntaxError, lexExecline } from './execlineLexer.js';
 import { parseNameList, parseUint } from './lines.js';
 import { nameProblem } from './names.js';
 import { parseNotifyOnCheck } from './notifyOnCheck.js';
 import { sourceError } from './sourceError.js';
 import type { SourceLongrun, SourceService } from './types.js';
-import { systemFatal } from '../../cli/fatal.js';
+import { systemFatal } from '../../machines/errors.js';
 import { COMPILE_PROGRAM } from './sourceError.js';
 import { byUtf8 } from '../compiled/modelRows.js';
 import { longrunDefaults } from '../compiled/longrunDefaults.js';

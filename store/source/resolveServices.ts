@@ -3,7 +3,7 @@
  * resolves names (bundles to atomics), checks pipelines, rejects unknown names
  * and cycles, and propagates flag-essential. Pure: no file access.
  */
-import type { Atomic, Bundle, CompiledModel, Longrun, Oneshot, Pipeline, Service } from '../compiled/model.js';
+import type { Atomic, Bundle, CompiledModel, Longrun, Oneshot, Pipeline, Service } from '../../machines/model.js';
 import { sourceError } from './sourceError.js';
 import type { SourceService } from './types.js';
 

@@ -1,5 +1,5 @@
 /** Errors in a source directory: `s6rc compile: fatal: <what> in <path>`, exit 1 (SPEC §1). */
-import { EXIT, Fatal } from '../../cli/fatal.js';
+import { EXIT, Fatal } from '../../machines/errors.js';
 
 export const COMPILE_PROGRAM = 's6rc compile';
 

@@ -1,5 +1,5 @@
 /** One service definition as read from a source directory, before names are resolved. */
-import type { Command, ServiceType } from '../compiled/model.js';
+import type { Command, ServiceType } from '../../machines/model.js';
 import type { LongrunSettings } from '../compiled/longrunDefaults.js';
 
 export interface SourceService {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServiceActor } from '../../actors/service/createServiceActor.js';
 import type { ServiceHandle } from '../../actors/service/types.js';
-import type { Longrun } from '../../store/compiled/model.js';
+import type { Longrun } from '../../machines/model.js';
 import { dataFile, Harness, isAlive, longrunSpec, materialise, readData, removeDataFile, waitUntil, withFinish } from '../fixtures/services.js';
 
 let h: Harness;

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServiceActor, readProcessStartTime } from '../../actors/service/createServiceActor.js';
-import type { Oneshot } from '../../store/compiled/model.js';
+import type { Oneshot } from '../../machines/model.js';
 import { Harness, isAlive, oneshotSpec, waitUntil } from '../fixtures/services.js';
 
 let h: Harness;

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServiceActor, readProcessStartTime } from '../../actors/service/createServiceActor.js';
 import type { ServiceEventRecord, ServiceState } from '../../actors/service/types.js';
-import type { Longrun } from '../../store/compiled/model.js';
+import type { Longrun } from '../../machines/model.js';
 import type { PersistedService } from '../../machines/service/events.js';
 import { dataFile, Harness, isAlive, longrunSpec, materialise, readData, waitUntil } from '../fixtures/services.js';
 

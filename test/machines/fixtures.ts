@@ -1,5 +1,5 @@
 /** Hand-built CompiledModel objects for planning and orchestration tests (no compile needed). */
-import type { Atomic, Bundle, CompiledModel, Service } from '../../store/compiled/model.js';
+import type { Atomic, Bundle, CompiledModel, Service } from '../../machines/model.js';
 
 export interface AtomicSpec {
   deps?: string[];

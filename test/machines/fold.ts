@@ -1,6 +1,6 @@
 import type { ServiceEventRecord } from '../../actors/service/types.js';
 import { createFolder } from '../../machines/replay/fold.js';
-import type { Atomic } from '../../store/compiled/model.js';
+import type { Atomic } from '../../machines/model.js';
 
 /**
  * Folds an actor's logged records with replay's own folder (machines/replay/fold.ts),

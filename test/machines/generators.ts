@@ -1,6 +1,6 @@
 /** fast-check arbitraries: random dependency graphs, live states and change requests. */
 import fc from 'fast-check';
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../../machines/model.js';
 import type { ChangeRequest, Direction } from '../../machines/plan/types.js';
 import { buildModel, type AtomicSpec } from './fixtures.js';
 

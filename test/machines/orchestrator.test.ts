@@ -8,7 +8,7 @@ import { createActor } from 'xstate';
 import { orchestratorMachine } from '../../machines/orchestrator.js';
 import { planChange } from '../../machines/plan/plan.js';
 import type { Plan } from '../../machines/plan/types.js';
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../../machines/model.js';
 import { chainModel } from './fixtures.js';
 import { scenarioArb } from './generators.js';
 

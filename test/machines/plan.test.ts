@@ -5,7 +5,7 @@ import { listClosedSelection, listSelection } from '../../machines/plan/list.js'
 import { planChange } from '../../machines/plan/plan.js';
 import { findDiscrepancies } from '../../machines/plan/reality.js';
 import { resolveSelection, UnknownServiceError } from '../../machines/plan/resolve.js';
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../../machines/model.js';
 import { buildModel, chainModel } from './fixtures.js';
 import { scenarioArb, withDependencies } from './generators.js';
 

@@ -8,7 +8,7 @@ import { graphChecksum, readGraphRows } from '../../store/compiled/graphRows.js'
 import { loadCompiled } from '../../store/compiled/loadCompiled.js';
 import { modelRows } from '../../store/compiled/modelRows.js';
 import { openCompiledQuick } from '../../store/compiled/openCompiled.js';
-import type { Longrun } from '../../store/compiled/model.js';
+import type { Longrun } from '../../machines/model.js';
 import { APPLICATION_ID, SCHEMA_VERSION } from '../../store/compiled/schema.js';
 import { writeCompiled } from '../../store/compiled/writeCompiled.js';
 import { compileSources } from '../../store/source/compileSources.js';

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateSource } from '../../bench/generate.js';
 import { CompiledQueries } from '../../store/compiled/compiledQueries.js';
 import { loadCompiled } from '../../store/compiled/loadCompiled.js';
-import type { CompiledModel } from '../../store/compiled/model.js';
+import type { CompiledModel } from '../../machines/model.js';
 import { writeCompiled } from '../../store/compiled/writeCompiled.js';
 import { compileSources } from '../../store/source/compileSources.js';
 import { scratch } from '../helpers/sourceTree.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { compileSources } from '../../store/source/compileSources.js';
 import { defaultNotifyOnCheck, parseNotifyOnCheck } from '../../store/source/notifyOnCheck.js';
 import { parseNameList, parseUint } from '../../store/source/lines.js';
-import type { Bundle, Longrun, Oneshot } from '../../store/compiled/model.js';
+import type { Bundle, Longrun, Oneshot } from '../../machines/model.js';
 import { bundle, longrun, oneshot, scratch, writeTree } from '../helpers/sourceTree.js';
 
 let dir: string;

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadCompiled } from '../../store/compiled/loadCompiled.js';
-import type { Longrun } from '../../store/compiled/model.js';
+import type { Longrun } from '../../machines/model.js';
 import { writeCompiled } from '../../store/compiled/writeCompiled.js';
 import { compileSources } from '../../store/source/compileSources.js';
 import { longrun, scratch, writeTree } from '../helpers/sourceTree.js';

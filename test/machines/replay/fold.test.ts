@@ -5,7 +5,7 @@ import { oneshotMachine } from '../../../machines/oneshot.js';
 import { longrunStep } from '../../../machines/service/snapshots.js';
 import { createFolder } from '../../../machines/replay/fold.js';
 import { webstackModel } from '../../cli/fixtures/model.js';
-import type { Longrun } from '../../../store/compiled/model.js';
+import type { Longrun } from '../../../machines/model.js';
 
 const model = webstackModel();
 const db = model.services.get('db') as Longrun;
