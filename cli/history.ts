@@ -29,7 +29,7 @@ export const spec: CommandSpec = {
   interleaved: true,
 };
 
-type Db = import('better-sqlite3').Database;
+type Log = import('../store/events/types.js').EventLogReader;
 
 export async function run({ values, operands }: ParseResult): Promise<number> {
   if (operands.length) throw usageError(spec, `unexpected operand ${operands[0]}`);
@@ -50,25 +50,19 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
   const live = liveDir(values.live);
   const { storePath } = await import('../store/events/storePath.js');
   const file = storePath(live, values.store as string | undefined);
-  const db = await openLog(file);
+  const log = await openLog(file);
   try {
-    if (values.changes) return await printChanges(db, values, since, until);
-    if (values.criticalChain) return await printCriticalChain(db, live, values);
-    return await printEvents(db, values, since, until);
+    if (values.changes) return await printChanges(log, values, since, until);
+    if (values.criticalChain) return await printCriticalChain(log, live, values);
+    return await printEvents(log, values, since, until);
   } finally {
-    db.close();
+    log.close();
   }
 }
 
-function userMap(db: Db): Map<number, string> {
-  const rows = db.prepare('SELECT id, user FROM changes').all() as { id: number; user: string }[];
-  return new Map(rows.map((r) => [r.id, r.user]));
-}
-
-async function printEvents(db: Db, values: ParseResult['values'], since?: number, until?: number): Promise<number> {
-  const { readHistory } = await import('../store/events/readHistory.js');
+async function printEvents(log: Log, values: ParseResult['values'], since?: number, until?: number): Promise<number> {
   const fmt = await import('./render/historyFormat.js');
-  const users = userMap(db);
+  const users = log.changeUsers();
   const query = {
     service: values.service as string | undefined,
     changeId: values.change as number | undefined,
@@ -76,7 +70,7 @@ async function printEvents(db: Db, values: ParseResult['values'], since?: number
     until,
     limit: values.limit as number | undefined,
   };
-  const rows = readHistory(db, query);
+  const rows = log.history(query);
   const json = !!values.json;
   const emit = (events: typeof rows, header: boolean) => {
     if (json) {
@@ -89,15 +83,15 @@ async function printEvents(db: Db, values: ParseResult['values'], since?: number
   };
   emit(rows, true);
   if (!values.follow) return EXIT.ok;
-  let last = rows.length ? rows[rows.length - 1].seq : ((db.prepare('SELECT COALESCE(MAX(seq), 0) AS m FROM events').get() as { m: number }).m);
+  let last = rows.length ? rows[rows.length - 1].seq : log.lastSeq();
   return new Promise<number>((resolve) => {
     // Polls by sequence number: one indexed range read every 200 ms, no lock taken.
     const timer = setInterval(() => {
       let batch;
       do {
-        batch = readHistory(db, { ...query, limit: undefined, since: undefined, afterSeq: last, batch: 1000 });
+        batch = log.history({ ...query, limit: undefined, since: undefined, afterSeq: last, batch: 1000 });
         // A change started since: learn who asked for it.
-        if (batch.some((e) => e.changeId !== null && !users.has(e.changeId))) for (const [id, user] of userMap(db)) users.set(id, user);
+        if (batch.some((e) => e.changeId !== null && !users.has(e.changeId))) for (const [id, user] of log.changeUsers()) users.set(id, user);
         if (batch.length) {
           emit(batch, false);
           last = batch[batch.length - 1].seq;
@@ -115,19 +109,18 @@ async function printEvents(db: Db, values: ParseResult['values'], since?: number
   });
 }
 
-async function printChanges(db: Db, values: ParseResult['values'], since?: number, until?: number): Promise<number> {
-  const { readChanges } = await import('../store/events/readChanges.js');
+async function printChanges(log: Log, values: ParseResult['values'], since?: number, until?: number): Promise<number> {
   const fmt = await import('./render/historyFormat.js');
-  const rows = readChanges(db, { id: values.change as number | undefined, since, until, limit: values.limit as number | undefined });
+  const rows = log.changes({ id: values.change as number | undefined, since, until, limit: values.limit as number | undefined });
   if (values.json) {
     if (rows.length) process.stdout.write(rows.map(fmt.changeJson).join('\n') + '\n');
   } else process.stdout.write(fmt.table(fmt.CHANGE_HEADER, rows.map(fmt.changeCells)));
   return EXIT.ok;
 }
 
-async function printCriticalChain(db: Db, live: string, values: ParseResult['values']): Promise<number> {
+async function printCriticalChain(log: Log, live: string, values: ParseResult['values']): Promise<number> {
   const { loadChangeTimeline } = await import('./render/changeTimeline.js');
-  const { timeline, chain } = await loadChangeTimeline(db, live, values.change as number | undefined);
+  const { timeline, chain } = await loadChangeTimeline(log, live, values.change as number | undefined);
   if (values.json) {
     process.stdout.write(
       JSON.stringify({

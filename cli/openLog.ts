@@ -3,13 +3,13 @@
  * same one-line errors everywhere: a missing log exits 111 (nothing to read
  * yet: wrong -l or -s, or no `init`), an unreadable or corrupted one exits 4.
  */
-import type Database from 'better-sqlite3';
+import type { EventLogReader } from '../store/events/types.js';
 import { EXIT, Fatal } from './fatal.js';
 
-export async function openLog(file: string): Promise<Database.Database> {
-  const { openReader } = await import('../store/events/openReader.js');
+export async function openLog(file: string): Promise<EventLogReader> {
+  const { openEventLog } = await import('../store/events/open.js');
   try {
-    return openReader(file);
+    return openEventLog(file);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'SQLITE_CANTOPEN' || /unable to open|does not exist/i.test(e.message)) {

@@ -24,15 +24,15 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
   if (operands.length) throw usageError(spec, `unexpected operand ${operands[0]}`);
   const live = liveDir(values.live);
   const { storePath } = await import('../store/events/storePath.js');
-  const db = await openLog(storePath(live, values.store as string | undefined));
+  const log = await openLog(storePath(live, values.store as string | undefined));
   let svg: string;
   try {
     const { loadChangeTimeline } = await import('./render/changeTimeline.js');
     const { plotToSvg } = await import('./render/plotSvg.js');
-    const { timeline, chain } = await loadChangeTimeline(db, live, values.change as number | undefined);
+    const { timeline, chain } = await loadChangeTimeline(log, live, values.change as number | undefined);
     svg = plotToSvg(timeline, chain);
   } finally {
-    db.close();
+    log.close();
   }
   const out = values.output as string | undefined;
   if (out === undefined) process.stdout.write(svg);

@@ -2,7 +2,7 @@
  * Layers point one way (docs/ARCHITECTURE.md): machines/ imports nothing of
  * ours but machines/; store/ never imports actors/ or cli/; actors/ never
  * imports cli/; protocol/ (shared by the supervisor and its thin clients)
- * imports only protocol/ and machines/.
+ * imports only protocol/ and machines/. Every SQL statement lives in store/.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -47,4 +47,15 @@ describe('layers', () => {
       expect(wrong).toEqual([]);
     });
   }
+});
+
+describe('SQL', () => {
+  it('lives in store/ only: nothing else opens SQLite or prepares a statement', () => {
+    const outside = ['machines', 'protocol', 'actors', 'cli'].flatMap(sources);
+    const offenders = outside.filter((file) => {
+      const text = readFileSync(join(ROOT, file), 'utf8');
+      return /from ['"]better-sqlite3['"]|import\(['"]better-sqlite3['"]\)|\.prepare\(|\.pragma\(/.test(text);
+    });
+    expect(offenders).toEqual([]);
+  });
 });

@@ -7,7 +7,7 @@ import { chmodSync, closeSync, copyFileSync, existsSync, mkdirSync, openSync, re
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EXIT, Fatal, systemFatal } from '../../machines/errors.js';
-import { checkEventLog } from '../../store/events/checkEventLog.js';
+import { checkEventLog } from '../../store/events/check.js';
 import { checkLiveDir } from './liveDir.js';
 import { serviceProcesses } from './orphans.js';
 import { storeLocation } from './storeLocation.js';

@@ -7,7 +7,7 @@ import { closeSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EXIT, Fatal, systemFatal } from '../../machines/errors.js';
 import { loadCompiled } from '../../store/compiled/loadCompiled.js';
-import { openEventStore } from '../../store/events/openEventStore.js';
+import { openEventStore } from '../../store/events/open.js';
 import { checkLiveDir, livePaths } from './liveDir.js';
 import { recordStoreLocation, storeLocation } from './storeLocation.js';
 import { fdLimitWarning } from './fdLimit.js';

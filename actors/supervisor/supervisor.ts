@@ -6,15 +6,6 @@ import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompiledModel } from '../../machines/model.js';
 import type { EventStore } from '../../store/events/types.js';
-import { appendEvents, whenCommitted } from '../../store/events/appendEvents.js';
-import { closeInterruptedChanges } from '../../store/events/closeInterruptedChanges.js';
-import { closeEventStore } from '../../store/events/closeEventStore.js';
-import { flushEvents } from '../../store/events/flushEvents.js';
-import { readActorStates } from '../../store/events/readActorStates.js';
-import { readBootStarts } from '../../store/events/readBootStarts.js';
-import { readLiveSet } from '../../store/events/readLiveSet.js';
-import { startBoot } from '../../store/events/startBoot.js';
-import { resumeBoot } from '../../store/events/resumeBoot.js';
 import type { ServiceEventRecord, ServiceHandle, ServiceState } from '../service/types.js';
 import type { ChangeEngine, EventLog, OpHandler, SupervisorApi } from './api.js';
 import { startControlServer, type ControlServer } from './controlServer.js';
@@ -91,7 +82,7 @@ export class Supervisor implements SupervisorInternals {
     this.live = options.live;
     this.model = options.model;
     this.storePath = options.storePath;
-    this.liveSet = readLiveSet(options.store);
+    this.liveSet = options.store.liveSet();
     this.log = createEventLog(options.store, this.liveSet);
     this.engine = options.changeEngine?.(this) ?? null;
     for (const [name, handler] of Object.entries({ ...builtinOps(this), ...this.engine?.ops() })) this.ops.set(name, handler);
@@ -115,19 +106,19 @@ export class Supervisor implements SupervisorInternals {
   async start(): Promise<void> {
     const { store, model } = this.options;
     const paths = livePaths(this.live);
-    const previous = readActorStates(store);
+    const previous = store.actorStates();
     // Only one supervisor writes this log: a change still open belongs to one that died.
-    closeInterruptedChanges(store, 'supervisor died');
+    store.closeInterruptedChanges('supervisor died');
     // Recover when a previous supervisor of this boot left a trace; otherwise start a new boot.
-    const recovering = this.options.boot === 'auto' && resumeBoot(store) > 0 && (previous.size > 0 || this.liveSet.size > 0 || existsSync(paths.servicedirs));
+    const recovering = this.options.boot === 'auto' && store.resumeBoot() > 0 && (previous.size > 0 || this.liveSet.size > 0 || existsSync(paths.servicedirs));
     if (!recovering) {
       this.bootStart = Date.now();
-      this.boot = startBoot(store, this.live, this.options.compiled, this.bootStart);
+      this.boot = store.startBoot(this.live, this.options.compiled, this.bootStart);
       // A new boot starts with every service down: clear what an older boot left in the live state.
       for (const name of [...this.liveSet]) this.log.setLive(name, false, null);
     } else {
       this.boot = store.boot;
-      this.bootStart = readBootStarts(store.db).get(this.boot) ?? Date.now();
+      this.bootStart = store.bootStarts().get(this.boot) ?? Date.now();
     }
     materialiseServiceDirs(paths.servicedirs, model, !recovering);
     useScriptDir(paths.scripts);
@@ -137,7 +128,7 @@ export class Supervisor implements SupervisorInternals {
     const found: Recovery = { adopted: [], restarted: [], down: [], unknown: [], stopped: [] };
     // What the previous supervisor's services still run, recorded or not (found by their markers).
     const running = recovering ? findServiceProcesses(this.live) : new Map<string, FoundProcess[]>();
-    const committedBefore = store.nextSeq - 1;
+    const committedBefore = store.lastSeq();
     const batch = this.options.batchSize ?? 200;
     for (let i = 0; i < model.atomics.length; i += batch) {
       for (const name of model.atomics.slice(i, i + batch)) {
@@ -164,10 +155,10 @@ export class Supervisor implements SupervisorInternals {
       if (i + batch < model.atomics.length) await new Promise((r) => setImmediate(r));
     }
     if (recovering) {
-      appendEvents(store, [{ type: 'supervisor.recovered', payload: { pid: process.pid, ...found, lastSeqBefore: committedBefore } }]);
+      store.append([{ type: 'supervisor.recovered', payload: { pid: process.pid, ...found, lastSeqBefore: committedBefore } }]);
     }
-    appendEvents(store, [{ type: 'supervisor.started', payload: { pid: process.pid, services: model.atomics.length, recovered: recovering } }]);
-    flushEvents(store);
+    store.append([{ type: 'supervisor.started', payload: { pid: process.pid, services: model.atomics.length, recovered: recovering } }]);
+    store.flush();
     // Every reply commits the log first: a client that reads the store after it sees what its request did.
     this.server = await startControlServer(paths.control, (req, reply) => this.dispatch(req, reply), () => this.log.flush());
   }
@@ -211,7 +202,7 @@ export class Supervisor implements SupervisorInternals {
       adopt,
       since: this.bootStart,
       env: serviceMarkers(this.live, name),
-      whenRecorded: (spawn) => whenCommitted(this.options.store, spawn),
+      whenRecorded: (spawn) => this.options.store.whenCommitted(spawn),
       stdin: fds?.stdin,
       stdout: fds?.stdout,
     });
@@ -221,8 +212,7 @@ export class Supervisor implements SupervisorInternals {
 
   /** Every service actor event becomes one `events` row and the actor's projection, in the same commit. */
   private record(records: ServiceEventRecord[]): void {
-    appendEvents(
-      this.options.store,
+    this.options.store.append(
       records.map((rec) => ({
         type: rec.type,
         time: rec.time,
@@ -327,7 +317,7 @@ export class Supervisor implements SupervisorInternals {
         /* already gone */
       }
     }
-    closeEventStore(this.options.store);
+    this.options.store.close();
     (this.options.exit ?? process.exit)(code);
   }
 }

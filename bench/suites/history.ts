@@ -16,14 +16,7 @@ import { compileSources } from '../../store/source/compileSources.js';
 import { writeCompiled } from '../../store/compiled/writeCompiled.js';
 import { loadCompiled } from '../../store/compiled/loadCompiled.js';
 import { MIGRATIONS } from '../../store/events/schema.js';
-import { openEventStore } from '../../store/events/openEventStore.js';
-import { appendEvents } from '../../store/events/appendEvents.js';
-import { flushEvents } from '../../store/events/flushEvents.js';
-import { closeEventStore } from '../../store/events/closeEventStore.js';
-import { startBoot } from '../../store/events/startBoot.js';
-import { startChange } from '../../store/events/startChange.js';
-import { endChange } from '../../store/events/endChange.js';
-import { setLive } from '../../store/events/setLive.js';
+import { openEventStore } from '../../store/events/open.js';
 import type { EventStore } from '../../store/events/types.js';
 
 const SERVICES = 100;
@@ -59,7 +52,7 @@ function fixture(events: number): { live: string; services: string[]; seconds: n
   const tmp = join(live, 'events.db.building');
   const store = openEventStore(tmp);
   writeLog(store, live, names, events);
-  closeEventStore(store);
+  store.close();
   renameSync(tmp, join(live, 'events.db'));
   return { live, services: names, seconds: (performance.now() - t0) / 1000 };
 }
@@ -71,36 +64,38 @@ function fixture(events: number): { live: string; services: string[]; seconds: n
  */
 function writeLog(store: EventStore, live: string, names: string[], total: number): void {
   let time = Date.parse('2026-01-01T00:00:00Z');
-  startBoot(store, live, join(live, 'compiled'), time);
+  store.startBoot(live, join(live, 'compiled'), time);
   let pid = 1000;
   let up = true;
   const ctx = {};
-  while (store.nextSeq <= total - (names.length * 4 + 2)) {
-    const id = startChange(store, ['s6rc', up ? '-u' : '-d', 'change', 'all'], 'bench', ++time);
+  // The next sequence number: what the log holds plus what is queued.
+  const nextSeq = () => store.lastSeq() + store.pending + 1;
+  while (nextSeq() <= total - (names.length * 4 + 2)) {
+    const id = store.startChange(['s6rc', up ? '-u' : '-d', 'change', 'all'], 'bench', ++time);
     for (const s of names) {
       time += 1;
       if (up) {
         pid++;
-        appendEvents(store, [
+        store.append([
           { type: 'up', service: s, changeId: id, time, from: 'down', to: 'starting', payload: { changeId: id, time }, actorState: { state: 'starting', context: ctx } },
           { type: 'run.spawned', service: s, changeId: id, time, from: 'starting', to: 'up-unready', payload: { pid, startTime: '1', time }, actorState: { state: 'up-unready', context: ctx } },
           { type: 'readiness.notified', service: s, changeId: id, time: time + 1, from: 'up-unready', to: 'ready', payload: { via: 'fd', time: time + 1 }, actorState: { state: 'ready', context: ctx } },
         ]);
-        setLive(store, s, true, id, time + 1);
+        store.setLive(s, true, id, time + 1);
       } else {
-        appendEvents(store, [
+        store.append([
           { type: 'down', service: s, changeId: id, time, from: 'ready', to: 'stopping', payload: { changeId: id, time }, actorState: { state: 'stopping', context: ctx } },
           { type: 'run.exited', service: s, changeId: id, time: time + 1, from: 'stopping', to: 'down', payload: { pid, code: null, signal: 'SIGTERM', time: time + 1 }, actorState: { state: 'down', context: ctx } },
         ]);
-        setLive(store, s, false, id, time + 1);
+        store.setLive(s, false, id, time + 1);
       }
     }
-    endChange(store, id, 0, names.length, 0, ++time);
-    if (store.queue.length > 20_000) flushEvents(store);
+    store.endChange(id, 0, names.length, 0, ++time);
+    if (store.pending > 20_000) store.flush();
     up = !up;
   }
-  while (store.nextSeq <= total) appendEvents(store, [{ type: 'supervisor.note', time: ++time, payload: { filler: true } }]);
-  flushEvents(store);
+  while (nextSeq() <= total) store.append([{ type: 'supervisor.note', time: ++time, payload: { filler: true } }]);
+  store.flush();
 }
 
 /** Events per second the store commits when a burst of single appends arrives in one event-loop turn after another. */
@@ -109,25 +104,25 @@ async function appendThroughput(events: number, perTurn: number): Promise<number
   mkdirSync(dir, { recursive: true });
   try {
     const store = openEventStore(join(dir, 'events.db'));
-    startBoot(store, dir, join(dir, 'compiled'));
+    store.startBoot(dir, join(dir, 'compiled'));
     let committed = 0;
     const done = new Promise<void>((resolve) => {
-      store.onCommit = (rows) => {
+      store.onCommit((rows) => {
         committed += rows.length;
         if (committed >= events) resolve();
-      };
+      });
     });
     const t0 = performance.now();
     // `perTurn` actors each report an event per turn, the way the supervisor's sinks append.
     for (let sent = 0; sent < events; ) {
       for (let i = 0; i < perTurn && sent < events; i++, sent++) {
-        appendEvents(store, [{ type: 'run.spawned', service: `s${i}`, from: 'starting', to: 'up-unready', payload: { pid: sent, startTime: '1' }, actorState: { state: 'up-unready', context: { pid: sent } } }]);
+        store.append([{ type: 'run.spawned', service: `s${i}`, from: 'starting', to: 'up-unready', payload: { pid: sent, startTime: '1' }, actorState: { state: 'up-unready', context: { pid: sent } } }]);
       }
       await new Promise((r) => setImmediate(r));
     }
     await done;
     const seconds = (performance.now() - t0) / 1000;
-    closeEventStore(store);
+    store.close();
     return events / seconds;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -174,7 +169,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
     note: replay < REPLAY_TARGET_MS ? 'ok' : 'MISSED',
   });
   // The worst case: just before the next checkpoint, so 49,999 events are folded after the newest one.
-  const { CHECKPOINT_INTERVAL } = await import('../../cli/replay.js');
+  const { CHECKPOINT_INTERVAL } = await import('../../store/events/replay.js');
   const worst = Math.floor(events * 0.4 / CHECKPOINT_INTERVAL) * CHECKPOINT_INTERVAL - 1;
   const at = median(Array.from({ length: 3 }, () => s6rcTime(['replay', '-l', fx.live, '--at', String(worst)])));
   rows.push({

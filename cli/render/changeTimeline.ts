@@ -1,7 +1,7 @@
 /** Loads one change's timeline and critical chain, for `plot` and `history --critical-chain`. */
 import { existsSync } from 'node:fs';
-import type { Database } from 'better-sqlite3';
 import type { CompiledModel } from '../../machines/model.js';
+import type { EventLogReader } from '../../store/events/types.js';
 import { EXIT, Fatal } from '../fatal.js';
 import { buildTimeline, criticalChain, type Bar, type Timeline } from './timeline.js';
 
@@ -10,13 +10,11 @@ import { buildTimeline, criticalChain, type Bar, type Timeline } from './timelin
  * critical chain come from the live directory's compiled database; without
  * one the chain is just the transition that ended last.
  */
-export async function loadChangeTimeline(db: Database, live: string, id?: number): Promise<{ timeline: Timeline; chain: Bar[] }> {
-  const { readLastChangeId, readChanges } = await import('../../store/events/readChanges.js');
-  const { readChangeEvents } = await import('../../store/events/readChangeEvents.js');
-  const changeId = id ?? readLastChangeId(db);
+export async function loadChangeTimeline(log: EventLogReader, live: string, id?: number): Promise<{ timeline: Timeline; chain: Bar[] }> {
+  const changeId = id ?? log.lastChangeId();
   if (changeId === null) throw new Fatal(EXIT.failed, 'no change recorded in the event log yet');
-  if (!readChanges(db, { id: changeId }).length) throw new Fatal(EXIT.failed, `no change ${changeId} in the event log`);
-  const timeline = buildTimeline(changeId, readChangeEvents(db, changeId));
+  if (!log.changes({ id: changeId }).length) throw new Fatal(EXIT.failed, `no change ${changeId} in the event log`);
+  const timeline = buildTimeline(changeId, log.history({ changeId }));
   const model = await tryModel(live);
   const prerequisites = (service: string, direction: 'up' | 'down'): readonly string[] => {
     if (!model) return [];

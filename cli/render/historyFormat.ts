@@ -1,6 +1,5 @@
 /** How one event reads in `history`: a table row for people, one JSON object per line for programs. */
-import type { EventRow } from '../../store/events/types.js';
-import type { ChangeRow } from '../../store/events/readChanges.js';
+import type { ChangeRow, EventRow } from '../../store/events/types.js';
 import { formatDuration, formatTime } from './timeArg.js';
 
 /**

@@ -9,13 +9,11 @@ import type { NodeState } from './graphModel.js';
  */
 export async function readNodeStates(storeFile: string): Promise<Map<string, NodeState> | null> {
   if (!existsSync(storeFile)) return null;
-  const { openReader } = await import('../../store/events/openReader.js');
-  const { readActorStates } = await import('../../store/events/readActorStates.js');
-  const { readLiveSet } = await import('../../store/events/readLiveSet.js');
-  const db = openReader(storeFile);
+  const { openEventLog } = await import('../../store/events/open.js');
+  const log = openEventLog(storeFile);
   try {
-    const live = readLiveSet({ db });
-    const actors = readActorStates({ db });
+    const live = log.liveSet();
+    const actors = log.actorStates();
     const out = new Map<string, NodeState>();
     for (const name of live) out.set(name, 'up');
     for (const [name, a] of actors) {
@@ -24,6 +22,6 @@ export async function readNodeStates(storeFile: string): Promise<Map<string, Nod
     }
     return out;
   } finally {
-    db.close();
+    log.close();
   }
 }

@@ -1,14 +1,16 @@
-/** The event store's public functions, one per file (emmett style). */
-export { openEventStore } from './openEventStore.js';
-export { appendEvents } from './appendEvents.js';
-export { flushEvents } from './flushEvents.js';
-export { closeEventStore } from './closeEventStore.js';
-export { startBoot } from './startBoot.js';
-export { resumeBoot } from './resumeBoot.js';
-export { startChange } from './startChange.js';
-export { endChange } from './endChange.js';
-export { setLive } from './setLive.js';
-export { readLiveSet } from './readLiveSet.js';
-export { readActorStates } from './readActorStates.js';
-export { readEvents } from './readEvents.js';
-export type { EventInput, EventRow, EventStore } from './types.js';
+/**
+ * The event log (SPEC §4): one typed object per connection. `openEventStore`
+ * gives the supervisor its `EventStore` (append, commit, projections, boots,
+ * changes, checkpoints); `openEventLog` gives readers an `EventLogReader`.
+ *
+ *   schema.ts  the SQL schema and its migrations
+ *   check.ts   refusing a file that is not a readable s6rc event log
+ *   open.ts    opening it, for writing or reading
+ *   reader.ts  every read query
+ *   writer.ts  the write queue: group commits, retries, idle checkpoints
+ *   types.ts   rows, queries and the two interfaces
+ */
+export { openEventLog, openEventStore, storeCheckpoints } from './open.js';
+export { checkEventLog, invalidEventLog } from './check.js';
+export { storePath } from './storePath.js';
+export type * from './types.js';

@@ -1,8 +1,9 @@
 /**
- * The event store's in-memory handle: one SQLite connection, the queue of
- * writes not yet committed, and the counters the single writer allocates from.
+ * The event log's rows and its two faces: `EventLogReader` (history, replay,
+ * plot, graph: read-only, beside a running supervisor) and `EventStore` (the
+ * supervisor, the only writer). Both come from open.ts; the SQL behind them
+ * lives in reader.ts and writer.ts.
  */
-import type { Database } from 'better-sqlite3';
 
 /** One row of `events`, as an appender hands it in (seq and boot are filled in). */
 export interface EventInput {
@@ -33,43 +34,127 @@ export interface EventRow {
   payload: Record<string, unknown>;
 }
 
-/** A write that is not an event row but must commit in order with them. */
-export type QueuedWrite =
-  | { kind: 'event'; row: EventRow; actorState?: { state: string; context: unknown }; live?: boolean }
-  | { kind: 'change.start'; id: number; boot: number; argv: string; user: string; started: number }
-  | { kind: 'change.end'; id: number; ended: number; exitCode: number | null; done: number; failed: number; reason?: string | null };
-
-export interface EventStore {
-  readonly path: string;
-  readonly db: Database;
-  /** The boot new events are recorded under (0 until `startBoot` or `resumeBoot`). */
+/** One event as replay folds it (what `EventRow` has, minus what the fold never reads). */
+export interface FoldEventRow {
+  seq: number;
+  time: number;
   boot: number;
-  /** Writes waiting for the next flush, in order. */
-  queue: QueuedWrite[];
-  /** Next sequence number and change id: the supervisor is the only writer, so they are allocated here. */
-  nextSeq: number;
-  nextChangeId: number;
-  /** True while an automatic commit is armed (end of this turn, or the end of the group-commit window). */
-  scheduled: boolean;
-  /** `performance.now()` of the last automatic commit: the start of the current group-commit window. */
-  lastAutoCommit: number;
-  /** Armed after every commit: checkpoints the WAL once the log has been quiet for a moment. */
-  checkpointTimer: NodeJS.Timeout | null;
-  /** How many times in a row readers held the idle checkpoint up (0 after a commit). */
-  checkpointRetries: number;
-  /** Set after a failed flush: the retry timer, so appends do not schedule a tighter loop. */
-  retryTimer: NodeJS.Timeout | null;
-  /** Number of consecutive failed flushes (0 when healthy). */
-  failures: number;
-  /** Waiting for the next commit (commit before spawn, `whenCommitted`); run after it, or after it failed. */
-  afterCommit: Array<() => void>;
-  /** True while a commit is armed for the end of this turn because something waits for it. */
-  urgent: boolean;
+  service: string | null;
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+export interface HistoryQuery {
+  service?: string;
+  changeId?: number;
+  /** Only events of this type. */
+  type?: string;
+  /** ms since the epoch, inclusive. */
+  since?: number;
+  /** ms since the epoch, inclusive. */
+  until?: number;
+  /** Only events after this sequence number (`--follow` polls with it). */
+  afterSeq?: number;
+  /** The LAST `limit` matching events (like `tail -n`), still returned oldest first. */
+  limit?: number;
+  /** With no `limit`: at most this many, from the oldest (`--follow` batches). */
+  batch?: number;
+}
+
+/** One `change` invocation as `history --changes` shows it (the `changes` projection). */
+export interface ChangeRow {
+  id: number;
+  boot: number;
+  argv: string[];
+  user: string;
+  /** ms since the epoch. */
+  started: number;
+  /** null while it runs. */
+  ended: number | null;
+  exitCode: number | null;
+  done: number;
+  failed: number;
+  /** Why it ended with no exit code (e.g. `supervisor died`), else null. */
+  reason: string | null;
+}
+
+export interface ChangesQuery {
+  id?: number;
+  since?: number;
+  until?: number;
+  /** The last `limit` changes, oldest first. */
+  limit?: number;
+}
+
+/** One row of the `actor_state` projection: a service actor's last state and machine context. */
+export interface StoredActorState {
+  state: string;
+  context: unknown;
+  seq: number;
+}
+
+/** The event log, read-only: every query readers make, each on an index. */
+export interface EventLogReader {
+  readonly path: string;
+  /** Events matching every given filter, oldest first (see `HistoryQuery`). */
+  history(query?: HistoryQuery): EventRow[];
+  /** Change invocations, oldest first. */
+  changes(query?: ChangesQuery): ChangeRow[];
+  /** The id of the most recent change, or null. */
+  lastChangeId(): number | null;
+  /** Who asked for each change, by change id. */
+  changeUsers(): Map<number, string>;
+  /** The newest sequence number, 0 for an empty log. */
+  lastSeq(): number;
+  /** The last sequence number at or before `time` (ms), or 0. */
+  seqAt(time: number): number;
+  /** The time and boot of event `seq`, or null when there is none. */
+  eventAt(seq: number): { time: number; boot: number } | null;
+  /** Events with `after < seq <= upTo`, one at a time, as replay folds them. */
+  foldEvents(after: number, upTo: number): Iterable<FoldEventRow>;
+  /** Each boot's start time (ms), by boot id. */
+  bootStarts(): Map<number, number>;
+  /** The `actor_state` projection. */
+  actorStates(): Map<string, StoredActorState>;
+  /** The live state: every service s6rc considers up. */
+  liveSet(): Set<string>;
+  /** The newest replay checkpoint at or before `seq`, or null (a damaged one is skipped). */
+  checkpoint<T = unknown>(seq?: number): { seq: number; state: T } | null;
+  close(): void;
+}
+
+/**
+ * The event log as its only writer (the supervisor) holds it. Appends queue
+ * and commit in one transaction per event-loop turn (or per group-commit
+ * window), with the projections; failed commits are retried, never dropped.
+ */
+export interface EventStore extends EventLogReader {
+  /** The boot new events are recorded under (0 until `startBoot` or `resumeBoot`). */
+  readonly boot: number;
+  /** Writes queued and not yet committed. */
+  readonly pending: number;
+  /** Queues events for the next commit; returns them with their sequence numbers. */
+  append(events: readonly EventInput[]): EventRow[];
+  /** Commits everything queued now; false when the commit failed (it is retried). */
+  flush(): boolean;
+  /** Runs `then` right after the next commit, made at the end of this turn (commit before spawn). */
+  whenCommitted(then: () => void): void;
+  /** Records a new boot and makes it current; the actor projection starts empty. */
+  startBoot(live: string, compiled: string, time?: number): number;
+  /** Continues the newest boot (a recovering supervisor); 0 when there is none. */
+  resumeBoot(): number;
+  /** Registers a change invocation: a `changes` row and a `change.started` event; returns its id. */
+  startChange(argv: string[], user: string, time?: number): number;
+  /** Closes a change: exit code and counts into `changes`, and a `change.ended` event. */
+  endChange(id: number, exitCode: number, done: number, failed: number, time?: number): void;
+  /** Records a successful transition in the live state: a `live.up`/`live.down` event and the `live_state` row. */
+  setLive(service: string, up: boolean, changeId: number | null, time?: number): void;
+  /** Closes every change a dead supervisor left open (exit unknown, `reason`); returns their ids. */
+  closeInterruptedChanges(reason: string): number[];
+  /** Persists replay checkpoints (the folded state after event `seq`); one at the same seq is replaced. */
+  writeCheckpoints(checkpoints: readonly { seq: number; state: unknown }[]): void;
   /** Called after every successful commit with the rows it committed. */
-  onCommit: ((rows: EventRow[]) => void) | null;
-  /** Where failure reports go (default: stderr). */
-  report: (line: string) => void;
-  closed: boolean;
-  /** Prepared statements, created once. */
-  statements: ReturnType<typeof import('./prepareStatements.js').prepareStatements>;
+  onCommit(listener: ((rows: EventRow[]) => void) | null): void;
+  /** Commits what is queued and closes; returns how many writes could not be committed (reported as fatal). */
+  close(): number;
 }

@@ -1,11 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openEventStore } from '../../store/events/openEventStore.js';
-import { closeEventStore } from '../../store/events/closeEventStore.js';
-import { startChange } from '../../store/events/startChange.js';
+import { openEventStore } from '../../store/events/open.js';
 import { S6RC, s6rc } from '../helpers/cli.js';
-import { appendEvents, flushEvents } from './fixtures/eventLog.js';
 import { webstackLive } from './fixtures/liveDir.js';
 
 let fx: ReturnType<typeof webstackLive>;
@@ -110,13 +107,13 @@ describe('s6rc history', () => {
       child.stdout.on('data', (d) => (out += d));
       await waitUntil(() => out.includes('change.ended'));
       const store = openEventStore(fx.store);
-      appendEvents(store, [{ type: 'supervisor.note', service: 'db', from: 'ready', to: 'ready', payload: { n: 1 } }]);
-      flushEvents(store);
+      store.append([{ type: 'supervisor.note', service: 'db', from: 'ready', to: 'ready', payload: { n: 1 } }]);
+      store.flush();
       await waitUntil(() => out.includes('supervisor.note'));
-      const id = startChange(store, ['s6rc', 'change', 'api'], 'alice');
-      appendEvents(store, [{ type: 'supervisor.note', service: 'api', changeId: id, payload: { n: 2 } }]);
-      flushEvents(store);
-      closeEventStore(store);
+      const id = store.startChange(['s6rc', 'change', 'api'], 'alice');
+      store.append([{ type: 'supervisor.note', service: 'api', changeId: id, payload: { n: 2 } }]);
+      store.flush();
+      store.close();
       await waitUntil(() => out.includes('"n":2'));
       const code = new Promise((r) => child.on('close', r));
       child.kill('SIGINT');

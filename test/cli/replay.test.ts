@@ -3,12 +3,9 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { writeCompiled } from '../../store/compiled/writeCompiled.js';
-import { openEventStore } from '../../store/events/openEventStore.js';
-import { startBoot } from '../../store/events/startBoot.js';
-import { setLive } from '../../store/events/setLive.js';
+import { openEventStore } from '../../store/events/open.js';
 import { isAlive, makeLive, until, type TestLive } from '../helpers/supervisor.js';
 import { s6rc, tempDir } from '../helpers/cli.js';
-import { appendEvents, closeEventStore, flushEvents } from './fixtures/eventLog.js';
 import { webstackModel } from './fixtures/model.js';
 
 const cleanups: (() => void)[] = [];
@@ -105,24 +102,24 @@ describe('s6rc replay', () => {
     mkdirSync(live, { mode: 0o700 });
     writeCompiled(webstackModel(), join(live, 'compiled'));
     const store = openEventStore(join(live, 'events.db'));
-    startBoot(store, live, join(live, 'compiled'), 1_000);
+    store.startBoot(live, join(live, 'compiled'), 1_000);
     let time = 2_000;
     // 120,000 events: db cycles up → up-unready → ready → stopping → down.
     for (let cycle = 0; cycle < 24_000; cycle++) {
       const pid = 10_000 + cycle;
-      appendEvents(store, [
+      store.append([
         { type: 'up', service: 'db', time: ++time, from: 'down', to: 'starting', payload: { time, changeId: null } },
         { type: 'run.spawned', service: 'db', time: ++time, from: 'starting', to: 'up-unready', payload: { time, pid, startTime: '7' } },
         { type: 'readiness.notified', service: 'db', time: ++time, from: 'up-unready', to: 'ready', payload: { time, via: 'fd' } },
         { type: 'down', service: 'db', time: ++time, from: 'ready', to: 'stopping', payload: { time, changeId: null } },
         { type: 'run.exited', service: 'db', time: ++time, from: 'stopping', to: 'down', payload: { time, pid, code: 0, signal: null } },
       ]);
-      if (cycle % 5000 === 0) flushEvents(store);
+      if (cycle % 5000 === 0) store.flush();
     }
-    appendEvents(store, [{ type: 'up', service: 'db', time: ++time, from: 'down', to: 'starting', payload: { time, changeId: null } }]);
-    setLive(store, 'migrate', true, null, ++time);
-    flushEvents(store);
-    closeEventStore(store);
+    store.append([{ type: 'up', service: 'db', time: ++time, from: 'down', to: 'starting', payload: { time, changeId: null } }]);
+    store.setLive('migrate', true, null, ++time);
+    store.flush();
+    store.close();
 
     const first = JSON.parse(s6rc(['replay', '-l', live, '--json']).stdout);
     expect(first).toMatchObject({ seq: 120_002, fromCheckpoint: null, eventsRead: 120_002, checkpointsWritten: 2, services: { db: 'starting' }, live: ['migrate'] });

@@ -1,0 +1,398 @@
+/**
+ * The event log's only writer (the supervisor): appends queue in memory and
+ * commit, with their projections (`actor_state`, `live_state`, `changes`), in
+ * one transaction per event-loop turn, or per group-commit window when
+ * commits come back to back. A failed commit (disk full, I/O error) rolls
+ * back, keeps every queued write and is retried every second; a commit that
+ * something waits for (`whenCommitted`: a spawn's intent) is made at the end
+ * of the turn. Once the log goes quiet, the WAL is checkpointed and truncated.
+ */
+import type { Database, Statement } from 'better-sqlite3';
+import { LogReader } from './reader.js';
+import type { EventInput, EventRow, EventStore } from './types.js';
+
+/**
+ * At most this long an appended event waits for its commit when commits come
+ * back to back: a chain of transitions then costs one transaction per window
+ * instead of one per turn (each commit writes several WAL pages).
+ */
+export const GROUP_COMMIT_MS = 5;
+
+/** Between two tries of a failed commit. */
+const RETRY_MS = 1000;
+
+/**
+ * WAL pages between SQLite's own checkpoints (its default is 1000). A
+ * checkpoint syncs the WAL and the database file; run every 1000 pages it
+ * lands in the middle of a busy change and blocks the supervisor on the disk
+ * for each one. The bound still keeps the WAL to a few MB while busy.
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 4000;
+
+/** Quiet time after the last commit before the store checkpoints on its own. */
+export const IDLE_CHECKPOINT_MS = 200;
+
+/** The writer's busy timeout, set back after each idle checkpoint (which runs without one). */
+export const BUSY_TIMEOUT_MS = 5000;
+
+/** The longest wait between two tries of an idle checkpoint that readers held up. */
+const MAX_CHECKPOINT_RETRY_MS = 60_000;
+
+/** A write that commits in order with the events. */
+type QueuedWrite =
+  | { kind: 'event'; row: EventRow; actorState?: { state: string; context: unknown }; live?: boolean }
+  | { kind: 'change.start'; id: number; boot: number; argv: string; user: string; started: number }
+  | { kind: 'change.end'; id: number; ended: number; exitCode: number | null; done: number; failed: number; reason: string | null };
+
+export interface WriterOptions {
+  /** Where failure reports go, one line each (default: stderr). */
+  report?: (line: string) => void;
+}
+
+export class SqliteEventStore extends LogReader implements EventStore {
+  private currentBoot: number;
+  private queue: QueuedWrite[] = [];
+  private nextSeq: number;
+  private nextChangeId: number;
+  /** An automatic commit is armed (end of this turn, or the end of the group-commit window). */
+  private scheduled = false;
+  /** `performance.now()` of the last automatic commit: the start of the current group-commit window. */
+  private lastAutoCommit = -Infinity;
+  /** A commit at the end of this turn is armed because something waits for it. */
+  private urgent = false;
+  private readonly afterCommit: Array<() => void> = [];
+  private retryTimer: NodeJS.Timeout | null = null;
+  /** Consecutive failed commits (0 when healthy). */
+  private failures = 0;
+  private checkpointTimer: NodeJS.Timeout | null = null;
+  /** Idle checkpoints a reader held up since the last commit. */
+  private checkpointRetries = 0;
+  private commitListener: ((rows: EventRow[]) => void) | null = null;
+  private closed = false;
+  private readonly report: (line: string) => void;
+  private readonly insert: { event: Statement; actor: Statement; live: Statement; changeStart: Statement; changeEnd: Statement };
+
+  constructor(db: Database, path: string, options: WriterOptions = {}) {
+    super(db, path);
+    this.report = options.report ?? ((line) => process.stderr.write(line + '\n'));
+    this.nextSeq = this.lastSeq() + 1;
+    this.nextChangeId = (this.lastChangeId() ?? 0) + 1;
+    this.currentBoot = (db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM boots').get() as { m: number }).m;
+    this.insert = {
+      event: db.prepare('INSERT INTO events (seq, time, boot, change_id, service, type, from_state, to_state, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      actor: db.prepare(
+        'INSERT INTO actor_state (service, state, context, seq) VALUES (?, ?, ?, ?) ON CONFLICT(service) DO UPDATE SET state = excluded.state, context = excluded.context, seq = excluded.seq',
+      ),
+      live: db.prepare('INSERT INTO live_state (service, up, seq) VALUES (?, ?, ?) ON CONFLICT(service) DO UPDATE SET up = excluded.up, seq = excluded.seq'),
+      changeStart: db.prepare('INSERT INTO changes (id, boot, argv, user, started) VALUES (?, ?, ?, ?, ?)'),
+      changeEnd: db.prepare('UPDATE changes SET ended = ?, exit_code = ?, done = ?, failed = ?, reason = ? WHERE id = ?'),
+    };
+  }
+
+  get boot(): number {
+    return this.currentBoot;
+  }
+
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  append(events: readonly EventInput[]): EventRow[] {
+    if (this.closed) throw new Error('event store is closed');
+    const rows: EventRow[] = [];
+    for (const e of events) {
+      const row: EventRow = {
+        seq: this.nextSeq++,
+        time: e.time ?? Date.now(),
+        boot: this.currentBoot,
+        changeId: e.changeId ?? null,
+        service: e.service ?? null,
+        type: e.type,
+        from: e.from ?? null,
+        to: e.to ?? null,
+        payload: e.payload ?? {},
+      };
+      // JSON is made at commit time: only the last context of each actor in a batch is ever serialised.
+      this.queue.push({ kind: 'event', row, actorState: e.actorState, live: e.live });
+      rows.push(row);
+    }
+    this.scheduleCommit();
+    return rows;
+  }
+
+  /**
+   * Commits every queued write in one transaction. On a write error the
+   * transaction rolls back, nothing queued is dropped, a warning is reported
+   * once per failure streak and the commit is retried every second (the
+   * supervisor keeps running: only writes still queued at `close` are lost).
+   */
+  flush(): boolean {
+    if (this.queue.length === 0) {
+      this.runAfterCommit();
+      return true;
+    }
+    const batch = this.queue;
+    this.queue = [];
+    try {
+      this.commit(batch);
+    } catch (err) {
+      this.queue = batch.concat(this.queue);
+      this.noteFailure(err);
+      // What waited for this commit goes on without it: supervision must not stop on a full disk.
+      this.runAfterCommit();
+      return false;
+    }
+    if (this.failures > 0) {
+      this.report(`s6rc: info: event store ${this.path}: writing again after ${this.failures} failed attempts`);
+      this.failures = 0;
+    }
+    if (this.retryTimer) {
+      clearTimeout(this.retryTimer);
+      this.retryTimer = null;
+    }
+    this.armIdleCheckpoint();
+    if (this.commitListener) {
+      const rows: EventRow[] = [];
+      for (const w of batch) if (w.kind === 'event') rows.push(w.row);
+      this.commitListener(rows);
+    }
+    this.runAfterCommit();
+    return true;
+  }
+
+  /**
+   * Runs `then` right after the next commit, which is made at the end of this
+   * event-loop turn whatever the group-commit window says: what was appended
+   * before it (and during the rest of this turn) is then durable. This is how
+   * the supervisor commits an intent before it spawns. If that commit fails
+   * (disk full), `then` still runs: supervising goes on, with the events kept
+   * in memory for the retries.
+   */
+  whenCommitted(then: () => void): void {
+    this.afterCommit.push(then);
+    if (this.urgent) return;
+    this.urgent = true;
+    setImmediate(() => {
+      this.urgent = false;
+      if (this.afterCommit.length === 0) return;
+      if (!this.closed) this.flush();
+      this.runAfterCommit();
+    });
+  }
+
+  startBoot(live: string, compiled: string, time = Date.now()): number {
+    this.flush();
+    this.db.transaction(() => {
+      const info = this.db.prepare('INSERT INTO boots (started, live, compiled) VALUES (?, ?, ?)').run(time, live, compiled);
+      this.currentBoot = Number(info.lastInsertRowid);
+      // Every actor starts afresh in a new boot: an actor with no row is in its machine's initial state.
+      this.db.prepare('DELETE FROM actor_state').run();
+    })();
+    return this.currentBoot;
+  }
+
+  resumeBoot(): number {
+    this.currentBoot = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM boots').get() as { id: number }).id;
+    return this.currentBoot;
+  }
+
+  startChange(argv: string[], user: string, time = Date.now()): number {
+    const id = this.nextChangeId++;
+    this.queue.push({ kind: 'change.start', id, boot: this.currentBoot, argv: JSON.stringify(argv), user, started: time });
+    this.append([{ type: 'change.started', changeId: id, time, payload: { argv, user } }]);
+    return id;
+  }
+
+  endChange(id: number, exitCode: number, done: number, failed: number, time = Date.now()): void {
+    this.queue.push({ kind: 'change.end', id, ended: time, exitCode, done, failed, reason: null });
+    this.append([{ type: 'change.ended', changeId: id, time, payload: { exitCode, done, failed } }]);
+  }
+
+  setLive(service: string, up: boolean, changeId: number | null, time = Date.now()): void {
+    this.append([{ type: up ? 'live.up' : 'live.down', service, changeId, time, live: up }]);
+  }
+
+  /**
+   * A starting supervisor is the only writer: a change still open then can
+   * only belong to one that died. Its exit code is unknown, its counts are
+   * what its events show it had done, and it ends at its last event.
+   */
+  closeInterruptedChanges(reason: string): number[] {
+    const open = this.db.prepare('SELECT id, started FROM changes WHERE ended IS NULL ORDER BY id').all() as { id: number; started: number }[];
+    const outcome = this.db.prepare(
+      `SELECT COALESCE(MAX(time), 0) AS last,
+              COALESCE(SUM(type = 'transition.succeeded'), 0) AS done,
+              COALESCE(SUM(type = 'transition.failed'), 0) AS failed
+         FROM events WHERE change_id = ?`,
+    );
+    for (const { id, started } of open) {
+      const o = outcome.get(id) as { last: number; done: number; failed: number };
+      const ended = Math.max(o.last, started);
+      this.queue.push({ kind: 'change.end', id, ended, exitCode: null, done: o.done, failed: o.failed, reason });
+      this.append([{ type: 'change.ended', changeId: id, time: ended, payload: { exitCode: null, reason, done: o.done, failed: o.failed } }]);
+    }
+    return open.map((c) => c.id);
+  }
+
+  writeCheckpoints(checkpoints: readonly { seq: number; state: unknown }[]): void {
+    writeCheckpoints(this.db, checkpoints);
+  }
+
+  onCommit(listener: ((rows: EventRow[]) => void) | null): void {
+    this.commitListener = listener;
+  }
+
+  override close(): number {
+    if (this.closed) return 0;
+    this.flush();
+    const lost = this.queue.length;
+    if (lost > 0) this.report(`s6rc: fatal: event store ${this.path}: ${lost} queued writes could not be committed before exit`);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
+    this.closed = true;
+    this.db.close();
+    return lost;
+  }
+
+  /**
+   * Checkpoints the whole WAL and truncates it to 0 bytes (TRUNCATE), without
+   * waiting: TRUNCATE waits for readers through the busy handler, which would
+   * stop the supervisor behind a `history` reading the log, so it runs with no
+   * busy timeout and, when a reader is in the way, copies what it can (as
+   * PASSIVE does) and says so. Returns true when done (or on an error the next
+   * commit's idle period retries), false when a reader held it up.
+   */
+  checkpointIdle(): boolean {
+    try {
+      this.db.pragma('busy_timeout = 0');
+      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      return result?.busy === 0;
+    } catch {
+      // I/O error: SQLite's own autocheckpoint (and the next idle period) try again.
+      return true;
+    } finally {
+      try {
+        this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      } catch {
+        /* the connection is unusable: the next commit reports it */
+      }
+    }
+  }
+
+  /** The connection itself, for the store's own tests (full-disk simulation, pragmas): no other code uses it. */
+  get connection(): Database {
+    return this.db;
+  }
+
+  private commit(batch: QueuedWrite[]): void {
+    const s = this.insert;
+    this.db.transaction(() => {
+      // Projections: only the last state of each actor in the batch needs writing.
+      const actors = new Map<string, { state: string; context: unknown; seq: number }>();
+      for (const w of batch) {
+        if (w.kind === 'event') {
+          const r = w.row;
+          s.event.run(r.seq, r.time, r.boot, r.changeId, r.service, r.type, r.from, r.to, JSON.stringify(r.payload));
+          if (w.actorState && r.service !== null) actors.set(r.service, { state: w.actorState.state, context: w.actorState.context, seq: r.seq });
+          if (w.live !== undefined && r.service !== null) s.live.run(r.service, w.live ? 1 : 0, r.seq);
+        } else if (w.kind === 'change.start') {
+          s.changeStart.run(w.id, w.boot, w.argv, w.user, w.started);
+        } else {
+          s.changeEnd.run(w.ended, w.exitCode, w.done, w.failed, w.reason, w.id);
+        }
+      }
+      for (const [service, a] of actors) s.actor.run(service, a.state, JSON.stringify(a.context ?? {}), a.seq);
+    })();
+  }
+
+  /** Arms the next automatic commit, unless one is armed or a retry is pending. */
+  private scheduleCommit(): void {
+    if (this.scheduled || this.retryTimer) return;
+    this.scheduled = true;
+    const wait = this.lastAutoCommit + GROUP_COMMIT_MS - performance.now();
+    if (wait >= 1) setTimeout(() => this.autoCommit(), wait);
+    else setImmediate(() => this.autoCommit());
+  }
+
+  private autoCommit(): void {
+    this.scheduled = false;
+    if (this.closed || this.queue.length === 0) return;
+    this.flush();
+    this.lastAutoCommit = performance.now();
+  }
+
+  private noteFailure(err: unknown): void {
+    const e = err as { code?: string; message?: string };
+    this.failures++;
+    if (this.failures === 1) {
+      this.report(
+        `s6rc: warning: event store ${this.path}: cannot commit: ${e.code ?? 'error'}: ${e.message ?? e}; ` +
+          `keeping ${this.queue.length} queued writes in memory and retrying every ${RETRY_MS / 1000}s`,
+      );
+    }
+    if (!this.retryTimer && !this.closed) {
+      this.retryTimer = setTimeout(() => {
+        this.retryTimer = null;
+        if (!this.closed) this.flush();
+      }, RETRY_MS);
+      this.retryTimer.unref?.();
+    }
+  }
+
+  /** Runs what waited for a commit (an exception in one does not stop the others). */
+  private runAfterCommit(): void {
+    if (this.afterCommit.length === 0) return;
+    for (const then of this.afterCommit.splice(0)) {
+      try {
+        then();
+      } catch (err) {
+        this.report(`s6rc: warning: after commit: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * Re-arms the idle checkpoint after every commit: once no commit happened
+   * for IDLE_CHECKPOINT_MS, the WAL is copied back and truncated
+   * (`checkpointIdle`), so what a burst wrote reaches the disk after it and an
+   * idle log keeps no WAL. A reader in the way makes it try again later,
+   * further apart each time, until the next commit.
+   */
+  private armIdleCheckpoint(): void {
+    if (this.checkpointTimer && this.checkpointRetries === 0) {
+      this.checkpointTimer.refresh();
+      return;
+    }
+    if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
+    this.checkpointRetries = 0;
+    this.scheduleCheckpoint(IDLE_CHECKPOINT_MS);
+  }
+
+  private scheduleCheckpoint(ms: number): void {
+    this.checkpointTimer = setTimeout(() => {
+      this.checkpointTimer = null;
+      if (this.closed || this.checkpointIdle()) return;
+      this.checkpointRetries++;
+      this.scheduleCheckpoint(Math.min(MAX_CHECKPOINT_RETRY_MS, IDLE_CHECKPOINT_MS * 2 ** this.checkpointRetries));
+    }, ms);
+    this.checkpointTimer.unref?.();
+  }
+
+  /** Idle checkpoints a reader held up since the last commit (the store's own tests). */
+  get idleCheckpointRetries(): number {
+    return this.checkpointRetries;
+  }
+}
+
+/**
+ * Persists replay checkpoints (the folded state after event `seq`) so later
+ * replays start from the nearest one instead of the first event. The
+ * supervisor or `replay` (for the gaps it folded over) may write them; a
+ * checkpoint at the same seq is replaced (folds are deterministic).
+ */
+export function writeCheckpoints(db: Database, checkpoints: readonly { seq: number; state: unknown }[]): void {
+  const insert = db.prepare('INSERT OR REPLACE INTO checkpoints (seq, state) VALUES (?, ?)');
+  db.transaction(() => {
+    for (const c of checkpoints) insert.run(c.seq, JSON.stringify(c.state));
+  })();
+}
