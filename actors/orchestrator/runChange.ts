@@ -5,6 +5,7 @@
  * streaming s6-rc's messages to the client.
  */
 import { createActor } from 'xstate';
+import { EXIT } from '../../machines/errors.js';
 import { orchestratorMachine, type OrchestratorEvent, type OrchestratorOutput } from '../../machines/orchestrator.js';
 import { planChange } from '../../machines/plan/plan.js';
 import type { ChangeRequest, Plan, Transition } from '../../machines/plan/types.js';
@@ -82,20 +83,23 @@ export function runChange(
   const react = (event: OrchestratorEvent) => {
     const snapshot = actor.getSnapshot();
     const { context } = snapshot;
-    if (event.type === 'TIMEOUT' && context.stoppedBy === 'timeout') stoppedEarly(2, 'change.timeout', {});
-    if (event.type === 'CANCEL' && context.stoppedBy === 'cancel') stoppedEarly(1, 'change.cancelled', { why: context.why });
+    if (event.type === 'TIMEOUT' && context.stoppedBy === 'timeout') stoppedEarly(EXIT.timedOut, 'timeout');
+    if (event.type === 'CANCEL' && context.stoppedBy === 'cancel') stoppedEarly(EXIT.failed, 'cancel', context.why);
     for (const id of context.blocked) blockedTransition(plan!.transitions[id], event);
     for (const id of context.runnable) start(id);
     if (snapshot.status === 'done') end(snapshot.output!);
   };
 
-  const stoppedEarly = (exitCode: number, type: string, payload: Record<string, unknown>) => {
+  const stoppedEarly = (exitCode: number, by: 'timeout' | 'cancel', why: string | null = null) => {
     const inFlight = actor.getSnapshot().context.ledger?.inFlight ?? 0;
-    if (!dry) log.append({ type, changeId, payload: { ...payload, inFlight } });
-    if (type === 'change.timeout' && verbose >= 1) {
+    if (!dry) {
+      if (by === 'timeout') log.append({ type: 'change.timeout', changeId, payload: { inFlight } });
+      else log.append({ type: 'change.cancelled', changeId, payload: { why, inFlight } });
+    }
+    if (by === 'timeout' && verbose >= 1) {
       sink.stderr(warning(`timed out after ${options.timeout} ms${inFlight ? `; ${inFlight} transition${inFlight > 1 ? 's' : ''} in flight will finish under the supervisor` : ''}`));
     }
-    sink.finish(exitCode, { changeId, stoppedBy: type === 'change.timeout' ? 'timeout' : 'cancel' });
+    sink.finish(exitCode, { changeId, stoppedBy: by });
     release();
   };
 

@@ -2,7 +2,8 @@
 // RSS); this is the same module file 'rxjs' re-exports, so it is the same class.
 import { Observable } from 'rxjs/internal/Observable';
 import type { AnyMachineSnapshot } from 'xstate';
-import type { PersistedService, ServiceContextBase } from '../../machines/service/events.js';
+import type { ServiceEvent } from '../../machines/events.js';
+import type { ServiceContextBase } from '../../machines/service/events.js';
 import type { Effect, Step } from '../../machines/service/step.js';
 import { toStatus } from './status.js';
 import type { ServiceEventRecord, ServiceState, ServiceStatus } from './types.js';
@@ -12,7 +13,7 @@ export type EffectImplementations<Name extends string, Context, Event> = {
   [N in Name]: (args: { context: Context; event: Event }) => void;
 };
 
-interface CoreOptions<Name extends string, Context extends ServiceContextBase, Event extends { type: string; time: number }> {
+interface CoreOptions<Name extends string, Context extends ServiceContextBase, Event extends ServiceEvent> {
   name: string;
   type: 'longrun' | 'oneshot';
   /** The machine's step (machines/service/step.ts), the same function replay folds with. */
@@ -38,7 +39,7 @@ type Unstamped<Event> = Event extends unknown ? Omit<Event, 'time'> & { time?: n
  * being handled (effects may send) are queued and delivered in order. Also
  * keeps the change id of the request being carried out.
  */
-export class ServiceCore<Name extends string, Context extends ServiceContextBase, Event extends { type: string; time: number }> {
+export class ServiceCore<Name extends string, Context extends ServiceContextBase, Event extends ServiceEvent> {
   readonly name: string;
   private snapshot: AnyMachineSnapshot;
   private readonly queue: Event[] = [];
@@ -126,9 +127,4 @@ export class ServiceCore<Name extends string, Context extends ServiceContextBase
     this.queue.length = 0;
     this.listeners?.clear();
   }
-}
-
-/** The snapshot a restored actor continues from (the actor_state projection). */
-export function restoredSnapshot(machine: { resolveState(config: { value: string; context: unknown }): unknown }, restored: PersistedService): AnyMachineSnapshot {
-  return machine.resolveState({ value: restored.state, context: restored.context }) as AnyMachineSnapshot;
 }

@@ -4,9 +4,11 @@
  * socket clients that watch it.
  */
 import type { Observable } from 'rxjs';
+import type { ServiceEvent } from '../../machines/events.js';
 import type { ServiceState } from '../../machines/service/events.js';
+import type { ServiceStatus } from '../../protocol/types.js';
 
-export type { ServiceState };
+export type { ServiceState, ServiceStatus };
 
 /** One event a service actor received, as appended to the event log (SPEC §4). */
 export interface ServiceEventRecord {
@@ -14,7 +16,7 @@ export interface ServiceEventRecord {
   time: number;
   service: string;
   /** The machine event's type, e.g. `run.spawned`, `run.exited`, `readiness.notified`. */
-  type: string;
+  type: ServiceEvent['type'];
   from: ServiceState;
   to: ServiceState;
   /** The machine event minus `type`: pid, code, signal, startTime, error... */
@@ -23,31 +25,6 @@ export interface ServiceEventRecord {
   changeId: number | null;
   /** The machine context after the event (stored as the actor_state projection). */
   context: unknown;
-}
-
-/** What `s6rc status` shows: s6-svstat's fields plus our state. */
-export interface ServiceStatus {
-  name: string;
-  type: 'longrun' | 'oneshot';
-  state: ServiceState;
-  /** s6-svstat "want up". */
-  wantedUp: boolean;
-  /** For a longrun, the run process; for a oneshot, the running up/down script. */
-  pid: number | null;
-  /** Last exit of run (or of the oneshot script); null if it never exited. */
-  exitCode: number | null;
-  /** Signal name that killed it, if it was killed. */
-  signal: string | null;
-  paused: boolean;
-  /** ms since the epoch of the last up/down edge, and of readiness. */
-  updownSince: number;
-  readySince: number | null;
-  /** s6-supervise's death tally, bounded by max-death-tally. */
-  deathTally: number;
-  /** Text of the last failure (readiness timeout, spawn error, permanent failure). */
-  error: string | null;
-  /** Oneshots: the last script ran under a supervisor that died and its outcome is unknown (present only then). */
-  outcomeUnknown?: true;
 }
 
 export interface ServiceHandle {

@@ -3,21 +3,28 @@
  * socket operations). Implemented in actors/supervisor/; the orchestrator
  * (actors/orchestrator/) and the socket ops are written against this.
  */
+import type { ChangeEvent, PayloadOf, SupervisorEvent } from '../../machines/events.js';
 import type { CompiledModel } from '../../machines/model.js';
 import type { ServiceHandle } from '../service/types.js';
 
-/** One event that is not a service actor's own (change, live state, supervisor). */
-export interface LogEntry {
-  /** e.g. `change.started`, `transition.scheduled`, `transition.succeeded`, `live.up`, `supervisor.started`. */
-  type: string;
+/** The row columns an entry may set besides its event. */
+interface EntryColumns {
   service?: string | null;
   changeId?: number | null;
   from?: string | null;
   to?: string | null;
-  payload?: Record<string, unknown>;
   /** ms since the epoch; defaults to now. */
   time?: number;
 }
+
+/**
+ * One event that is not a service actor's own: a change's or the supervisor's
+ * (machines/events.ts), its payload typed by its type. Live edges and the
+ * start and end of a change have their own methods below.
+ */
+export type LogEntry = {
+  [T in Exclude<(ChangeEvent | SupervisorEvent)['type'], 'change.started' | 'change.ended'>]: EntryColumns & { type: T; payload: PayloadOf<T> };
+}[Exclude<(ChangeEvent | SupervisorEvent)['type'], 'change.started' | 'change.ended'>];
 
 /** The event log as the supervisor's inhabitants write it. Appends are batched per event-loop turn. */
 export interface EventLog {

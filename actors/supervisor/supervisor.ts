@@ -4,6 +4,7 @@
  */
 import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PayloadOf } from '../../machines/events.js';
 import type { CompiledModel } from '../../machines/model.js';
 import type { EventStore } from '../../store/events/types.js';
 import type { ServiceEventRecord, ServiceHandle, ServiceState } from '../service/types.js';
@@ -47,14 +48,8 @@ export interface SupervisorOptions {
 
 const RUNNING: ReadonlySet<ServiceState> = new Set(['starting', 'up-unready', 'ready']);
 
-/** What `supervisor.recovered` reports: which services were adopted, restarted, left down, left with an unknown outcome, and which unrecorded processes were stopped. */
-interface Recovery {
-  adopted: string[];
-  restarted: string[];
-  down: string[];
-  unknown: string[];
-  stopped: { service: string; pid: number }[];
-}
+/** What `supervisor.recovered` reports: adopted, restarted, left down, left with an unknown outcome, and unrecorded processes stopped. */
+type Recovery = Omit<PayloadOf<'supervisor.recovered'>, 'pid' | 'lastSeqBefore'>;
 
 /** After a shutdown's deadline killed what remained: how long to wait for their exits to be recorded. */
 const KILLED_EXIT_GRACE_MS = 500;
@@ -155,9 +150,9 @@ export class Supervisor implements SupervisorInternals {
       if (i + batch < model.atomics.length) await new Promise((r) => setImmediate(r));
     }
     if (recovering) {
-      store.append([{ type: 'supervisor.recovered', payload: { pid: process.pid, ...found, lastSeqBefore: committedBefore } }]);
+      this.log.append({ type: 'supervisor.recovered', payload: { pid: process.pid, ...found, lastSeqBefore: committedBefore } });
     }
-    store.append([{ type: 'supervisor.started', payload: { pid: process.pid, services: model.atomics.length, recovered: recovering } }]);
+    this.log.append({ type: 'supervisor.started', payload: { pid: process.pid, services: model.atomics.length, recovered: recovering } });
     store.flush();
     // Every reply commits the log first: a client that reads the store after it sees what its request did.
     this.server = await startControlServer(paths.control, (req, reply) => this.dispatch(req, reply), () => this.log.flush());

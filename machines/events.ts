@@ -1,0 +1,76 @@
+/**
+ * Every event s6rc records, one typed union: what a service actor receives
+ * (machines/service/events.ts, the machines' own vocabulary), what a change
+ * records (scheduling, outcomes, reconciliation), the live state's edges and
+ * the supervisor's own. The store appends them (`type` + the rest as the
+ * payload), `history` describes them and `replay` folds the service ones.
+ *
+ * Each event's payload is the event without `type`; a logged row carries it
+ * with the row's own columns (seq, time, boot, change, service, from, to).
+ */
+import type { LongrunEvent, OneshotEvent } from './service/events.js';
+
+/** What a service actor receives, as its machine defines it (`time` included). */
+export type ServiceEvent = LongrunEvent | OneshotEvent;
+
+/** What a `change` records, under its change id (transition events also name their service). */
+export type ChangeEvent =
+  | { type: 'change.started'; argv: string[]; user: string }
+  | { type: 'change.ended'; exitCode: number | null; done: number; failed: number; reason?: string }
+  | { type: 'change.timeout'; inFlight: number }
+  | { type: 'change.cancelled'; why: string | null; inFlight: number }
+  | { type: 'transition.scheduled'; kind: 'up' | 'down' }
+  | { type: 'transition.succeeded'; kind: 'up' | 'down' }
+  | { type: 'transition.failed'; kind: 'up' | 'down'; code: number | null; signal: string | null; reason: string | null }
+  | { type: 'transition.blocked'; kind: 'up' | 'down'; by: string | null }
+  | { type: 'reconcile.corrected'; actorState: string };
+
+/** An edge of the live state (what s6rc considers up), for the service of its row. */
+export type LiveEvent = { type: 'live.up' } | { type: 'live.down' };
+
+/** A service process a recovering supervisor found that no actor supervised, and stopped. */
+export interface StrayProcess {
+  service: string;
+  pid: number;
+}
+
+/** The supervisor's own life. */
+export type SupervisorEvent =
+  | { type: 'supervisor.started'; pid: number; services: number; recovered: boolean }
+  | {
+      type: 'supervisor.recovered';
+      pid: number;
+      adopted: string[];
+      restarted: string[];
+      down: string[];
+      unknown: string[];
+      stopped: StrayProcess[];
+      lastSeqBefore: number;
+    }
+  | { type: 'supervisor.stopping'; reason: string; timeout: number | null }
+  | { type: 'supervisor.stopped'; reason: string; stopped: string[]; killed: string[]; timedOut: boolean }
+  | { type: 'supervisor.shutdown.timeout'; killed: string[] }
+  | { type: 'supervisor.shutdown.error'; error: string };
+
+/** Every event s6rc records. */
+export type LoggedEvent = ServiceEvent | ChangeEvent | LiveEvent | SupervisorEvent;
+
+export type LoggedEventType = LoggedEvent['type'];
+
+/** The payload of one event type: the event without `type`. */
+export type PayloadOf<T extends LoggedEventType> = Omit<Extract<LoggedEvent, { type: T }>, 'type'>;
+
+/** Which of the four families an event type belongs to (how `history` reads it). */
+export type EventFamily = 'service' | 'change' | 'live' | 'supervisor';
+
+/** The family of a recorded type; `null` for one this s6rc does not know (an older or newer log, a fixture). */
+export function eventFamily(type: string): EventFamily | null {
+  if (type === 'live.up' || type === 'live.down') return 'live';
+  const prefix = type.slice(0, type.indexOf('.') + 1);
+  if (prefix === 'change.' || prefix === 'transition.' || prefix === 'reconcile.') return 'change';
+  if (prefix === 'supervisor.') return 'supervisor';
+  if (type === 'up' || type === 'down' || type === 'once' || SERVICE_PREFIXES.has(prefix)) return 'service';
+  return null;
+}
+
+const SERVICE_PREFIXES = new Set(['run.', 'readiness.', 'respawn.', 'finish.', 'kill.', 'control.', 'script.']);
