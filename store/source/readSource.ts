@@ -16,14 +16,11 @@ import { systemFatal } from '../../cli/fatal.js';
 import { COMPILE_PROGRAM } from './sourceError.js';
 import { byUtf8 } from '../compiled/modelRows.js';
 import { longrunDefaults } from '../compiled/longrunDefaults.js';
-import { startScan, type ScannedDir } from './nativeScan.js';
 
 export interface ReadOptions {
   /** Called with info lines at verbosity 2+ and warnings at 1+. */
   log?: (level: 'info' | 'warning', message: string) => void;
   verbosity?: number;
-  /** Read through the native scanner when it is there (default true); false reads everything through fs. */
-  scan?: boolean;
   /** Called with the number of definition directories of each source directory, before they are read. */
   onDefinitions?: (count: number) => void;
 }
@@ -57,50 +54,19 @@ function readAll(sourceDirs: string[], opts: ReadOptions): SourceService[] {
       if (entry.name.startsWith('.')) continue;
       if (entry.isDirectory() || (entry.isSymbolicLink() && isDirectory(`${source}/${entry.name}`))) names.push(entry.name);
     }
-    // Readers run ahead on threads of their own (nativeScan.ts); each definition waits only for itself.
     opts.onDefinitions?.(names.length);
-    const scan = opts.scan === false ? null : startScan(names.map((name) => `${source}/${name}`), SOURCE_FILES);
-    try {
-      for (let i = 0; i < names.length; i++) {
-        const name = names[i];
-        const dir = `${source}/${name}`;
-        const problem = nameProblem(name);
-        if (problem) throw sourceError(problem, dir);
-        const previous = seen.get(name);
-        if (previous) throw sourceError(`duplicate service name '${name}' (also defined in ${previous})`, dir);
-        seen.set(name, dir);
-        if ((opts.verbosity ?? 1) >= 3) opts.log?.('info', `parsing ${dir}`);
-        current = scan?.take(i) ?? null;
-        services.push(readDefinition(name, dir, opts));
-      }
-    } finally {
-      current = null;
-      scan?.stop();
+    for (const name of names) {
+      const dir = `${source}/${name}`;
+      const problem = nameProblem(name);
+      if (problem) throw sourceError(problem, dir);
+      const previous = seen.get(name);
+      if (previous) throw sourceError(`duplicate service name '${name}' (also defined in ${previous})`, dir);
+      seen.set(name, dir);
+      if ((opts.verbosity ?? 1) >= 3) opts.log?.('info', `parsing ${dir}`);
+      services.push(readDefinition(name, dir, opts));
     }
   }
   return services;
-}
-
-/** The names a definition directory holds (SPEC §1): the scan hands them over without decoding them. */
-const SOURCE_FILES = [
-  'type', 'run', 'finish', 'up', 'down', 'dependencies', 'dependencies.d', 'contents', 'contents.d', 'flag-essential',
-  'timeout-up', 'timeout-down', 'notification-fd', 'timeout-kill', 'timeout-finish', 'max-death-tally', 'down-signal',
-  'lock-fd', 'notifyoncheck', 'producer-for', 'consumer-for', 'pipeline-name', 'data', 'env',
-];
-
-/**
- * The definition directory being read, as the scan read it (null: read it all
- * through fs). Only its own entries come from here: `fileText`, `fileBytes`,
- * `fileView` and `listNames` fall back to fs for anything the scan left out,
- * and data/ and env/ are always copied through fs.
- */
-let current: ScannedDir | null = null;
-
-/** Where `file` of the current definition directory is in `current.bytes`; null: read it through fs. */
-function scanned(file: string): number | null {
-  if (current === null) return null;
-  const k = current.names.indexOf(file);
-  return k >= 0 && current.lengths[k] >= 0 ? k : null;
 }
 
 function isDirectory(path: string): boolean {
@@ -196,47 +162,17 @@ function readText(path: string): string | null {
   return len === null ? null : scratch.toString('utf8', 0, len);
 }
 
-/** `file` of the definition directory `dir` as text, scanned or read; null if it does not exist. */
-function fileText(dir: string, file: string): string | null {
-  const k = scanned(file);
-  if (k === null) return readText(`${dir}/${file}`);
-  const at = current!.offsets[k];
-  return current!.bytes.toString('utf8', at, at + current!.lengths[k]);
-}
-
-/** `file` of `dir`'s bytes (shared, see `intern`), scanned or read; null if it does not exist. */
-function fileBytes(dir: string, file: string): Buffer | null {
-  const k = scanned(file);
-  if (k === null) return readBytes(`${dir}/${file}`);
-  const at = current!.offsets[k];
-  return intern(current!.bytes, at, at + current!.lengths[k]);
-}
-
-/** `file` of `dir` as a view, scanned or read (a read is valid until the next one); null if it does not exist. */
-function fileView(dir: string, file: string): Buffer | null {
-  const k = scanned(file);
-  if (k === null) return readView(`${dir}/${file}`);
-  const at = current!.offsets[k];
-  return current!.bytes.subarray(at, at + current!.lengths[k]);
-}
-
-/** The entries of `dir/sub` (a `*.d` directory), scanned or listed. */
-function listNames(dir: string, sub: string): string[] {
-  const k = current === null ? -1 : current.names.indexOf(sub);
-  return (k >= 0 ? current!.lists[k] : null) ?? fs.readdirSync(`${dir}/${sub}`);
-}
-
 const TYPES: ServiceType[] = ['oneshot', 'longrun', 'bundle'];
 
 function readDefinition(name: string, dir: string, opts: ReadOptions): SourceService {
   // A handful of names: an array's includes is cheaper than building a Set.
   let present: string[];
   try {
-    present = current?.names ?? fs.readdirSync(dir);
+    present = fs.readdirSync(dir);
   } catch (err) {
     throw systemFatal(`unable to read ${dir}`, err, COMPILE_PROGRAM);
   }
-  const text = (file: string): string | null => (present.includes(file) ? fileText(dir, file) : null);
+  const text = (file: string): string | null => (present.includes(file) ? readText(`${dir}/${file}`) : null);
   const typePath = `${dir}/type`;
   const typeText = text('type');
   if (typeText === null) throw sourceError('missing type file', dir);
@@ -277,12 +213,11 @@ function readDefinition(name: string, dir: string, opts: ReadOptions): SourceSer
 
 /** `<what>.d/` (one entry per name) or, if absent, the `<what>` file; null if neither exists. */
 function readNameList(dir: string, what: 'contents' | 'dependencies', present: string[]): [string[], string] | null {
-  // A constant, not `${what}.d`: the names compared with it are s6-rc's own strings (see SOURCE_FILES).
   const listed = what === 'contents' ? 'contents.d' : 'dependencies.d';
   if (present.includes(listed)) {
     const path = `${dir}/${listed}`;
     try {
-      const names = listNames(dir, listed).filter((n) => !n.startsWith('.'));
+      const names = fs.readdirSync(path).filter((n) => !n.startsWith('.'));
       return [names.sort(), path];
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw sourceError(`${what}.d is not a directory`, path);
@@ -290,7 +225,7 @@ function readNameList(dir: string, what: 'contents' | 'dependencies', present: s
     }
   }
   if (!present.includes(what)) return null;
-  const t = fileText(dir, what);
+  const t = readText(`${dir}/${what}`);
   return t === null ? null : [parseNameList(t), `${dir}/${what}`];
 }
 
@@ -309,7 +244,7 @@ function readNumber(dir: string, file: string, text: (f: string) => string | nul
 function readCommand(dir: string, file: 'up' | 'down', present: string[]): Command | null {
   if (!present.includes(file)) return null;
   const path = `${dir}/${file}`;
-  const content = fileView(dir, file);
+  const content = readView(path);
   if (content === null) return null;
   if (content[0] === 0x23 && content[1] === 0x21) return { kind: 'script', script: content.toString('utf8') };
   let argv: string[];
@@ -332,7 +267,7 @@ function readLongrun(dir: string, present: string[], text: (f: string) => string
   const files: ServiceFile[] = [];
   const script = (file: 'run' | 'finish'): boolean => {
     if (!present.includes(file)) return false;
-    const content = fileBytes(dir, file);
+    const content = readBytes(`${dir}/${file}`);
     if (content === null) return false;
     // s6-rc-compile installs run and finish executable, whatever the source's mode.
     files.push({ path: file, kind: 'file', mode: 0o755, content });

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileSources } from '../../store/source/compileSources.js';
 import { defaultNotifyOnCheck, parseNotifyOnCheck } from '../../store/source/notifyOnCheck.js';
@@ -224,6 +225,27 @@ describe('compileSources', () => {
     expect(model.services.has('wrong')).toBe(false);
     expect(model.pipelines).toEqual([{ name: null, members: ['p', 'c'] }]);
     expect(warnings).toEqual([expect.stringContaining('p/pipeline-name ignored')]);
+  });
+
+  it('follows a symlink to a definition directory and symlinked files in one', () => {
+    const root = src({
+      'real/type': 'oneshot\n',
+      'real/up': { symlink: 'up.execline' },
+      'real/up.execline': '/bin/echo linked\n',
+      'real/dependencies.d/base': '',
+      ...oneshot('base'),
+      ...longrun('daemon', { run: { symlink: '../../daemon-run' } }),
+    });
+    writeTree(dir, { 'daemon-run': '#!/bin/sh\nexec sleep 1\n' });
+    symlinkSync(join(root, 'real'), join(root, 'linked'));
+    const model = compileSources([root]);
+    expect(model.atomics).toEqual(['base', 'daemon', 'linked', 'real']);
+    expect(model.services.get('linked')).toEqual({ ...model.services.get('real'), name: 'linked' });
+    expect((model.services.get('linked') as Oneshot).up).toEqual({ kind: 'argv', argv: ['/bin/echo', 'linked'] });
+    expect((model.services.get('linked') as Oneshot).dependencies).toEqual(['base']);
+    const run = (model.services.get('daemon') as Longrun).files.find((f) => f.path === 'run')!;
+    expect(run).toMatchObject({ kind: 'file', mode: 0o755 });
+    expect(run.content.toString()).toBe('#!/bin/sh\nexec sleep 1\n');
   });
 
   it('merges several source directories and skips dot entries and plain files', () => {

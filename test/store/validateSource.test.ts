@@ -9,14 +9,11 @@ let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = scratch()));
 afterEach(() => cleanup());
 
-/**
- * Compiles `tree` and returns the Fatal it throws, with `<src>` standing for the source directory;
- * through the native scanner (store/source/nativeScan.ts) or, with `scan` false, through fs alone.
- */
-function failure(tree: Tree, more: Tree[] = [], scan = true): { code: number; program: string; message: string } {
+/** Compiles `tree` and returns the Fatal it throws, with `<src>` standing for the source directory. */
+function failure(tree: Tree, more: Tree[] = []): { code: number; program: string; message: string } {
   const dirs = [tree, ...more].map((t, i) => writeTree(join(dir, `src${i}`), t));
   try {
-    compileSources(dirs, { scan });
+    compileSources(dirs);
   } catch (err) {
     if (!(err instanceof Fatal)) throw err;
     return { code: err.exitCode, program: err.program, message: err.message.replaceAll(join(dir, 'src0'), '<src>').replaceAll(join(dir, 'src1'), '<src1>') };
@@ -86,10 +83,6 @@ const cases: [what: string, tree: Tree, message: string][] = [
 describe('source errors: s6rc compile: fatal: <what> in <path>, exit 1', () => {
   it.each(cases)('%s', (_what, tree, message) => {
     expect(failure(tree)).toEqual({ code: 1, program: 's6rc compile', message });
-  });
-
-  it.each(cases)('%s (read through fs alone)', (_what, tree, message) => {
-    expect(failure(tree, [], false)).toEqual({ code: 1, program: 's6rc compile', message });
   });
 
   it('rejects a name defined in two source directories', () => {
