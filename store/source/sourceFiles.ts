@@ -1,0 +1,95 @@
+/** How compile reads the files of definition directories into memory (readSource.ts parses them). */
+import { fs } from '../compiled/nodeFs.js';
+import { systemFatal } from '../../cli/fatal.js';
+import { COMPILE_PROGRAM, sourceError } from './sourceError.js';
+
+/**
+ * One reusable read buffer: small files are read with open, one read and close
+ * (three system calls, the fewest possible), which is most of compile's time.
+ */
+let scratch = Buffer.allocUnsafe(64 * 1024);
+
+/** Reads a file into the scratch buffer and returns its length (valid until the next read); null if it does not exist. */
+function readIntoScratch(path: string): number | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw systemFatal(`unable to open ${path}`, err, COMPILE_PROGRAM);
+  }
+  try {
+    let len = 0;
+    for (;;) {
+      if (len === scratch.length) {
+        const bigger = Buffer.allocUnsafe(scratch.length * 2);
+        scratch.copy(bigger);
+        scratch = bigger;
+      }
+      const n = fs.readSync(fd, scratch, len, scratch.length - len, null);
+      len += n;
+      // A short read of a regular file is its end: no extra read just to see 0.
+      if (n === 0 || len < scratch.length) break;
+    }
+    return len;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw sourceError('not a regular file', path);
+    throw systemFatal(`unable to read ${path}`, err, COMPILE_PROGRAM);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** A file's bytes as a view of the scratch buffer (valid until the next read); null if it does not exist. */
+export function readView(path: string): Buffer | null {
+  const len = readIntoScratch(path);
+  return len === null ? null : scratch.subarray(0, len);
+}
+
+/**
+ * Small contents repeat across services (the same run script, `3\n`): one
+ * shared, never-mutated buffer per distinct content means fewer allocations
+ * to collect and lets the writer hash each distinct buffer once.
+ */
+const INTERN_MAX = 4096;
+const interned = new Map<string, Buffer>();
+
+/** The buffer for bytes[start, end), shared with every earlier file of the same small content. */
+function intern(bytes: Buffer, start: number, end: number): Buffer {
+  if (end - start > INTERN_MAX) return Buffer.from(bytes.subarray(start, end));
+  const key = bytes.toString('latin1', start, end);
+  let shared = interned.get(key);
+  if (shared === undefined) interned.set(key, (shared = Buffer.from(key, 'latin1')));
+  return shared;
+}
+
+/** A file's bytes (shared with identical small files, see `intern`); null if it does not exist. */
+export function readBytes(path: string): Buffer | null {
+  const len = readIntoScratch(path);
+  return len === null ? null : intern(scratch, 0, len);
+}
+
+/** Contents made from text (numbers, signal names), by text: no buffer to make for the 3000th `3\n`. */
+const internedText = new Map<string, Buffer>();
+
+/** `text` as file content, shared like `readBytes`' result. */
+export function textBytes(text: string): Buffer {
+  let shared = internedText.get(text);
+  if (shared === undefined) {
+    const bytes = Buffer.from(text);
+    internedText.set(text, (shared = intern(bytes, 0, bytes.length)));
+  }
+  return shared;
+}
+
+/** A file's text (UTF-8); null if it does not exist. */
+export function readText(path: string): string | null {
+  const len = readIntoScratch(path);
+  return len === null ? null : scratch.toString('utf8', 0, len);
+}
+
+/** Drops the shared contents (end of a compile: the model holds what it needs). */
+export function forgetContents(): void {
+  interned.clear();
+  internedText.clear();
+}
