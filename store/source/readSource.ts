@@ -15,7 +15,7 @@ import type { SourceLongrun, SourceService } from './types.js';
 import { systemFatal } from '../../cli/fatal.js';
 import { COMPILE_PROGRAM } from './sourceError.js';
 import { byUtf8 } from '../compiled/modelRows.js';
-import { forgetContents, readBytes, readText, readView, textBytes } from './sourceFiles.js';
+import { brokenLink, checkLink, forgetContents, isDirectoryAt, readBytes, readText, readView, textBytes } from './sourceFiles.js';
 import { longrunDefaults } from '../compiled/longrunDefaults.js';
 
 export interface ReadOptions {
@@ -52,7 +52,8 @@ function readAll(sourceDirs: string[], opts: ReadOptions): SourceService[] {
     const names: string[] = [];
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
-      if (entry.isDirectory() || (entry.isSymbolicLink() && isDirectory(`${source}/${entry.name}`))) names.push(entry.name);
+      // A symlink counts if it leads to a directory (one to a file is skipped, as a file is), and stops compile if it leads nowhere.
+      if (entry.isDirectory() || (entry.isSymbolicLink() && isDirectoryAt(`${source}/${entry.name}`))) names.push(entry.name);
     }
     opts.onDefinitions?.(names.length);
     for (const name of names) {
@@ -67,14 +68,6 @@ function readAll(sourceDirs: string[], opts: ReadOptions): SourceService[] {
     }
   }
   return services;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return fs.readdirSync(path) !== undefined;
-  } catch {
-    return false;
-  }
 }
 
 const TYPES: ServiceType[] = ['oneshot', 'longrun', 'bundle'];
@@ -94,6 +87,8 @@ function readDefinition(name: string, dir: string, opts: ReadOptions): SourceSer
   const type = typeText.trim() as ServiceType;
   if (!TYPES.includes(type)) throw sourceError(`invalid type '${typeText.trim()}' (expected oneshot, longrun or bundle)`, typePath);
 
+  // Presence only, but a flag-essential that leads nowhere is a mistake worth stopping for.
+  if (present.includes('flag-essential')) checkLink(`${dir}/flag-essential`);
   const service: SourceService = {
     name,
     dir,
@@ -135,6 +130,8 @@ function readNameList(dir: string, what: 'contents' | 'dependencies', present: s
       const names = fs.readdirSync(path).filter((n) => !n.startsWith('.'));
       return [names.sort(), path];
     } catch (err) {
+      const broken = brokenLink(path, err);
+      if (broken) throw broken;
       if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw sourceError(`${what}.d is not a directory`, path);
       throw systemFatal(`unable to read ${path}`, err, COMPILE_PROGRAM);
     }
@@ -277,10 +274,23 @@ function copyTree(abs: string, rel: string, files: ServiceFile[]): void {
   }
   const mode = st.mode & 0o7777;
   if (st.isSymbolicLink()) {
-    files.push({ path: rel, kind: 'symlink', mode, content: Buffer.from(fs.readlinkSync(abs), 'utf8') });
+    // Copied as a link, wherever it leads (s6-rc-compile copies data/ and env/ the same way).
+    let target: string;
+    try {
+      target = fs.readlinkSync(abs);
+    } catch (err) {
+      throw systemFatal(`unable to read the symlink ${abs}`, err, COMPILE_PROGRAM);
+    }
+    files.push({ path: rel, kind: 'symlink', mode, content: Buffer.from(target, 'utf8') });
   } else if (st.isDirectory()) {
     files.push({ path: rel, kind: 'dir', mode, content: Buffer.alloc(0) });
-    for (const name of fs.readdirSync(abs).sort()) copyTree(`${abs}/${name}`, `${rel}/${name}`, files);
+    let names: string[];
+    try {
+      names = fs.readdirSync(abs);
+    } catch (err) {
+      throw systemFatal(`unable to read ${abs}`, err, COMPILE_PROGRAM);
+    }
+    for (const name of names.sort()) copyTree(`${abs}/${name}`, `${rel}/${name}`, files);
   } else if (st.isFile()) {
     const content = readBytes(abs);
     if (content) files.push({ path: rel, kind: 'file', mode, content });

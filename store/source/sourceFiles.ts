@@ -1,7 +1,47 @@
 /** How compile reads the files of definition directories into memory (readSource.ts parses them). */
 import { fs } from '../compiled/nodeFs.js';
-import { systemFatal } from '../../cli/fatal.js';
+import { systemFatal, type Fatal } from '../../cli/fatal.js';
 import { COMPILE_PROGRAM, sourceError } from './sourceError.js';
+
+/**
+ * The source error for `err`, met following `path` (an entry its directory
+ * lists), when `path` is a symlink that leads nowhere; null for any other
+ * error. s6-rc-compile stops on these too (its stat or open fails): silently
+ * skipping a dangling service, or taking a dangling `finish` for an absent
+ * one, would compile something else than what the source says.
+ */
+export function brokenLink(path: string, err: unknown): Fatal | null {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ELOOP') return sourceError('symlink loop (too many levels of symbolic links)', path);
+  if (code !== 'ENOENT' && code !== 'ENOTDIR') return null;
+  try {
+    fs.statSync(path);
+    return null; // it resolves: the error was about something else
+  } catch {
+    // does not resolve: say where it points, if it is a link at all
+  }
+  let target: string;
+  try {
+    target = fs.readlinkSync(path);
+  } catch {
+    return null;
+  }
+  return sourceError(`dangling symlink to '${target}'`, path);
+}
+
+/** Whether `path` (an entry its directory lists) leads to a directory; a link that leads nowhere is a source error. */
+export function isDirectoryAt(path: string): boolean {
+  try {
+    return fs.statSync(path).isDirectory();
+  } catch (err) {
+    throw brokenLink(path, err) ?? systemFatal(`unable to stat ${path}`, err, COMPILE_PROGRAM);
+  }
+}
+
+/** Stops with the source error if `path` (an entry its directory lists) is a symlink that leads nowhere. */
+export function checkLink(path: string): void {
+  isDirectoryAt(path);
+}
 
 /**
  * One reusable read buffer: small files are read with open, one read and close
@@ -9,12 +49,18 @@ import { COMPILE_PROGRAM, sourceError } from './sourceError.js';
  */
 let scratch = Buffer.allocUnsafe(64 * 1024);
 
-/** Reads a file into the scratch buffer and returns its length (valid until the next read); null if it does not exist. */
+/**
+ * Reads a file into the scratch buffer and returns its length (valid until the
+ * next read); null if it does not exist (any more: callers read only what the
+ * directory lists, so a symlink there that leads nowhere is an error).
+ */
 function readIntoScratch(path: string): number | null {
   let fd: number;
   try {
     fd = fs.openSync(path, 'r');
   } catch (err) {
+    const broken = brokenLink(path, err);
+    if (broken) throw broken;
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw systemFatal(`unable to open ${path}`, err, COMPILE_PROGRAM);
   }

@@ -61,6 +61,14 @@ describe('s6rc compile', () => {
       expect(existsSync(out)).toBe(false);
     });
 
+    it('a dangling symlink as a service entry exits 1 naming it, and writes nothing', () => {
+      const src = writeTree(join(dir, 'src'), { ...oneshot('a'), b: { symlink: '/nonexistent/b' } });
+      const out = join(dir, 'compiled');
+      const r = s6rc(['compile', out, src]);
+      expect(r).toEqual({ code: 1, stdout: '', stderr: `s6rc compile: fatal: dangling symlink to '/nonexistent/b' in ${src}/b\n` });
+      expect(existsSync(out)).toBe(false);
+    });
+
     it('a cycle exits 1', () => {
       const src = writeTree(join(dir, 'src'), {
         ...oneshot('a', '/bin/true\n', { dependencies: 'b\n' }),

@@ -248,6 +248,20 @@ describe('compileSources', () => {
     expect(run.content.toString()).toBe('#!/bin/sh\nexec sleep 1\n');
   });
 
+  it('takes dependencies.d entries as names only (a dangling symlink there names a service), copies data/ links as links', () => {
+    const model = compileSources([
+      src({
+        ...oneshot('base'),
+        ...longrun('svc', { 'dependencies.d/base': { symlink: '/nonexistent/base' }, 'data/stale': { symlink: 'gone' } }),
+        'skipped': { symlink: 'svc/type' },
+      }),
+    ]);
+    expect(model.atomics).toEqual(['base', 'svc']);
+    const svc = model.services.get('svc') as Longrun;
+    expect(svc.dependencies).toEqual(['base']);
+    expect(svc.files.find((f) => f.path === 'data/stale')).toMatchObject({ kind: 'symlink', content: Buffer.from('gone') });
+  });
+
   it('merges several source directories and skips dot entries and plain files', () => {
     const model = compileSources([
       src({ ...oneshot('a'), '.hidden/type': 'nonsense\n', 'README': 'not a service\n' }, 'one'),

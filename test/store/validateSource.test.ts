@@ -80,8 +80,36 @@ const cases: [what: string, tree: Tree, message: string][] = [
   ],
 ];
 
+/** Symlinks that lead nowhere, as service entries or inside a definition: errors naming the link, never skipped. */
+const LOOP = 'symlink loop (too many levels of symbolic links)';
+const symlinkCases: [what: string, tree: Tree, message: string][] = [
+  ['a dangling symlink as a service entry', { ...oneshot('b'), a: { symlink: 'nowhere' } }, "dangling symlink to 'nowhere' in <src>/a"],
+  ['a symlink loop as a service entry', { ...oneshot('b'), a: { symlink: 'a' } }, `${LOOP} in <src>/a`],
+  ['a two-link loop as a service entry', { x: { symlink: 'y' }, y: { symlink: 'x' } }, `${LOOP} in <src>/x`],
+  ['a dangling type', { 'a/type': { symlink: '../types/oneshot' } }, "dangling symlink to '../types/oneshot' in <src>/a/type"],
+  ['a dangling run', longrun('a', { run: { symlink: '/nonexistent/run' } }), "dangling symlink to '/nonexistent/run' in <src>/a/run"],
+  ['a run that is a symlink loop', longrun('a', { run: { symlink: 'run' } }), `${LOOP} in <src>/a/run`],
+  ['a dangling finish', longrun('a', { finish: { symlink: 'gone' } }), "dangling symlink to 'gone' in <src>/a/finish"],
+  ['a dangling up', { 'a/type': 'oneshot\n', 'a/up': { symlink: 'up.real' } }, "dangling symlink to 'up.real' in <src>/a/up"],
+  ['a dangling down', oneshot('a', '/bin/true\n', { down: { symlink: 'down.real' } }), "dangling symlink to 'down.real' in <src>/a/down"],
+  ['a dangling timeout-up', oneshot('a', '/bin/true\n', { 'timeout-up': { symlink: 'gone' } }), "dangling symlink to 'gone' in <src>/a/timeout-up"],
+  ['a dangling notification-fd', longrun('a', { 'notification-fd': { symlink: 'gone' } }), "dangling symlink to 'gone' in <src>/a/notification-fd"],
+  ['a dangling dependencies file', oneshot('a', '/bin/true\n', { dependencies: { symlink: 'gone' } }), "dangling symlink to 'gone' in <src>/a/dependencies"],
+  ['a dangling dependencies.d', oneshot('a', '/bin/true\n', { 'dependencies.d': { symlink: 'gone.d' } }), "dangling symlink to 'gone.d' in <src>/a/dependencies.d"],
+  ['a dependencies.d that is a symlink loop', oneshot('a', '/bin/true\n', { 'dependencies.d': { symlink: 'dependencies.d' } }), `${LOOP} in <src>/a/dependencies.d`],
+  ['a dangling contents.d', { 'b/type': 'bundle\n', 'b/contents.d': { symlink: 'gone.d' } }, "dangling symlink to 'gone.d' in <src>/b/contents.d"],
+  ['a dangling contents', { 'b/type': 'bundle\n', 'b/contents': { symlink: 'gone' } }, "dangling symlink to 'gone' in <src>/b/contents"],
+  ['a dangling flag-essential', oneshot('a', '/bin/true\n', { 'flag-essential': { symlink: 'gone' } }), "dangling symlink to 'gone' in <src>/a/flag-essential"],
+  ['a dangling producer-for', longrun('a', { 'producer-for': { symlink: 'gone' } }), "dangling symlink to 'gone' in <src>/a/producer-for"],
+  ['a dangling notifyoncheck', longrun('a', { notifyoncheck: { symlink: 'gone' } }), "dangling symlink to 'gone' in <src>/a/notifyoncheck"],
+];
+
 describe('source errors: s6rc compile: fatal: <what> in <path>, exit 1', () => {
   it.each(cases)('%s', (_what, tree, message) => {
+    expect(failure(tree)).toEqual({ code: 1, program: 's6rc compile', message });
+  });
+
+  it.each(symlinkCases)('%s', (_what, tree, message) => {
     expect(failure(tree)).toEqual({ code: 1, program: 's6rc compile', message });
   });
 
