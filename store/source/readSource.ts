@@ -15,7 +15,7 @@ import type { SourceLongrun, SourceService } from './types.js';
 import { systemFatal } from '../../cli/fatal.js';
 import { COMPILE_PROGRAM } from './sourceError.js';
 import { byUtf8 } from '../compiled/modelRows.js';
-import { brokenLink, checkLink, forgetContents, isDirectoryAt, readBytes, readText, readView, textBytes } from './sourceFiles.js';
+import { brokenLink, checkLink, isDirectoryAt, readBytes, readCopied, readText, readView, resetReading, textBytes } from './sourceFiles.js';
 import { longrunDefaults } from '../compiled/longrunDefaults.js';
 
 export interface ReadOptions {
@@ -31,7 +31,7 @@ export function readSourceDirs(sourceDirs: string[], opts: ReadOptions = {}): So
   try {
     return readAll(sourceDirs, opts);
   } finally {
-    forgetContents();
+    resetReading();
   }
 }
 
@@ -292,7 +292,7 @@ function copyTree(abs: string, rel: string, files: ServiceFile[]): void {
     }
     for (const name of names.sort()) copyTree(`${abs}/${name}`, `${rel}/${name}`, files);
   } else if (st.isFile()) {
-    const content = readBytes(abs);
+    const content = readCopied(abs);
     if (content) files.push({ path: rel, kind: 'file', mode, content });
   } else {
     throw sourceError('unsupported file type (only files, directories and symlinks are copied)', abs);

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { compileSources } from '../../store/source/compileSources.js';
 import { Fatal } from '../../cli/fatal.js';
+import type { Longrun } from '../../store/compiled/model.js';
 import { bundle, longrun, oneshot, scratch, writeTree, type Tree } from '../helpers/sourceTree.js';
 
 let dir: string;
@@ -19,6 +20,17 @@ function failure(tree: Tree, more: Tree[] = []): { code: number; program: string
     return { code: err.exitCode, program: err.program, message: err.message.replaceAll(join(dir, 'src0'), '<src>').replaceAll(join(dir, 'src1'), '<src1>') };
   }
   throw new Error('compiled without error');
+}
+
+/** 'compiled', or the message of the Fatal compiling `tree` throws. */
+function failureOrModel(tree: Tree): string {
+  try {
+    compileSources([writeTree(join(dir, `src-${Math.random().toString(36).slice(2)}`), tree)]);
+    return 'compiled';
+  } catch (err) {
+    if (!(err instanceof Fatal)) throw err;
+    return err.message;
+  }
 }
 
 const cases: [what: string, tree: Tree, message: string][] = [
@@ -111,6 +123,49 @@ describe('source errors: s6rc compile: fatal: <what> in <path>, exit 1', () => {
 
   it.each(symlinkCases)('%s', (_what, tree, message) => {
     expect(failure(tree)).toEqual({ code: 1, program: 's6rc compile', message });
+  });
+
+  describe('what compile reads into memory is bounded (README, "Source directories")', () => {
+    const MiB = 1024 * 1024;
+    const tooLarge = (size: number) => `file too large (${size} bytes; compile reads at most 1 MiB of a definition's file)`;
+
+    it.each([
+      ['up', oneshot('a', 'x '.repeat(MiB / 2) + 'y')],
+      ['run', longrun('a', { run: '#'.repeat(MiB + 1) })],
+      ['type', { 'a/type': 'oneshot\n'.repeat(MiB / 8 + 1) }],
+      ['dependencies', oneshot('a', '/bin/true\n', { dependencies: 'b\n'.repeat(MiB / 2 + 1) })],
+      ['timeout-up', oneshot('a', '/bin/true\n', { 'timeout-up': '0'.repeat(4 * MiB) })],
+    ] as [string, Tree][])('a %s of more than 1 MiB', (file, tree) => {
+      const size = Object.values(tree).reduce((n, v) => (typeof v === 'string' && v.length > MiB ? v.length : n), 0);
+      expect(failure(tree)).toEqual({ code: 1, program: 's6rc compile', message: `${tooLarge(size)} in <src>/a/${file}` });
+    });
+
+    it('reads a file of exactly 1 MiB, and files around the read buffer (64 KiB) whole', () => {
+      const sizes = [MiB, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, 200_000];
+      const tree: Tree = {};
+      sizes.forEach((n, i) => Object.assign(tree, longrun(`s${i}`, { run: '#!/bin/sh\n' + 'x'.repeat(n - 11) + '\n' })));
+      const model = compileSources([writeTree(join(dir, 'src'), tree)]);
+      sizes.forEach((n, i) => {
+        const run = (model.services.get(`s${i}`) as Longrun).files.find((f) => f.path === 'run')!;
+        expect(run.content.length).toBe(n);
+        expect(run.content.toString()).toBe('#!/bin/sh\n' + 'x'.repeat(n - 11) + '\n');
+      });
+    });
+
+    it('rejects what is not a regular file without reading it (an up linked to /dev/zero)', () => {
+      expect(failure({ 'a/type': 'oneshot\n', 'a/up': { symlink: '/dev/zero' } }).message).toBe('not a regular file in <src>/a/up');
+    });
+
+    it('bounds data/ and env/ of all definitions together at 32 MiB', () => {
+      const blob = 'd'.repeat(12 * MiB);
+      const ok = failureOrModel({ ...longrun('a', { 'data/one': blob }), ...longrun('b', { 'env/TWO': blob }) });
+      expect(ok).toBe('compiled');
+      expect(failure({ ...longrun('a', { 'data/one': blob, 'data/two': blob }), ...longrun('b', { 'env/THREE': blob }) }).message).toBe(
+        'data/ and env/ too large (with this file, more than 32 MiB in all the definitions; keep big files outside and refer to them by path) in <src>/b/env/THREE',
+      );
+      // Each compile starts over.
+      expect(failureOrModel({ ...longrun('c', { 'data/one': blob, 'data/two': blob }) })).toBe('compiled');
+    });
   });
 
   it('rejects a name defined in two source directories', () => {
