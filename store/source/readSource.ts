@@ -10,6 +10,7 @@ import { ExeclineSyntaxError, lexExecline } from './execlineLexer.js';
 import { parseNameList, parseUint } from './lines.js';
 import { nameProblem } from './names.js';
 import { parseNotifyOnCheck } from './notifyOnCheck.js';
+import { shebangNamesExeclineb } from './shebang.js';
 import { sourceError } from './sourceError.js';
 import type { SourceLongrun, SourceService } from './types.js';
 import { systemFatal } from '../../cli/fatal.js';
@@ -150,15 +151,17 @@ function readNumber(dir: string, file: string, text: (f: string) => string | nul
 }
 
 /**
- * An oneshot's `up` or `down`: a `#!` script is kept as a script, anything else
- * is lexed as execline. null when absent; `down` that lexes to nothing is null too.
+ * An oneshot's `up` or `down`: a `#!` script is kept as a script, unless its
+ * `#!` line names execlineb (shebang.ts); anything else is lexed as execline,
+ * a `#!` line being a comment there. null when absent; `down` that lexes to
+ * nothing is null too.
  */
 function readCommand(dir: string, file: 'up' | 'down', present: string[]): Command | null {
   if (!present.includes(file)) return null;
   const path = `${dir}/${file}`;
   const content = readView(path);
   if (content === null) return null;
-  if (content[0] === 0x23 && content[1] === 0x21) return { kind: 'script', script: content.toString('utf8') };
+  if (content[0] === 0x23 && content[1] === 0x21 && !shebangNamesExeclineb(content)) return { kind: 'script', script: content.toString('utf8') };
   let argv: string[];
   try {
     argv = lexExecline(content);

@@ -116,6 +116,31 @@ describe('compileSources', () => {
     expect((model.services.get('plain') as Oneshot).down).toBeNull();
   });
 
+  it('lexes an up/down whose #! line names execlineb as s6-rc does (the line is a comment), keeps other #! scripts', () => {
+    const body = 'foreground { echo "a b" }\necho $1 $@ done\n';
+    const argv = ['foreground', ' echo', ' a b', '', 'echo', '$1', '$@', 'done'];
+    const lexed = [
+      '#!/bin/execlineb -P',
+      '#!/usr/bin/execlineb -S0',
+      '#!/command/execlineb -S1',
+      '#! /bin/execlineb',
+      '#!/usr/bin/env execlineb',
+      '#!/usr/bin/env -S execlineb -P',
+      '#!/usr/bin/env -i PATH=/bin execlineb -P',
+    ];
+    const kept = ['#!/bin/sh', '#!/usr/bin/env python3', '#!/usr/bin/env -S python3 -u', '#!/bin/execlineb-static', '#!/usr/bin/env -u execlineb sh', '#!/opt/execlineb/bin/sh'];
+    const tree = Object.assign({}, ...[...lexed, ...kept].map((line, i) => oneshot(`s${i}`, `${line}\n${body}`, { down: `${line}\n${body}` })));
+    const model = compileSources([src(tree)]);
+    lexed.forEach((line, i) => {
+      const s = model.services.get(`s${i}`) as Oneshot;
+      expect([line, s.up, s.down]).toEqual([line, { kind: 'argv', argv }, { kind: 'argv', argv }]);
+    });
+    kept.forEach((line, j) => {
+      const s = model.services.get(`s${lexed.length + j}`) as Oneshot;
+      expect([line, s.up]).toEqual([line, { kind: 'script', script: `${line}\n${body}` }]);
+    });
+  });
+
   it('keeps an empty up as an empty argv (s6-rc: an empty script does nothing and succeeds)', () => {
     const model = compileSources([src(oneshot('noop', '# nothing to do\n'))]);
     expect((model.services.get('noop') as Oneshot).up).toEqual({ kind: 'argv', argv: [] });
