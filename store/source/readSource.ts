@@ -11,6 +11,7 @@ import { parseNameList, parseUint } from './lines.js';
 import { nameProblem } from './names.js';
 import { parseNotifyOnCheck } from './notifyOnCheck.js';
 import { shebangNamesExeclineb } from './shebang.js';
+import { quote } from './quote.js';
 import { sourceError } from './sourceError.js';
 import type { SourceLongrun, SourceService } from './types.js';
 import { systemFatal } from '../../cli/fatal.js';
@@ -86,7 +87,7 @@ function readDefinition(name: string, dir: string, opts: ReadOptions): SourceSer
   const typeText = text('type');
   if (typeText === null) throw sourceError('missing type file', dir);
   const type = typeText.trim() as ServiceType;
-  if (!TYPES.includes(type)) throw sourceError(`invalid type '${typeText.trim()}' (expected oneshot, longrun or bundle)`, typePath);
+  if (!TYPES.includes(type)) throw sourceError(`invalid type ${quote(typeText.trim())} (expected oneshot, longrun or bundle)`, typePath);
 
   // Presence only, but a flag-essential that leads nowhere is a mistake worth stopping for.
   if (present.includes('flag-essential')) checkLink(`${dir}/flag-essential`);
@@ -146,7 +147,7 @@ function readNumber(dir: string, file: string, text: (f: string) => string | nul
   const t = text(file);
   if (t === null) return null;
   const n = parseUint(t);
-  if (n === null) throw sourceError(`bad number '${t.trim()}' (expected a non-negative integer)`, `${dir}/${file}`);
+  if (n === null) throw sourceError(`bad number ${quote(t.trim())} (expected a non-negative integer)`, `${dir}/${file}`);
   return n;
 }
 
@@ -208,7 +209,7 @@ function readLongrun(dir: string, present: string[], text: (f: string) => string
   const signalText = text('down-signal');
   if (signalText !== null) {
     const sig = signalName(signalText.trim());
-    if (sig === null) throw sourceError(`invalid signal '${signalText.trim()}'`, `${dir}/down-signal`);
+    if (sig === null) throw sourceError(`invalid signal ${quote(signalText.trim())}`, `${dir}/down-signal`);
     downSignal = sig;
     files.push({ path: 'down-signal', kind: 'file', mode: 0o644, content: textBytes(`${sig}\n`) });
   }

@@ -2,6 +2,7 @@
 import { fs } from '../compiled/nodeFs.js';
 import { Fatal, systemFatal } from '../../cli/fatal.js';
 import { COMPILE_PROGRAM, sourceError } from './sourceError.js';
+import { quote } from './quote.js';
 
 /**
  * The source error for `err`, met following `path` (an entry its directory
@@ -26,7 +27,7 @@ export function brokenLink(path: string, err: unknown): Fatal | null {
   } catch {
     return null;
   }
-  return sourceError(`dangling symlink to '${target}'`, path);
+  return sourceError(`dangling symlink to ${quote(target)}`, path);
 }
 
 /** Whether `path` (an entry its directory lists) leads to a directory; a link that leads nowhere is a source error. */

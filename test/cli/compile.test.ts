@@ -86,6 +86,17 @@ describe('s6rc compile', () => {
       expect(existsSync(out)).toBe(false);
     });
 
+    it('binary garbage in a file is quoted and cut in a one-line message', () => {
+      const src = writeTree(join(dir, 'src'), { 'a/type': '' });
+      writeFileSync(join(src, 'a/type'), Buffer.concat([Buffer.from('\x1b[2J\x07\n'), Buffer.alloc(4096, 0xff)]));
+      const r = s6rc(['compile', join(dir, 'compiled'), src]);
+      expect(r).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `s6rc compile: fatal: invalid type '\\u001b[2J\\u0007\\n${'\\ufffd'.repeat(54)}'... (expected oneshot, longrun or bundle) in ${src}/a/type\n`,
+      });
+    });
+
     it('a cycle exits 1', () => {
       const src = writeTree(join(dir, 'src'), {
         ...oneshot('a', '/bin/true\n', { dependencies: 'b\n' }),

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileSources } from '../../store/source/compileSources.js';
 import { Fatal } from '../../cli/fatal.js';
@@ -123,6 +124,60 @@ describe('source errors: s6rc compile: fatal: <what> in <path>, exit 1', () => {
 
   it.each(symlinkCases)('%s', (_what, tree, message) => {
     expect(failure(tree)).toEqual({ code: 1, program: 's6rc compile', message });
+  });
+
+  describe('file content in a message is quoted and cut: one short printable line', () => {
+    /** 4 KiB of reproducible noise: every byte value, control characters, invalid UTF-8. */
+    function noise(seed: number, size = 4096, without: number[] = []): Buffer {
+      const out = Buffer.alloc(size);
+      for (let i = 0, x = seed; i < size; i++) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        let b = x >>> 24;
+        while (without.includes(b)) b = (b + 1) & 0xff;
+        out[i] = b;
+      }
+      return out;
+    }
+    /** Writes `tree`, then `file` (relative to the source) with `bytes`, and returns the message compiling it throws. */
+    function messageFor(tree: Tree, file: string, bytes: Buffer): string {
+      const root = writeTree(join(dir, 'src0'), tree);
+      writeFileSync(join(root, file), bytes);
+      return failure({}).message;
+    }
+    const NEWLINE = 0x0a;
+    const cases: [file: string, tree: Tree, starts: string, without?: number[]][] = [
+      ['a/type', { 'a/type': '' }, 'invalid type '],
+      ['a/timeout-up', oneshot('a', '/bin/true\n', { 'timeout-up': '' }), 'bad number '],
+      ['a/timeout-down', oneshot('a', '/bin/true\n', { 'timeout-down': '' }), 'bad number '],
+      ['a/notification-fd', longrun('a', { 'notification-fd': '' }), 'bad number '],
+      ['a/down-signal', longrun('a', { 'down-signal': '' }), 'invalid signal '],
+      ['a/notifyoncheck', longrun('a', { notifyoncheck: '' }), 'invalid notifyoncheck options: '],
+      ['a/dependencies', oneshot('a', '/bin/true\n', { dependencies: '' }), 'unknown service name '],
+      ['b/contents', bundle('b', []), 'unknown service name '],
+      ['p/producer-for', longrun('p', { 'producer-for': '' }), 'unknown service name ', [NEWLINE]],
+      ['c/consumer-for', longrun('c', { 'consumer-for': '' }), 'unknown service name '],
+    ];
+    it.each(cases)('binary noise in %s', (file, tree, starts, without) => {
+      for (const seed of [1, 2, 3]) {
+        const message = messageFor(tree, file, noise(seed, 4096, without));
+        expect(message.startsWith(starts)).toBe(true);
+        expect(message.endsWith(` in <src>/${file}`)).toBe(true);
+        // Printable characters only: no control or format character, no raw replacement character, one line.
+        expect(message).toMatch(/^[\x20-\x7e\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]*$/u);
+        expect(message).not.toMatch(/[\u0080-\u009f\ufffd\u2028\u2029]/);
+        expect(message.length).toBeLessThan(starts.length + 60 * 6 + 150);
+      }
+    });
+
+    it('escapes as JSON does, marks bytes that are not UTF-8, and cuts after 60 characters', () => {
+      const bytes = Buffer.concat([Buffer.from('\x1b[31mred\x00\t\\\'é'), Buffer.from([0xff, 0xfe]), Buffer.from('x'.repeat(100))]);
+      expect(messageFor({ 'a/type': '' }, 'a/type', bytes)).toBe(
+        `invalid type '\\u001b[31mred\\u0000\\t\\\\\\'é\\ufffd\\ufffd${'x'.repeat(45)}'... (expected oneshot, longrun or bundle) in <src>/a/type`,
+      );
+      expect(messageFor(oneshot('a', '/bin/true\n', { 'timeout-up': '' }), 'a/timeout-up', Buffer.from('12\u2028\x7f'))).toBe(
+        "bad number '12\\u2028\\u007f' (expected a non-negative integer) in <src>/a/timeout-up",
+      );
+    });
   });
 
   describe('what compile reads into memory is bounded (README, "Source directories")', () => {
