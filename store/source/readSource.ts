@@ -12,10 +12,9 @@ import { nameProblem } from './names.js';
 import { parseNotifyOnCheck } from './notifyOnCheck.js';
 import { shebangNamesExeclineb } from './shebang.js';
 import { quote } from './quote.js';
-import { sourceError } from './sourceError.js';
+import { COMPILE_PROGRAM, sourceError } from './sourceError.js';
 import type { SourceLongrun, SourceService } from './types.js';
 import { systemFatal } from '../../cli/fatal.js';
-import { COMPILE_PROGRAM } from './sourceError.js';
 import { byUtf8 } from '../compiled/modelRows.js';
 import { brokenLink, checkLink, isDirectoryAt, readBytes, readCopied, readText, readView, resetReading, textBytes } from './sourceFiles.js';
 import { longrunDefaults } from '../compiled/longrunDefaults.js';
@@ -89,13 +88,14 @@ function readDefinition(name: string, dir: string, opts: ReadOptions): SourceSer
   const type = typeText.trim() as ServiceType;
   if (!TYPES.includes(type)) throw sourceError(`invalid type ${quote(typeText.trim())} (expected oneshot, longrun or bundle)`, typePath);
 
+  const essential = present.includes('flag-essential');
   // Presence only, but a flag-essential that leads nowhere is a mistake worth stopping for.
-  if (present.includes('flag-essential')) checkLink(`${dir}/flag-essential`);
+  if (essential) checkLink(`${dir}/flag-essential`);
   const service: SourceService = {
     name,
     dir,
     type,
-    essential: present.includes('flag-essential'),
+    essential,
     contents: [],
     contentsPath: `${dir}/contents`,
     dependencies: [],
