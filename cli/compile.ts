@@ -43,22 +43,21 @@ export async function run(parsed: ParseResult): Promise<number> {
   writeCompiled(model, compiled, { sources, program: 's6rc compile' });
   log('info', `wrote ${compiled}`);
   // Nothing written to stdout or stderr means nothing waits to be flushed: exit now instead of when
-  // the event loop empties, sparing the teardown of a big heap (~4 ms after 3000 services). Not when
-  // something was said: a full pipe makes Node finish writing it asynchronously.
+  // the event loop empties, sparing the teardown of a big heap. Not when something was said: a full
+  // pipe makes Node finish writing it asynchronously.
   if (!said) process.exit(0);
   return 0;
 }
 
-/** Definitions from which a compile is a batch worth `batchTiering` (loading node:v8 costs ~4 ms). */
+/** Definitions from which a compile is a batch worth `batchTiering` (loading node:v8 is not free). */
 const BATCH = 2000;
 
 /**
  * A compile is a short batch over thousands of small inputs. V8 starts optimizing its hot functions
- * early, on background threads that take CPU from the source readers (native/scan.c), for code that
- * hardly runs long enough to pay back: ~40 ms of CPU for 3000 services. A tiering budget 6x V8's
- * default (67584) leaves optimization to the functions that stay hot. Measured: 3000 services
- * 7-14 ms faster, 10000 unchanged (turning the optimizer off instead: 12 ms faster at 3000, 20 ms
- * slower at 10000). V8 reads the budget whenever it resets a function's, so setting it now takes effect.
+ * early, for code that hardly runs long enough to pay the optimization back; a tiering budget 6x V8's
+ * default (67584) leaves optimization to the functions that stay hot. Measured (docs/PERFORMANCE.md):
+ * faster from a few thousand services, unchanged far beyond. V8 reads the budget whenever it resets
+ * a function's, so setting it now takes effect.
  */
 function batchTiering(): void {
   builtin<typeof import('node:v8')>('node:v8').setFlagsFromString('--interrupt-budget=400000');

@@ -1,8 +1,7 @@
 /**
- * s6rc's own Node-API addons (native/*.c), built by `npm install` through
+ * s6rc's own Node-API addon (native/spawn.c), built by `npm install` through
  * node-gyp into build/Release/<name>.node: the supervisor's spawner
- * (actors/service/posixSpawn.ts) and compile's source reader
- * (store/source/nativeScan.ts).
+ * (actors/service/posixSpawn.ts).
  *
  * `loadAddon(name)` looks for build/Release/<name>.node upwards from this
  * module's directory (store/ in the sources, dist/store/ when built, dist/ in

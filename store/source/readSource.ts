@@ -10,20 +10,19 @@ import { ExeclineSyntaxError, lexExecline } from './execlineLexer.js';
 import { parseNameList, parseUint } from './lines.js';
 import { nameProblem } from './names.js';
 import { parseNotifyOnCheck } from './notifyOnCheck.js';
-import { sourceError } from './sourceError.js';
+import { shebangNamesExeclineb } from './shebang.js';
+import { quote } from './quote.js';
+import { COMPILE_PROGRAM, sourceError } from './sourceError.js';
 import type { SourceLongrun, SourceService } from './types.js';
 import { systemFatal } from '../../machines/errors.js';
-import { COMPILE_PROGRAM } from './sourceError.js';
 import { byUtf8 } from '../compiled/modelRows.js';
+import { brokenLink, checkLink, isDirectoryAt, readBytes, readCopied, readText, readView, resetReading, textBytes } from './sourceFiles.js';
 import { longrunDefaults } from '../compiled/longrunDefaults.js';
-import { startScan, type ScannedDir } from './nativeScan.js';
 
 export interface ReadOptions {
   /** Called with info lines at verbosity 2+ and warnings at 1+. */
   log?: (level: 'info' | 'warning', message: string) => void;
   verbosity?: number;
-  /** Read through the native scanner when it is there (default true); false reads everything through fs. */
-  scan?: boolean;
   /** Called with the number of definition directories of each source directory, before they are read. */
   onDefinitions?: (count: number) => void;
 }
@@ -33,8 +32,7 @@ export function readSourceDirs(sourceDirs: string[], opts: ReadOptions = {}): So
   try {
     return readAll(sourceDirs, opts);
   } finally {
-    interned.clear();
-    internedText.clear();
+    resetReading();
   }
 }
 
@@ -55,175 +53,22 @@ function readAll(sourceDirs: string[], opts: ReadOptions): SourceService[] {
     const names: string[] = [];
     for (const entry of entries) {
       if (entry.name.startsWith('.')) continue;
-      if (entry.isDirectory() || (entry.isSymbolicLink() && isDirectory(`${source}/${entry.name}`))) names.push(entry.name);
+      // A symlink counts if it leads to a directory (one to a file is skipped, as a file is), and stops compile if it leads nowhere.
+      if (entry.isDirectory() || (entry.isSymbolicLink() && isDirectoryAt(`${source}/${entry.name}`))) names.push(entry.name);
     }
-    // Readers run ahead on threads of their own (nativeScan.ts); each definition waits only for itself.
     opts.onDefinitions?.(names.length);
-    const scan = opts.scan === false ? null : startScan(names.map((name) => `${source}/${name}`), SOURCE_FILES);
-    try {
-      for (let i = 0; i < names.length; i++) {
-        const name = names[i];
-        const dir = `${source}/${name}`;
-        const problem = nameProblem(name);
-        if (problem) throw sourceError(problem, dir);
-        const previous = seen.get(name);
-        if (previous) throw sourceError(`duplicate service name '${name}' (also defined in ${previous})`, dir);
-        seen.set(name, dir);
-        if ((opts.verbosity ?? 1) >= 3) opts.log?.('info', `parsing ${dir}`);
-        current = scan?.take(i) ?? null;
-        services.push(readDefinition(name, dir, opts));
-      }
-    } finally {
-      current = null;
-      scan?.stop();
+    for (const name of names) {
+      const dir = `${source}/${name}`;
+      const problem = nameProblem(name);
+      if (problem) throw sourceError(problem, dir);
+      const previous = seen.get(name);
+      if (previous) throw sourceError(`duplicate service name '${name}' (also defined in ${previous})`, dir);
+      seen.set(name, dir);
+      if ((opts.verbosity ?? 1) >= 3) opts.log?.('info', `parsing ${dir}`);
+      services.push(readDefinition(name, dir, opts));
     }
   }
   return services;
-}
-
-/** The names a definition directory holds (SPEC §1): the scan hands them over without decoding them. */
-const SOURCE_FILES = [
-  'type', 'run', 'finish', 'up', 'down', 'dependencies', 'dependencies.d', 'contents', 'contents.d', 'flag-essential',
-  'timeout-up', 'timeout-down', 'notification-fd', 'timeout-kill', 'timeout-finish', 'max-death-tally', 'down-signal',
-  'lock-fd', 'notifyoncheck', 'producer-for', 'consumer-for', 'pipeline-name', 'data', 'env',
-];
-
-/**
- * The definition directory being read, as the scan read it (null: read it all
- * through fs). Only its own entries come from here: `fileText`, `fileBytes`,
- * `fileView` and `listNames` fall back to fs for anything the scan left out,
- * and data/ and env/ are always copied through fs.
- */
-let current: ScannedDir | null = null;
-
-/** Where `file` of the current definition directory is in `current.bytes`; null: read it through fs. */
-function scanned(file: string): number | null {
-  if (current === null) return null;
-  const k = current.names.indexOf(file);
-  return k >= 0 && current.lengths[k] >= 0 ? k : null;
-}
-
-function isDirectory(path: string): boolean {
-  try {
-    return fs.readdirSync(path) !== undefined;
-  } catch {
-    return false;
-  }
-}
-
-/**
- * One reusable read buffer: small files are read with open, one read and close
- * (three system calls, the fewest possible), which is most of compile's time.
- */
-let scratch = Buffer.allocUnsafe(64 * 1024);
-
-/** Reads a file into the scratch buffer and returns its length (valid until the next read); null if it does not exist. */
-function readIntoScratch(path: string): number | null {
-  let fd: number;
-  try {
-    fd = fs.openSync(path, 'r');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw systemFatal(`unable to open ${path}`, err, COMPILE_PROGRAM);
-  }
-  try {
-    let len = 0;
-    for (;;) {
-      if (len === scratch.length) {
-        const bigger = Buffer.allocUnsafe(scratch.length * 2);
-        scratch.copy(bigger);
-        scratch = bigger;
-      }
-      const n = fs.readSync(fd, scratch, len, scratch.length - len, null);
-      len += n;
-      // A short read of a regular file is its end: no extra read just to see 0.
-      if (n === 0 || len < scratch.length) break;
-    }
-    return len;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw sourceError('not a regular file', path);
-    throw systemFatal(`unable to read ${path}`, err, COMPILE_PROGRAM);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-/** A file's bytes as a view of the scratch buffer (valid until the next read); null if it does not exist. */
-function readView(path: string): Buffer | null {
-  const len = readIntoScratch(path);
-  return len === null ? null : scratch.subarray(0, len);
-}
-
-/**
- * Small contents repeat across services (the same run script, `3\n`): one
- * shared, never-mutated buffer per distinct content means fewer allocations
- * to collect and lets the writer hash each distinct buffer once.
- */
-const INTERN_MAX = 4096;
-const interned = new Map<string, Buffer>();
-
-/** The buffer for bytes[start, end), shared with every earlier file of the same small content. */
-function intern(bytes: Buffer, start: number, end: number): Buffer {
-  if (end - start > INTERN_MAX) return Buffer.from(bytes.subarray(start, end));
-  const key = bytes.toString('latin1', start, end);
-  let shared = interned.get(key);
-  if (shared === undefined) interned.set(key, (shared = Buffer.from(key, 'latin1')));
-  return shared;
-}
-
-/** A file's bytes (shared with identical small files, see `intern`); null if it does not exist. */
-function readBytes(path: string): Buffer | null {
-  const len = readIntoScratch(path);
-  return len === null ? null : intern(scratch, 0, len);
-}
-
-/** Contents made from text (numbers, signal names), by text: no buffer to make for the 3000th `3\n`. */
-const internedText = new Map<string, Buffer>();
-
-/** `text` as file content, shared like `readBytes`' result. */
-function textBytes(text: string): Buffer {
-  let shared = internedText.get(text);
-  if (shared === undefined) {
-    const bytes = Buffer.from(text);
-    internedText.set(text, (shared = intern(bytes, 0, bytes.length)));
-  }
-  return shared;
-}
-
-/** A file's text (UTF-8); null if it does not exist. */
-function readText(path: string): string | null {
-  const len = readIntoScratch(path);
-  return len === null ? null : scratch.toString('utf8', 0, len);
-}
-
-/** `file` of the definition directory `dir` as text, scanned or read; null if it does not exist. */
-function fileText(dir: string, file: string): string | null {
-  const k = scanned(file);
-  if (k === null) return readText(`${dir}/${file}`);
-  const at = current!.offsets[k];
-  return current!.bytes.toString('utf8', at, at + current!.lengths[k]);
-}
-
-/** `file` of `dir`'s bytes (shared, see `intern`), scanned or read; null if it does not exist. */
-function fileBytes(dir: string, file: string): Buffer | null {
-  const k = scanned(file);
-  if (k === null) return readBytes(`${dir}/${file}`);
-  const at = current!.offsets[k];
-  return intern(current!.bytes, at, at + current!.lengths[k]);
-}
-
-/** `file` of `dir` as a view, scanned or read (a read is valid until the next one); null if it does not exist. */
-function fileView(dir: string, file: string): Buffer | null {
-  const k = scanned(file);
-  if (k === null) return readView(`${dir}/${file}`);
-  const at = current!.offsets[k];
-  return current!.bytes.subarray(at, at + current!.lengths[k]);
-}
-
-/** The entries of `dir/sub` (a `*.d` directory), scanned or listed. */
-function listNames(dir: string, sub: string): string[] {
-  const k = current === null ? -1 : current.names.indexOf(sub);
-  return (k >= 0 ? current!.lists[k] : null) ?? fs.readdirSync(`${dir}/${sub}`);
 }
 
 const TYPES: ServiceType[] = ['oneshot', 'longrun', 'bundle'];
@@ -232,22 +77,25 @@ function readDefinition(name: string, dir: string, opts: ReadOptions): SourceSer
   // A handful of names: an array's includes is cheaper than building a Set.
   let present: string[];
   try {
-    present = current?.names ?? fs.readdirSync(dir);
+    present = fs.readdirSync(dir);
   } catch (err) {
     throw systemFatal(`unable to read ${dir}`, err, COMPILE_PROGRAM);
   }
-  const text = (file: string): string | null => (present.includes(file) ? fileText(dir, file) : null);
+  const text = (file: string): string | null => (present.includes(file) ? readText(`${dir}/${file}`) : null);
   const typePath = `${dir}/type`;
   const typeText = text('type');
   if (typeText === null) throw sourceError('missing type file', dir);
   const type = typeText.trim() as ServiceType;
-  if (!TYPES.includes(type)) throw sourceError(`invalid type '${typeText.trim()}' (expected oneshot, longrun or bundle)`, typePath);
+  if (!TYPES.includes(type)) throw sourceError(`invalid type ${quote(typeText.trim())} (expected oneshot, longrun or bundle)`, typePath);
 
+  const essential = present.includes('flag-essential');
+  // Presence only, but a flag-essential that leads nowhere is a mistake worth stopping for.
+  if (essential) checkLink(`${dir}/flag-essential`);
   const service: SourceService = {
     name,
     dir,
     type,
-    essential: present.includes('flag-essential'),
+    essential,
     contents: [],
     contentsPath: `${dir}/contents`,
     dependencies: [],
@@ -277,20 +125,21 @@ function readDefinition(name: string, dir: string, opts: ReadOptions): SourceSer
 
 /** `<what>.d/` (one entry per name) or, if absent, the `<what>` file; null if neither exists. */
 function readNameList(dir: string, what: 'contents' | 'dependencies', present: string[]): [string[], string] | null {
-  // A constant, not `${what}.d`: the names compared with it are s6-rc's own strings (see SOURCE_FILES).
   const listed = what === 'contents' ? 'contents.d' : 'dependencies.d';
   if (present.includes(listed)) {
     const path = `${dir}/${listed}`;
     try {
-      const names = listNames(dir, listed).filter((n) => !n.startsWith('.'));
+      const names = fs.readdirSync(path).filter((n) => !n.startsWith('.'));
       return [names.sort(), path];
     } catch (err) {
+      const broken = brokenLink(path, err);
+      if (broken) throw broken;
       if ((err as NodeJS.ErrnoException).code === 'ENOTDIR') throw sourceError(`${what}.d is not a directory`, path);
       throw systemFatal(`unable to read ${path}`, err, COMPILE_PROGRAM);
     }
   }
   if (!present.includes(what)) return null;
-  const t = fileText(dir, what);
+  const t = readText(`${dir}/${what}`);
   return t === null ? null : [parseNameList(t), `${dir}/${what}`];
 }
 
@@ -298,20 +147,22 @@ function readNumber(dir: string, file: string, text: (f: string) => string | nul
   const t = text(file);
   if (t === null) return null;
   const n = parseUint(t);
-  if (n === null) throw sourceError(`bad number '${t.trim()}' (expected a non-negative integer)`, `${dir}/${file}`);
+  if (n === null) throw sourceError(`bad number ${quote(t.trim())} (expected a non-negative integer)`, `${dir}/${file}`);
   return n;
 }
 
 /**
- * An oneshot's `up` or `down`: a `#!` script is kept as a script, anything else
- * is lexed as execline. null when absent; `down` that lexes to nothing is null too.
+ * An oneshot's `up` or `down`: a `#!` script is kept as a script, unless its
+ * `#!` line names execlineb (shebang.ts); anything else is lexed as execline,
+ * a `#!` line being a comment there. null when absent; `down` that lexes to
+ * nothing is null too.
  */
 function readCommand(dir: string, file: 'up' | 'down', present: string[]): Command | null {
   if (!present.includes(file)) return null;
   const path = `${dir}/${file}`;
-  const content = fileView(dir, file);
+  const content = readView(path);
   if (content === null) return null;
-  if (content[0] === 0x23 && content[1] === 0x21) return { kind: 'script', script: content.toString('utf8') };
+  if (content[0] === 0x23 && content[1] === 0x21 && !shebangNamesExeclineb(content)) return { kind: 'script', script: content.toString('utf8') };
   let argv: string[];
   try {
     argv = lexExecline(content);
@@ -332,7 +183,7 @@ function readLongrun(dir: string, present: string[], text: (f: string) => string
   const files: ServiceFile[] = [];
   const script = (file: 'run' | 'finish'): boolean => {
     if (!present.includes(file)) return false;
-    const content = fileBytes(dir, file);
+    const content = readBytes(`${dir}/${file}`);
     if (content === null) return false;
     // s6-rc-compile installs run and finish executable, whatever the source's mode.
     files.push({ path: file, kind: 'file', mode: 0o755, content });
@@ -358,7 +209,7 @@ function readLongrun(dir: string, present: string[], text: (f: string) => string
   const signalText = text('down-signal');
   if (signalText !== null) {
     const sig = signalName(signalText.trim());
-    if (sig === null) throw sourceError(`invalid signal '${signalText.trim()}'`, `${dir}/down-signal`);
+    if (sig === null) throw sourceError(`invalid signal ${quote(signalText.trim())}`, `${dir}/down-signal`);
     downSignal = sig;
     files.push({ path: 'down-signal', kind: 'file', mode: 0o644, content: textBytes(`${sig}\n`) });
   }
@@ -427,12 +278,25 @@ function copyTree(abs: string, rel: string, files: ServiceFile[]): void {
   }
   const mode = st.mode & 0o7777;
   if (st.isSymbolicLink()) {
-    files.push({ path: rel, kind: 'symlink', mode, content: Buffer.from(fs.readlinkSync(abs), 'utf8') });
+    // Copied as a link, wherever it leads (s6-rc-compile copies data/ and env/ the same way).
+    let target: string;
+    try {
+      target = fs.readlinkSync(abs);
+    } catch (err) {
+      throw systemFatal(`unable to read the symlink ${abs}`, err, COMPILE_PROGRAM);
+    }
+    files.push({ path: rel, kind: 'symlink', mode, content: Buffer.from(target, 'utf8') });
   } else if (st.isDirectory()) {
     files.push({ path: rel, kind: 'dir', mode, content: Buffer.alloc(0) });
-    for (const name of fs.readdirSync(abs).sort()) copyTree(`${abs}/${name}`, `${rel}/${name}`, files);
+    let names: string[];
+    try {
+      names = fs.readdirSync(abs);
+    } catch (err) {
+      throw systemFatal(`unable to read ${abs}`, err, COMPILE_PROGRAM);
+    }
+    for (const name of names.sort()) copyTree(`${abs}/${name}`, `${rel}/${name}`, files);
   } else if (st.isFile()) {
-    const content = readBytes(abs);
+    const content = readCopied(abs);
     if (content) files.push({ path: rel, kind: 'file', mode, content });
   } else {
     throw sourceError('unsupported file type (only files, directories and symlinks are copied)', abs);

@@ -5,6 +5,7 @@
  */
 import type { Atomic, Bundle, CompiledModel, Longrun, Oneshot, Pipeline, Service } from '../../machines/model.js';
 import { sourceError } from './sourceError.js';
+import { quote } from './quote.js';
 import type { SourceService } from './types.js';
 
 const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -35,7 +36,7 @@ export function resolveServices(sources: SourceService[]): CompiledModel {
     for (const dep of s.dependencies) {
       if (isAtomic(dep)) deps.add(dep);
       else if (atomicsOfBundle.has(dep)) for (const a of atomicsOfBundle.get(dep)!) deps.add(a);
-      else throw sourceError(`unknown service name '${dep}' in dependencies of ${s.name}`, s.dependenciesPath);
+      else throw sourceError(`unknown service name ${quote(dep)} in dependencies of ${s.name}`, s.dependenciesPath);
     }
     if (s.longrun?.producerFor) deps.add(s.longrun.producerFor);
     if (deps.has(s.name)) throw sourceError(`service ${s.name} depends on itself`, s.dependenciesPath);
@@ -106,7 +107,7 @@ function resolvePipelines(defs: Map<string, SourceService>): Pipeline[] {
   const longrun = (name: string, from: SourceService, file: string) => {
     const d = defs.get(name);
     const path = `${from.dir}/${file}`;
-    if (d === undefined) throw sourceError(`unknown service name '${name}' in ${file} of ${from.name}`, path);
+    if (d === undefined) throw sourceError(`unknown service name ${quote(name)} in ${file} of ${from.name}`, path);
     if (d.type !== 'longrun') throw sourceError(`${file} of ${from.name} names ${name}, which is a ${d.type}, not a longrun`, path);
     if (d === from) throw sourceError(`${from.name} names itself in ${file}`, path);
     return d.longrun!;
@@ -124,7 +125,7 @@ function resolvePipelines(defs: Map<string, SourceService>): Pipeline[] {
     for (const p of l.consumerFor) {
       const producer = longrun(p, s, 'consumer-for');
       if (producer.producerFor !== s.name) {
-        throw sourceError(`${s.name} is declared a consumer for ${p}, but ${p}'s producer-for ${producer.producerFor === null ? 'is missing' : `names ${producer.producerFor}`}`, `${s.dir}/consumer-for`);
+        throw sourceError(`${s.name} is declared a consumer for ${p}, but ${p}'s producer-for ${producer.producerFor === null ? 'is missing' : `names ${quote(producer.producerFor)}`}`, `${s.dir}/consumer-for`);
       }
     }
     if (l.consumerFor.length > 0 && l.producerFor === null) lastConsumers.push(s);
@@ -161,8 +162,8 @@ function resolvePipelines(defs: Map<string, SourceService>): Pipeline[] {
     const name = last.longrun!.pipelineName;
     if (name !== null) {
       const path = `${last.dir}/pipeline-name`;
-      if (defs.has(name)) throw sourceError(`pipeline name '${name}' collides with a service of that name`, path);
-      if (pipelineNames.has(name)) throw sourceError(`pipeline name '${name}' is also used by the pipeline ending at ${pipelineNames.get(name)}`, path);
+      if (defs.has(name)) throw sourceError(`pipeline name ${quote(name)} collides with a service of that name`, path);
+      if (pipelineNames.has(name)) throw sourceError(`pipeline name ${quote(name)} is also used by the pipeline ending at ${pipelineNames.get(name)}`, path);
       pipelineNames.set(name, last.name);
     }
     pipelines.push({ name, members });
@@ -190,7 +191,7 @@ function resolveBundles(
     for (const member of def.contents) {
       if (isAtomic(member)) atoms.add(member);
       else if (bundles.has(member)) for (const a of visit(member)) atoms.add(a);
-      else throw sourceError(`unknown service name '${member}' in contents of bundle ${name}`, def.path);
+      else throw sourceError(`unknown service name ${quote(member)} in contents of bundle ${name}`, def.path);
     }
     visiting.pop();
     const list = [...atoms].sort(byName);

@@ -1,10 +1,12 @@
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { s6rc, tempDir } from '../helpers/cli.js';
+import { S6RC, s6rc, tempDir } from '../helpers/cli.js';
 import { longrun, oneshot, writeTree } from '../helpers/sourceTree.js';
 
 const WEBSTACK = resolve(__dirname, '../../examples/webstack');
+const MAXRSS = resolve(__dirname, '../fixtures/report-maxrss.cjs');
 
 let dir: string;
 let cleanup: () => void;
@@ -59,6 +61,40 @@ describe('s6rc compile', () => {
       const r = s6rc(['compile', out, src]);
       expect(r).toEqual({ code: 1, stdout: '', stderr: `s6rc compile: fatal: unknown service name 'ghost' in dependencies of a in ${src}/a/dependencies\n` });
       expect(existsSync(out)).toBe(false);
+    });
+
+    it('a dangling symlink as a service entry exits 1 naming it, and writes nothing', () => {
+      const src = writeTree(join(dir, 'src'), { ...oneshot('a'), b: { symlink: '/nonexistent/b' } });
+      const out = join(dir, 'compiled');
+      const r = s6rc(['compile', out, src]);
+      expect(r).toEqual({ code: 1, stdout: '', stderr: `s6rc compile: fatal: dangling symlink to '/nonexistent/b' in ${src}/b\n` });
+      expect(existsSync(out)).toBe(false);
+    });
+
+    it('a 10 MB up file exits 1 naming it, without reading it into memory', () => {
+      const src = writeTree(join(dir, 'src'), oneshot('big', 'a '.repeat(5 * 1024 * 1024)));
+      const out = join(dir, 'compiled');
+      const r = spawnSync(process.execPath, ['-r', MAXRSS, S6RC, 'compile', out, src], { encoding: 'utf8', timeout: 60_000 });
+      const [message, rss] = r.stderr.split('\n');
+      expect({ code: r.status, stdout: r.stdout, message }).toEqual({
+        code: 1,
+        stdout: '',
+        message: `s6rc compile: fatal: file too large (10485760 bytes; compile reads at most 1 MiB of a definition's file) in ${src}/big/up`,
+      });
+      // A compile of a few services peaks near 60 MiB; reading the file whole took 465 MB.
+      expect(Number(rss.replace('MAXRSS ', '')) / 1024).toBeLessThan(120);
+      expect(existsSync(out)).toBe(false);
+    });
+
+    it('binary garbage in a file is quoted and cut in a one-line message', () => {
+      const src = writeTree(join(dir, 'src'), { 'a/type': '' });
+      writeFileSync(join(src, 'a/type'), Buffer.concat([Buffer.from('\x1b[2J\x07\n'), Buffer.alloc(4096, 0xff)]));
+      const r = s6rc(['compile', join(dir, 'compiled'), src]);
+      expect(r).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `s6rc compile: fatal: invalid type '\\u001b[2J\\u0007\\n${'\\ufffd'.repeat(54)}'... (expected oneshot, longrun or bundle) in ${src}/a/type\n`,
+      });
     });
 
     it('a cycle exits 1', () => {

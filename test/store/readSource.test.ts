@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileSources } from '../../store/source/compileSources.js';
 import { defaultNotifyOnCheck, parseNotifyOnCheck } from '../../store/source/notifyOnCheck.js';
@@ -115,6 +116,31 @@ describe('compileSources', () => {
     expect((model.services.get('plain') as Oneshot).down).toBeNull();
   });
 
+  it('lexes an up/down whose #! line names execlineb as s6-rc does (the line is a comment), keeps other #! scripts', () => {
+    const body = 'foreground { echo "a b" }\necho $1 $@ done\n';
+    const argv = ['foreground', ' echo', ' a b', '', 'echo', '$1', '$@', 'done'];
+    const lexed = [
+      '#!/bin/execlineb -P',
+      '#!/usr/bin/execlineb -S0',
+      '#!/command/execlineb -S1',
+      '#! /bin/execlineb',
+      '#!/usr/bin/env execlineb',
+      '#!/usr/bin/env -S execlineb -P',
+      '#!/usr/bin/env -i PATH=/bin execlineb -P',
+    ];
+    const kept = ['#!/bin/sh', '#!/usr/bin/env python3', '#!/usr/bin/env -S python3 -u', '#!/bin/execlineb-static', '#!/usr/bin/env -u execlineb sh', '#!/opt/execlineb/bin/sh'];
+    const tree = Object.assign({}, ...[...lexed, ...kept].map((line, i) => oneshot(`s${i}`, `${line}\n${body}`, { down: `${line}\n${body}` })));
+    const model = compileSources([src(tree)]);
+    lexed.forEach((line, i) => {
+      const s = model.services.get(`s${i}`) as Oneshot;
+      expect([line, s.up, s.down]).toEqual([line, { kind: 'argv', argv }, { kind: 'argv', argv }]);
+    });
+    kept.forEach((line, j) => {
+      const s = model.services.get(`s${lexed.length + j}`) as Oneshot;
+      expect([line, s.up]).toEqual([line, { kind: 'script', script: `${line}\n${body}` }]);
+    });
+  });
+
   it('keeps an empty up as an empty argv (s6-rc: an empty script does nothing and succeeds)', () => {
     const model = compileSources([src(oneshot('noop', '# nothing to do\n'))]);
     expect((model.services.get('noop') as Oneshot).up).toEqual({ kind: 'argv', argv: [] });
@@ -224,6 +250,41 @@ describe('compileSources', () => {
     expect(model.services.has('wrong')).toBe(false);
     expect(model.pipelines).toEqual([{ name: null, members: ['p', 'c'] }]);
     expect(warnings).toEqual([expect.stringContaining('p/pipeline-name ignored')]);
+  });
+
+  it('follows a symlink to a definition directory and symlinked files in one', () => {
+    const root = src({
+      'real/type': 'oneshot\n',
+      'real/up': { symlink: 'up.execline' },
+      'real/up.execline': '/bin/echo linked\n',
+      'real/dependencies.d/base': '',
+      ...oneshot('base'),
+      ...longrun('daemon', { run: { symlink: '../../daemon-run' } }),
+    });
+    writeTree(dir, { 'daemon-run': '#!/bin/sh\nexec sleep 1\n' });
+    symlinkSync(join(root, 'real'), join(root, 'linked'));
+    const model = compileSources([root]);
+    expect(model.atomics).toEqual(['base', 'daemon', 'linked', 'real']);
+    expect(model.services.get('linked')).toEqual({ ...model.services.get('real'), name: 'linked' });
+    expect((model.services.get('linked') as Oneshot).up).toEqual({ kind: 'argv', argv: ['/bin/echo', 'linked'] });
+    expect((model.services.get('linked') as Oneshot).dependencies).toEqual(['base']);
+    const run = (model.services.get('daemon') as Longrun).files.find((f) => f.path === 'run')!;
+    expect(run).toMatchObject({ kind: 'file', mode: 0o755 });
+    expect(run.content.toString()).toBe('#!/bin/sh\nexec sleep 1\n');
+  });
+
+  it('takes dependencies.d entries as names only (a dangling symlink there names a service), copies data/ links as links', () => {
+    const model = compileSources([
+      src({
+        ...oneshot('base'),
+        ...longrun('svc', { 'dependencies.d/base': { symlink: '/nonexistent/base' }, 'data/stale': { symlink: 'gone' } }),
+        'skipped': { symlink: 'svc/type' },
+      }),
+    ]);
+    expect(model.atomics).toEqual(['base', 'svc']);
+    const svc = model.services.get('svc') as Longrun;
+    expect(svc.dependencies).toEqual(['base']);
+    expect(svc.files.find((f) => f.path === 'data/stale')).toMatchObject({ kind: 'symlink', content: Buffer.from('gone') });
   });
 
   it('merges several source directories and skips dot entries and plain files', () => {

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileSources } from '../../store/source/compileSources.js';
 import { Fatal } from '../../cli/fatal.js';
+import type { Longrun } from '../../store/compiled/model.js';
 import { bundle, longrun, oneshot, scratch, writeTree, type Tree } from '../helpers/sourceTree.js';
 
 let dir: string;
@@ -9,19 +11,27 @@ let cleanup: () => void;
 beforeEach(() => ({ dir, cleanup } = scratch()));
 afterEach(() => cleanup());
 
-/**
- * Compiles `tree` and returns the Fatal it throws, with `<src>` standing for the source directory;
- * through the native scanner (store/source/nativeScan.ts) or, with `scan` false, through fs alone.
- */
-function failure(tree: Tree, more: Tree[] = [], scan = true): { code: number; program: string; message: string } {
+/** Compiles `tree` and returns the Fatal it throws, with `<src>` standing for the source directory. */
+function failure(tree: Tree, more: Tree[] = []): { code: number; program: string; message: string } {
   const dirs = [tree, ...more].map((t, i) => writeTree(join(dir, `src${i}`), t));
   try {
-    compileSources(dirs, { scan });
+    compileSources(dirs);
   } catch (err) {
     if (!(err instanceof Fatal)) throw err;
     return { code: err.exitCode, program: err.program, message: err.message.replaceAll(join(dir, 'src0'), '<src>').replaceAll(join(dir, 'src1'), '<src1>') };
   }
   throw new Error('compiled without error');
+}
+
+/** 'compiled', or the message of the Fatal compiling `tree` throws. */
+function failureOrModel(tree: Tree): string {
+  try {
+    compileSources([writeTree(join(dir, `src-${Math.random().toString(36).slice(2)}`), tree)]);
+    return 'compiled';
+  } catch (err) {
+    if (!(err instanceof Fatal)) throw err;
+    return err.message;
+  }
 }
 
 const cases: [what: string, tree: Tree, message: string][] = [
@@ -83,13 +93,134 @@ const cases: [what: string, tree: Tree, message: string][] = [
   ],
 ];
 
+/** Symlinks that lead nowhere, as service entries or inside a definition: errors naming the link, never skipped. */
+const LOOP = 'symlink loop (too many levels of symbolic links)';
+const symlinkCases: [what: string, tree: Tree, message: string][] = [
+  ['a dangling symlink as a service entry', { ...oneshot('b'), a: { symlink: 'nowhere' } }, "dangling symlink to 'nowhere' in <src>/a"],
+  ['a symlink loop as a service entry', { ...oneshot('b'), a: { symlink: 'a' } }, `${LOOP} in <src>/a`],
+  ['a two-link loop as a service entry', { x: { symlink: 'y' }, y: { symlink: 'x' } }, `${LOOP} in <src>/x`],
+  ['a dangling type', { 'a/type': { symlink: '../types/oneshot' } }, "dangling symlink to '../types/oneshot' in <src>/a/type"],
+  ['a dangling run', longrun('a', { run: { symlink: '/nonexistent/run' } }), "dangling symlink to '/nonexistent/run' in <src>/a/run"],
+  ['a run that is a symlink loop', longrun('a', { run: { symlink: 'run' } }), `${LOOP} in <src>/a/run`],
+  ['a dangling finish', longrun('a', { finish: { symlink: 'gone' } }), "dangling symlink to 'gone' in <src>/a/finish"],
+  ['a dangling up', { 'a/type': 'oneshot\n', 'a/up': { symlink: 'up.real' } }, "dangling symlink to 'up.real' in <src>/a/up"],
+  ['a dangling down', oneshot('a', '/bin/true\n', { down: { symlink: 'down.real' } }), "dangling symlink to 'down.real' in <src>/a/down"],
+  ['a dangling timeout-up', oneshot('a', '/bin/true\n', { 'timeout-up': { symlink: 'gone' } }), "dangling symlink to 'gone' in <src>/a/timeout-up"],
+  ['a dangling notification-fd', longrun('a', { 'notification-fd': { symlink: 'gone' } }), "dangling symlink to 'gone' in <src>/a/notification-fd"],
+  ['a dangling dependencies file', oneshot('a', '/bin/true\n', { dependencies: { symlink: 'gone' } }), "dangling symlink to 'gone' in <src>/a/dependencies"],
+  ['a dangling dependencies.d', oneshot('a', '/bin/true\n', { 'dependencies.d': { symlink: 'gone.d' } }), "dangling symlink to 'gone.d' in <src>/a/dependencies.d"],
+  ['a dependencies.d that is a symlink loop', oneshot('a', '/bin/true\n', { 'dependencies.d': { symlink: 'dependencies.d' } }), `${LOOP} in <src>/a/dependencies.d`],
+  ['a dangling contents.d', { 'b/type': 'bundle\n', 'b/contents.d': { symlink: 'gone.d' } }, "dangling symlink to 'gone.d' in <src>/b/contents.d"],
+  ['a dangling contents', { 'b/type': 'bundle\n', 'b/contents': { symlink: 'gone' } }, "dangling symlink to 'gone' in <src>/b/contents"],
+  ['a dangling flag-essential', oneshot('a', '/bin/true\n', { 'flag-essential': { symlink: 'gone' } }), "dangling symlink to 'gone' in <src>/a/flag-essential"],
+  ['a dangling producer-for', longrun('a', { 'producer-for': { symlink: 'gone' } }), "dangling symlink to 'gone' in <src>/a/producer-for"],
+  ['a dangling notifyoncheck', longrun('a', { notifyoncheck: { symlink: 'gone' } }), "dangling symlink to 'gone' in <src>/a/notifyoncheck"],
+];
+
 describe('source errors: s6rc compile: fatal: <what> in <path>, exit 1', () => {
   it.each(cases)('%s', (_what, tree, message) => {
     expect(failure(tree)).toEqual({ code: 1, program: 's6rc compile', message });
   });
 
-  it.each(cases)('%s (read through fs alone)', (_what, tree, message) => {
-    expect(failure(tree, [], false)).toEqual({ code: 1, program: 's6rc compile', message });
+  it.each(symlinkCases)('%s', (_what, tree, message) => {
+    expect(failure(tree)).toEqual({ code: 1, program: 's6rc compile', message });
+  });
+
+  describe('file content in a message is quoted and cut: one short printable line', () => {
+    /** 4 KiB of reproducible noise: every byte value, control characters, invalid UTF-8. */
+    function noise(seed: number, size = 4096, without: number[] = []): Buffer {
+      const out = Buffer.alloc(size);
+      for (let i = 0, x = seed; i < size; i++) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        let b = x >>> 24;
+        while (without.includes(b)) b = (b + 1) & 0xff;
+        out[i] = b;
+      }
+      return out;
+    }
+    /** Writes `tree`, then `file` (relative to the source) with `bytes`, and returns the message compiling it throws. */
+    function messageFor(tree: Tree, file: string, bytes: Buffer): string {
+      const root = writeTree(join(dir, 'src0'), tree);
+      writeFileSync(join(root, file), bytes);
+      return failure({}).message;
+    }
+    const NEWLINE = 0x0a;
+    const cases: [file: string, tree: Tree, starts: string, without?: number[]][] = [
+      ['a/type', { 'a/type': '' }, 'invalid type '],
+      ['a/timeout-up', oneshot('a', '/bin/true\n', { 'timeout-up': '' }), 'bad number '],
+      ['a/timeout-down', oneshot('a', '/bin/true\n', { 'timeout-down': '' }), 'bad number '],
+      ['a/notification-fd', longrun('a', { 'notification-fd': '' }), 'bad number '],
+      ['a/down-signal', longrun('a', { 'down-signal': '' }), 'invalid signal '],
+      ['a/notifyoncheck', longrun('a', { notifyoncheck: '' }), 'invalid notifyoncheck options: '],
+      ['a/dependencies', oneshot('a', '/bin/true\n', { dependencies: '' }), 'unknown service name '],
+      ['b/contents', bundle('b', []), 'unknown service name '],
+      ['p/producer-for', longrun('p', { 'producer-for': '' }), 'unknown service name ', [NEWLINE]],
+      ['c/consumer-for', longrun('c', { 'consumer-for': '' }), 'unknown service name '],
+    ];
+    it.each(cases)('binary noise in %s', (file, tree, starts, without) => {
+      for (const seed of [1, 2, 3]) {
+        const message = messageFor(tree, file, noise(seed, 4096, without));
+        expect(message.startsWith(starts)).toBe(true);
+        expect(message.endsWith(` in <src>/${file}`)).toBe(true);
+        // Printable characters only: no control or format character, no raw replacement character, one line.
+        expect(message).toMatch(/^[\x20-\x7e\p{L}\p{M}\p{N}\p{P}\p{S}\p{Zs}]*$/u);
+        expect(message).not.toMatch(/[\u0080-\u009f\ufffd\u2028\u2029]/);
+        expect(message.length).toBeLessThan(starts.length + 60 * 6 + 150);
+      }
+    });
+
+    it('escapes as JSON does, marks bytes that are not UTF-8, and cuts after 60 characters', () => {
+      const bytes = Buffer.concat([Buffer.from('\x1b[31mred\x00\t\\\'é'), Buffer.from([0xff, 0xfe]), Buffer.from('x'.repeat(100))]);
+      expect(messageFor({ 'a/type': '' }, 'a/type', bytes)).toBe(
+        `invalid type '\\u001b[31mred\\u0000\\t\\\\\\'é\\ufffd\\ufffd${'x'.repeat(45)}'... (expected oneshot, longrun or bundle) in <src>/a/type`,
+      );
+      expect(messageFor(oneshot('a', '/bin/true\n', { 'timeout-up': '' }), 'a/timeout-up', Buffer.from('12\u2028\x7f'))).toBe(
+        "bad number '12\\u2028\\u007f' (expected a non-negative integer) in <src>/a/timeout-up",
+      );
+    });
+  });
+
+  describe('what compile reads into memory is bounded (README, "Source directories")', () => {
+    const MiB = 1024 * 1024;
+    const tooLarge = (size: number) => `file too large (${size} bytes; compile reads at most 1 MiB of a definition's file)`;
+
+    it.each([
+      ['up', oneshot('a', 'x '.repeat(MiB / 2) + 'y')],
+      ['run', longrun('a', { run: '#'.repeat(MiB + 1) })],
+      ['type', { 'a/type': 'oneshot\n'.repeat(MiB / 8 + 1) }],
+      ['dependencies', oneshot('a', '/bin/true\n', { dependencies: 'b\n'.repeat(MiB / 2 + 1) })],
+      ['timeout-up', oneshot('a', '/bin/true\n', { 'timeout-up': '0'.repeat(4 * MiB) })],
+    ] as [string, Tree][])('a %s of more than 1 MiB', (file, tree) => {
+      const size = Object.values(tree).reduce((n, v) => (typeof v === 'string' && v.length > MiB ? v.length : n), 0);
+      expect(failure(tree)).toEqual({ code: 1, program: 's6rc compile', message: `${tooLarge(size)} in <src>/a/${file}` });
+    });
+
+    it('reads a file of exactly 1 MiB, and files around the read buffer (64 KiB) whole', () => {
+      const sizes = [MiB, 64 * 1024 - 1, 64 * 1024, 64 * 1024 + 1, 200_000];
+      const tree: Tree = {};
+      sizes.forEach((n, i) => Object.assign(tree, longrun(`s${i}`, { run: '#!/bin/sh\n' + 'x'.repeat(n - 11) + '\n' })));
+      const model = compileSources([writeTree(join(dir, 'src'), tree)]);
+      sizes.forEach((n, i) => {
+        const run = (model.services.get(`s${i}`) as Longrun).files.find((f) => f.path === 'run')!;
+        expect(run.content.length).toBe(n);
+        expect(run.content.toString()).toBe('#!/bin/sh\n' + 'x'.repeat(n - 11) + '\n');
+      });
+    });
+
+    it('rejects what is not a regular file without reading it (an up linked to /dev/zero)', () => {
+      expect(failure({ 'a/type': 'oneshot\n', 'a/up': { symlink: '/dev/zero' } }).message).toBe('not a regular file in <src>/a/up');
+    });
+
+    it('bounds data/ and env/ of all definitions together at 32 MiB', () => {
+      const blob = 'd'.repeat(12 * MiB);
+      const ok = failureOrModel({ ...longrun('a', { 'data/one': blob }), ...longrun('b', { 'env/TWO': blob }) });
+      expect(ok).toBe('compiled');
+      expect(failure({ ...longrun('a', { 'data/one': blob, 'data/two': blob }), ...longrun('b', { 'env/THREE': blob }) }).message).toBe(
+        'data/ and env/ too large (with this file, more than 32 MiB in all the definitions; keep big files outside and refer to them by path) in <src>/b/env/THREE',
+      );
+      // Each compile starts over.
+      expect(failureOrModel({ ...longrun('c', { 'data/one': blob, 'data/two': blob }) })).toBe('compiled');
+    });
   });
 
   it('rejects a name defined in two source directories', () => {
