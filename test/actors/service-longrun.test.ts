@@ -2,7 +2,21 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createServiceActor } from '../../actors/service/createServiceActor.js';
 import type { ServiceHandle } from '../../actors/service/types.js';
 import type { Longrun } from '../../machines/model.js';
+import type { ServiceEventRecord } from '../../actors/service/types.js';
+import { longrunStep, restoreServiceSnapshot } from '../../machines/service/snapshots.js';
+import type { LongrunEvent } from '../../machines/service/events.js';
 import { dataFile, Harness, isAlive, longrunSpec, materialise, readData, removeDataFile, waitUntil, withFinish } from '../fixtures/services.js';
+
+/**
+ * The effects the machine asked for with the last recorded event of `type`:
+ * its step again, from the state the record before it left (what the actor performed).
+ */
+function effectsOf(records: ServiceEventRecord[], type: string): string[] {
+  const i = records.map((r) => r.type).lastIndexOf(type as ServiceEventRecord['type']);
+  const before = records[i - 1];
+  const snapshot = restoreServiceSnapshot('longrun', { state: before.to, context: before.context as never });
+  return longrunStep(snapshot, { type, ...records[i].payload } as LongrunEvent).effects.map((e) => e.type);
+}
 
 let h: Harness;
 beforeEach(() => {
@@ -87,9 +101,10 @@ describe('longrun actor', () => {
     process.kill(pid, 'SIGTERM');
     await h.waitState(actor, 'failed');
     expect(actor.status()).toMatchObject({ wantedUp: false, pid: null, error: 'permanent failure: finish exited 125' });
-    await new Promise((r) => setTimeout(r, 1200));
+    // Not restarted: the step that failed it scheduled no respawn (what the 1 s throttle would have fired).
+    expect(effectsOf(h.records, 'finish.exited')).not.toContain('scheduleRespawn');
     expect(h.records.filter((r) => r.type === 'run.spawned')).toHaveLength(1);
-    expect(dir).toBeTruthy();
+    expect(readData(dir, 'spawns').trim().split('\n')).toHaveLength(1);
     actor.down();
     await h.waitState(actor, 'down');
   });
@@ -143,11 +158,10 @@ describe('longrun actor', () => {
 
   it('missing run: failed with the spawn error', async () => {
     const spec = longrunSpec('norun');
-    const { actor, dir } = start({ ...spec, files: [] });
+    const { actor } = start({ ...spec, files: [] });
     actor.up();
     await h.waitState(actor, 'failed');
     expect(actor.status().error).toMatch(/unable to spawn .*norun\/run: no such file/);
-    expect(dir).toBeTruthy();
     actor.down();
     await h.waitState(actor, 'down');
   });
@@ -188,9 +202,8 @@ describe('longrun actor', () => {
     dataFile(dir, 'healthy');
     await h.waitState(actor, 'ready');
     expect(h.records.at(-1)).toMatchObject({ type: 'readiness.notified', payload: { via: 'check' } });
-    const checks = readData(dir, 'checks').split('\n').length;
-    await new Promise((r) => setTimeout(r, 200));
-    expect(readData(dir, 'checks').split('\n').length).toBe(checks); // polling stopped
+    // Polling stopped: readiness ran stopReadiness, which cancels the poller.
+    expect(effectsOf(h.records, 'readiness.notified')).toContain('stopReadiness');
   });
 
   it('notifyoncheck gives up after its tries', async () => {
@@ -210,9 +223,10 @@ describe('longrun actor', () => {
     expect(actor.status().wantedUp).toBe(false);
     process.kill(actor.status().pid!, 'SIGTERM');
     await h.waitState(actor, 'down');
-    await new Promise((r) => setTimeout(r, 1100));
+    // Not restarted: its death took it down and scheduled no respawn.
+    expect(effectsOf(h.records, 'run.exited')).not.toContain('scheduleRespawn');
     expect(h.records.filter((r) => r.type === 'run.spawned')).toHaveLength(1);
-    expect(dir).toBeTruthy();
+    expect(readData(dir, 'spawns').trim().split('\n')).toHaveLength(1);
   });
 
   it('deathTally is bounded by max-death-tally', async () => {

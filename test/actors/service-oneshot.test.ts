@@ -195,7 +195,7 @@ describe('oneshot actor', () => {
 describe('oneshot recovery', () => {
   const interrupted = (pid: number, startTime: string | null = null) => ({
     name: 'interrupted', wantedUp: true, pid, startTime, exitCode: null, signal: null, paused: false,
-    updownSince: 0, readySince: null, deathTally: 0, error: null, hasDown: false, script: 'up' as const,
+    updownSince: 0, readySince: null, deathTally: 0, error: null, hasDown: false, script: 'up' as const, outcomeUnknown: false,
   });
 
   it('a script that is gone with no recorded exit has an unknown outcome: failed, never run again', async () => {
@@ -227,7 +227,7 @@ describe('oneshot recovery', () => {
   it('a ready oneshot stays ready', () => {
     const context = {
       name: 'done', wantedUp: true, pid: null, exitCode: 0, signal: null, paused: false,
-      updownSince: 5, readySince: 5, deathTally: 0, error: null, hasDown: false, script: 'up' as const,
+      updownSince: 5, readySince: 5, deathTally: 0, error: null, hasDown: false, script: 'up' as const, startTime: null, outcomeUnknown: false,
     };
     const actor = h.track(createServiceActor({ spec: oneshotSpec('done'), serviceDir: h.root, sink: h.sink, restore: { snapshot: { state: 'ready', context } } }));
     expect(actor.status()).toMatchObject({ state: 'ready', readySince: 5 });

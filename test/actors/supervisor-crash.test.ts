@@ -106,7 +106,8 @@ describe('a oneshot interrupted by a supervisor crash', () => {
     await until(() => !isAlive(script), 5000, 'the script to die');
     await restartDaemon(l);
     expect(statusOf(l, 'migrate')).toMatchObject({ state: 'failed', pid: null, error: 'up: outcome unknown: the supervisor died while it ran' });
-    await new Promise((r) => setTimeout(r, 300));
+    // Failed, not starting: nothing runs it again until a change asks.
+    expect(history(l).filter((e) => e.service === 'migrate' && e.event === 'script.spawned')).toHaveLength(1);
     expect(readFileSync(join(l.live, 'runs'), 'utf8')).toBe('ran\n');
     const recovered = history(l).find((e) => e.event === 'supervisor.recovered')!;
     expect(recovered.payload).toMatchObject({ unknown: ['migrate'] });

@@ -82,7 +82,9 @@ describe('s6rc svc', () => {
     expect(l.run('svc', '-o', '-wU', 'd').code).toBe(0);
     const pid = pidOf(l, 'd');
     expect(l.run('svc', '-k', '-wd', '-T', '5000', 'd').code).toBe(0);
-    await new Promise((r) => setTimeout(r, 1500));
+    // Its death took it down, not back to starting: no respawn is scheduled from there.
+    const exited = JSON.parse(l.run('history', '--json', '--service', 'd', '--limit', '1').stdout);
+    expect(exited).toMatchObject({ event: 'run.exited', from: 'ready', to: 'down' });
     expect(l.run('status', '-u', 'd').stdout).toBe('false\n');
     expect(isAlive(pid)).toBe(false);
   });

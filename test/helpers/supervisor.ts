@@ -177,7 +177,7 @@ export function restartDaemon(l: TestLive): Promise<void> {
     stdio: ['ignore', 'ignore', 'ignore', 'pipe'],
   });
   child.unref();
-  return new Promise((resolve, reject) => {
+  return new Promise<void>((resolve, reject) => {
     child.stdio[3]!.on('data', () => resolve());
     child.on('exit', (code) => reject(new Error(`daemon exited ${code}`)));
   }).finally(() => {

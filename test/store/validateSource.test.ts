@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileSources } from '../../store/source/compileSources.js';
 import { Fatal } from '../../cli/fatal.js';
-import type { Longrun } from '../../store/compiled/model.js';
+import type { Longrun } from '../../machines/model.js';
 import { bundle, longrun, oneshot, scratch, writeTree, type Tree } from '../helpers/sourceTree.js';
 
 let dir: string;
