@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The installed entry point, CommonJS on purpose: the commands that must start
-// fast run from bundles that start ~10 ms sooner than Node 20's ES module
-// loader can: dist/thin.cjs for the ones that only talk to the supervisor
+// fast run from bundles, which start sooner than Node 20's ES module loader
+// can (figures: docs/PERFORMANCE.md): dist/thin.cjs for the ones that only talk to the supervisor
 // (status, wait, svc, shutdown, list, change...), dist/tools.cjs for compile
 // and db. Everything else loads the ES modules in dist/cli/ (all of dist/ is
 // built by `npm install` via `prepare`).

@@ -2,10 +2,11 @@
  * s6rc's process spawner: posix_spawn(3) plus a pidfd watched by libuv.
  *
  * Node's child_process forks: fork() copies the page tables of the whole
- * supervisor and blocks it until the child has exec'd, ~1.3 ms per spawn
- * here and growing with the supervisor's size. glibc's posix_spawn uses
- * clone(CLONE_VM|CLONE_VFORK): no copy, ~0.6 ms whatever the size. The child's
- * death is read from a pidfd (Linux >= 5.3) polled on Node's own event loop,
+ * supervisor and blocks it until the child has exec'd, a cost that grows
+ * with the supervisor's size. glibc's posix_spawn uses
+ * clone(CLONE_VM|CLONE_VFORK): no copy, the same cost whatever the size
+ * (figures: docs/PERFORMANCE.md). The child's
+ * death is read from a pidfd (Linux >= 5.4 for waitid) polled on Node's own event loop,
  * then reaped with waitid(P_PIDFD), so libuv's SIGCHLD handling (which only
  * waits for its own children) never sees these processes.
  *

@@ -7,7 +7,7 @@
  *   never load them, and test/cli/thin-clients.test.ts would see them load.
  * - dist/tools.cjs: compile and db. better-sqlite3's JavaScript is bundled in
  *   (its native addon is still loaded from node_modules, and `bindings`, its
- *   fallback finder, stays external), which saves ~4 ms of module loading per
+ *   fallback finder, stays external), which saves module loading on every
  *   run; xstate and rxjs stay external for the same reason as above.
  */
 import { build } from 'esbuild';

@@ -2,7 +2,8 @@
  * The native spawner (native/spawn.c, built by `npm install` through
  * node-gyp into build/Release/s6rc_spawn.node): posix_spawn(3) instead of
  * Node's fork-and-exec, and a pidfd on Node's event loop for the child's death.
- * A spawn costs ~0.6 ms instead of ~1.3 ms here, whatever the supervisor's size.
+ * No fork copies the supervisor's page tables, so a spawn costs the same
+ * whatever the supervisor's size (figures: docs/PERFORMANCE.md).
  *
  * `nativeSpawner()` is null where the addon is missing (not built, not
  * Linux, a kernel without pidfd_open) or when `S6RC_SPAWN=node` asks for

@@ -81,8 +81,8 @@ export interface LaunchOptions {
 export async function launchSupervisor(live: string, options: LaunchOptions = {}): Promise<ChildProcess> {
   const logPath = join(live, 'supervisor.log');
   const logFd = openSync(logPath, 'a', 0o600);
-  // A small young generation keeps the supervisor's RSS low (about 20 MiB less
-  // with 1000 services), and with it the cost of every fork of run scripts.
+  // A small young generation keeps the supervisor's RSS low, and with it the cost of
+  // every fork of run scripts (figures: docs/PERFORMANCE.md).
   const args = ['--max-semi-space-size=1', BIN, 'daemon', '-l', live, '-N', '3', '--new-boot', ...(options.store ? ['-s', resolve(options.store)] : [])];
   const child = spawn(process.execPath, args, { cwd: live, detached: true, stdio: ['ignore', logFd, logFd, 'pipe'] });
   closeSync(logFd);

@@ -1,8 +1,8 @@
 /**
  * Node built-ins for the paths that must start fast. `import ... from 'node:fs'`
  * in an ES module builds an ESM facade that touches every export, which loads
- * fs streams (about 2 ms of a cold start that must stay near a bare
- * `node -e 0`); `process.getBuiltinModule` (Node ≥ 20.16) returns the module
+ * fs streams, a measurable part of a cold start that must stay near a bare
+ * `node -e 0`; `process.getBuiltinModule` (Node ≥ 20.16) returns the module
  * without it. Likewise better-sqlite3, a CommonJS package, loads faster
  * through `require` than through the ESM loader's CommonJS translation.
  *
