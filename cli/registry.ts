@@ -30,5 +30,6 @@ export const SUITE: Record<string, Entry> = {
   statechart: { usage: USAGE.statechart, load: () => import('./statechart.js') },
   plot: { usage: USAGE.plot, load: () => import('./plot.js') },
   boot: { usage: USAGE.boot, load: () => import('./boot.js') },
+  update: { usage: USAGE.update, load: () => import('./update.js') },
 };
 

@@ -19,4 +19,5 @@ export const USAGE = {
   statechart: 'statechart [--format stately|mermaid|dot] [-o file] longrun|oneshot|orchestrator',
   plot: 'plot [-l live] [-s store] [--change ID] [-o file]',
   boot: 'boot [-l live] [-s store] [-t timeout] SOURCE-OR-COMPILED [services...]',
+  update: 'update [-n] [-v verbosity] [-t timeout] [-l live] [-f convfile] [-b] [-E|-e] newcompiled',
 } as const;

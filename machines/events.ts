@@ -8,6 +8,7 @@
  * Each event's payload is the event without `type`; a logged row carries it
  * with the row's own columns (seq, time, boot, change, service, from, to).
  */
+import type { StopReason } from './plan/update.js';
 import type { LongrunEvent, OneshotEvent } from './service/events.js';
 
 /** What a service actor receives, as its machine defines it (`time` included). */
@@ -23,7 +24,28 @@ export type ChangeEvent =
   | { type: 'transition.succeeded'; kind: 'up' | 'down' }
   | { type: 'transition.failed'; kind: 'up' | 'down'; code: number | null; signal: string | null; reason: string | null }
   | { type: 'transition.blocked'; kind: 'up' | 'down'; by: string | null }
-  | { type: 'reconcile.corrected'; actorState: string };
+  | { type: 'reconcile.corrected'; actorState: string }
+  | {
+      type: 'update.planned';
+      /** The new compiled database. */
+      compiled: string;
+      /** Old services to stop before the switch, and why (machines/plan/update.ts). */
+      stop: Record<string, StopReason>;
+      /** New services to start after it. */
+      start: string[];
+      /** Old name → new name of the services that run on renamed. */
+      renamed: Record<string, string>;
+      essentialKept: string[];
+    }
+  | {
+      type: 'update.switched';
+      /** The `databases` row it switched to. */
+      database: number;
+      sha256: string;
+      path: string;
+      renames: { from: string; to: string }[];
+      removed: string[];
+    };
 
 /** An edge of the live state (what s6rc considers up), for the service of its row. */
 export type LiveEvent = { type: 'live.up' } | { type: 'live.down' };

@@ -109,6 +109,10 @@ export const longrunMachine = setup({
     recordFinishStarted: assign({ finishing: true }),
     recordFinishDone: assign({ finishing: false }),
     recordPermanentFailure: assign({ wantedUp: false, error: 'permanent failure: finish exited 125' }),
+    redefine: assign(({ event }) => {
+      const { name, notifies, hasFinish, maxDeathTally } = event as Ev<'definition.changed'>;
+      return { name, notifies, hasFinish, maxDeathTally };
+    }),
     recordSignal: assign(({ context, event }) => {
       const signal = (event as Ev<'control.signal'>).signal;
       if (signal === 'SIGSTOP') return { paused: true };
@@ -130,6 +134,8 @@ export const longrunMachine = setup({
 }).createMachine({
   id: 'longrun',
   initial: 'down',
+  // Whatever its state: the process (if any) runs on; the new definition applies from its next start.
+  on: { 'definition.changed': { actions: 'redefine' } },
   context: ({ input }) => ({
     name: input.name,
     wantedUp: false,

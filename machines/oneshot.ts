@@ -78,6 +78,10 @@ export const oneshotMachine = setup({
       error: `${context.script ?? 'script'}: outcome unknown: the supervisor died while it ran`,
     })),
     recordUp: assign(({ event }) => ({ updownSince: event.time, readySince: event.time })),
+    redefine: assign(({ event }) => {
+      const { name, hasDown } = event as Ev<'definition.changed'>;
+      return { name, hasDown };
+    }),
     recordDown: assign(({ event }) => ({ updownSince: event.time, readySince: null, script: null })),
   },
   guards: {
@@ -94,6 +98,8 @@ export const oneshotMachine = setup({
 }).createMachine({
   id: 'oneshot',
   initial: 'down',
+  // Whatever its state: a script that runs runs on; the new definition applies from the next one.
+  on: { 'definition.changed': { actions: 'redefine' } },
   context: ({ input }) => ({
     name: input.name,
     wantedUp: false,

@@ -8,6 +8,9 @@
  * - `list` / `listall` `{ names, all, down }` → `{ services }`; never wait for the lock.
  * - `diff` → `{ lines: ['+name', '-name'], unknown: [{ service, error }] }` (unknown: oneshots whose outcome was lost with a dead supervisor).
  * - `reconcile` → `{ corrections: [{ service, recordedUp, actualUp, state }] }`.
+ * - `update` `{ compiled, conversions: [[word...]...], dryRun, timeout, verbosity, forceEssentials, block, argv, user }`
+ *   → progress as `change`, then `{ exitCode, switched, ... }` (actors/orchestrator/update.ts); fails with
+ *   3, 4, 5, 6 or 100 before anything changes, 111 when the lock is held and `block` is false.
  */
 import { EXIT } from '../../machines/errors.js';
 import { listClosedSelection, listSelection } from '../../machines/plan/list.js';
@@ -18,12 +21,20 @@ import type { Orchestrator } from './orchestrator.js';
 import { currentDiscrepancies, diffLines, reconcileLive, unknownOutcomes } from './reconcile.js';
 import { runChange, type ChangeOptions } from './runChange.js';
 import { replySink } from './sink.js';
+import { runUpdate, type UpdateOptions } from './update.js';
 
 
 /** `change`, `change-cancel`, `list`, `listall`, `diff` and `reconcile`, for the supervisor's socket. */
 export function orchestratorOps(orchestrator: Orchestrator): Record<string, OpHandler> {
   const ops: Record<string, OpHandler> = {
     change: (req, reply) => startChange(orchestrator, parseChange(req), req.block === true, reply),
+
+    update: async (req, reply) => {
+      const options = parseUpdate(req);
+      const release = await takeLock(orchestrator, `an update (${['s6rc', ...options.argv].join(' ')})`, req.block === true, options.timeout, reply);
+      if (!release) return;
+      await runUpdate(orchestrator, options, replySink(reply), release);
+    },
 
     'change-cancel': (req, reply) => {
       const change = orchestrator.running.get(Number(req.changeId));
@@ -54,28 +65,44 @@ export function orchestratorOps(orchestrator: Orchestrator): Record<string, OpHa
   return Object.fromEntries(Object.entries(ops).map(([name, handler]) => [name, guarded(handler)]));
 }
 
+/**
+ * Takes the change lock for a request: at once, or with `block` once it is
+ * free, within `timeout` ms (0: no limit; exit 2 after it). Returns null, the
+ * request answered, when it cannot.
+ */
+async function takeLock(orchestrator: Orchestrator, what: string, block: boolean, timeout: number, reply: Reply): Promise<(() => void) | null> {
+  let dropWaiter: (() => void) | undefined;
+  const acquired = orchestrator.lock.acquire({ what }, block, (cancel) => (dropWaiter = cancel));
+  if (!acquired) {
+    reply.fail(EXIT.system, lockedMessage(orchestrator));
+    return null;
+  }
+  reply.onClose(() => dropWaiter?.());
+  let lockTimer: NodeJS.Timeout | undefined;
+  if (timeout > 0 && dropWaiter) {
+    const holder = lockedMessage(orchestrator);
+    lockTimer = setTimeout(() => {
+      dropWaiter!();
+      reply.fail(EXIT.timedOut, `timed out after ${timeout} ms waiting for the lock: ${holder.replace(/ \(use -b.*$/, '')}`);
+    }, timeout);
+  }
+  const release = await acquired;
+  clearTimeout(lockTimer);
+  if (reply.closed) {
+    release();
+    return null;
+  }
+  return release;
+}
+
 async function startChange(orchestrator: Orchestrator, options: ChangeOptions, block: boolean, reply: Reply): Promise<void> {
   const sup = orchestrator.supervisor;
   // Unknown names end the request before anything changes (exit 3).
   resolveSelection(sup.model, options.names);
-  const lock = orchestrator.lock;
-  let dropWaiter: (() => void) | undefined;
-  const acquired = lock.acquire({ what: describe(options) }, block, (cancel) => (dropWaiter = cancel));
-  if (!acquired) return reply.fail(EXIT.system, lockedMessage(orchestrator));
-  reply.onClose(() => dropWaiter?.());
   // -t bounds the whole change, the wait for the lock included.
   const deadline = options.timeout > 0 ? Date.now() + options.timeout : 0;
-  let lockTimer: NodeJS.Timeout | undefined;
-  if (deadline && dropWaiter) {
-    const holder = lockedMessage(orchestrator);
-    lockTimer = setTimeout(() => {
-      dropWaiter!();
-      reply.fail(EXIT.timedOut, `timed out after ${options.timeout} ms waiting for the lock: ${holder.replace(/ \(use -b.*$/, '')}`);
-    }, options.timeout);
-  }
-  const release = await acquired;
-  clearTimeout(lockTimer);
-  if (reply.closed) return release();
+  const release = await takeLock(orchestrator, describe(options), block, options.timeout, reply);
+  if (!release) return;
   if (deadline) options.timeout = Math.max(1, deadline - Date.now());
   const change = runChange(sup, options, replySink(reply), release);
   if (change.changeId === null) return;
@@ -103,6 +130,21 @@ function parseChange(req: Record<string, unknown>): ChangeOptions {
     verbosity: typeof req.verbosity === 'number' ? req.verbosity : 1,
     dryRun: typeof req.dryRun === 'number' ? req.dryRun : null,
     timeout: typeof req.timeout === 'number' ? req.timeout : 0,
+    argv: strings(req.argv),
+    user: typeof req.user === 'string' ? req.user : 'unknown',
+  };
+}
+
+function parseUpdate(req: Record<string, unknown>): UpdateOptions {
+  if (typeof req.compiled !== 'string' || !req.compiled) throw new TypeError('update request: compiled must be a path');
+  const conversions = Array.isArray(req.conversions) ? req.conversions.map((line) => strings(line)) : [];
+  return {
+    compiled: req.compiled,
+    conversions,
+    dryRun: req.dryRun === true,
+    timeout: typeof req.timeout === 'number' ? req.timeout : 0,
+    verbosity: typeof req.verbosity === 'number' ? req.verbosity : 1,
+    forceEssentials: req.forceEssentials === true,
     argv: strings(req.argv),
     user: typeof req.user === 'string' ? req.user : 'unknown',
   };

@@ -26,6 +26,12 @@ export interface ChangeOptions extends ChangeRequest {
   /** The client's command line and user, recorded with `change.started`. */
   argv: string[];
   user: string;
+  /**
+   * A phase of a larger change already recorded under this id (an update's
+   * stops and starts): its events carry that id, and it neither starts nor
+   * ends a change of its own.
+   */
+  partOf?: number;
 }
 
 export interface RunningChange {
@@ -51,7 +57,8 @@ export function runChange(
   const { log, model } = supervisor;
   const dry = options.dryRun !== null;
   const verbose = options.verbosity;
-  const changeId = dry ? null : log.startChange(options.argv, options.user);
+  const changeId = options.partOf ?? (dry ? null : log.startChange(options.argv, options.user));
+  const ownChange = options.partOf === undefined && changeId !== null;
   const actor = createActor(orchestratorMachine).start();
   const watchers = new Map<number, () => void>();
   let plan: Plan | null = null;
@@ -150,7 +157,7 @@ export function runChange(
     if (finished) return;
     finished = true;
     clearTimeout(timer);
-    if (changeId !== null) log.endChange(changeId, output.exitCode, output.succeeded, output.failed);
+    if (ownChange) log.endChange(changeId, output.exitCode, output.succeeded, output.failed);
     if (verbose >= 3) sink.stderr(debug(`change ${changeId ?? '(dry run)'}: ${output.succeeded} done, ${output.failed} failed, ${output.blocked} not performed, exit code ${output.exitCode}`));
     sink.finish(output.exitCode, { changeId, succeeded: output.succeeded, failed: output.failed, blocked: output.blocked });
     release();
@@ -161,7 +168,7 @@ export function runChange(
   const cancel = (why: string) => post({ type: 'CANCEL', why });
   sink.onGone(() => cancel('client went away'));
   if (options.timeout > 0) timer = setTimeout(() => post({ type: 'TIMEOUT' }), options.timeout);
-  sink.data({ changeId });
+  if (options.partOf === undefined) sink.data({ changeId });
 
   // Planned at once, even while an earlier change's transitions are still in flight
   // (after its -t or a cancel): a service in transit gets a transition that waits for
@@ -184,7 +191,7 @@ export function runChange(
     if (!finished) {
       finished = true;
       clearTimeout(timer);
-      if (changeId !== null) log.endChange(changeId, 111, 0, 0);
+      if (ownChange) log.endChange(changeId, 111, 0, 0);
       sink.finish(111, { changeId, error: (err as Error).message });
       release();
       actor.stop();

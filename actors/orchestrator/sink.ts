@@ -12,6 +12,8 @@ export interface ChangeSink {
   data(message: Record<string, unknown>): void;
   /** Ends the client's request with this exit code; later calls are ignored. */
   finish(exitCode: number, extra?: Record<string, unknown>): void;
+  /** Ends it with an error the client reports as `s6rc: fatal: message` and this exit code. */
+  fail(exitCode: number, message: string): void;
   /** True once the client went away or was answered. */
   readonly closed: boolean;
   /** Called once if the client goes away before `finish`. */
@@ -56,6 +58,11 @@ export function replySink(reply: Reply): ChangeSink {
       flush();
       reply.end({ exitCode, ...extra });
     },
+    fail(exitCode, message) {
+      if (reply.closed) return;
+      flush();
+      reply.fail(exitCode, message);
+    },
     get closed() {
       return reply.closed;
     },
@@ -74,6 +81,10 @@ export function silentSink(onText?: (text: string) => void): ChangeSink {
     data: () => {},
     finish: () => {
       closed = true;
+    },
+    fail: (_code, message) => {
+      closed = true;
+      onText?.(`s6rc: fatal: ${message}\n`);
     },
     get closed() {
       return closed;

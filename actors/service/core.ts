@@ -40,7 +40,8 @@ type Unstamped<Event> = Event extends unknown ? Omit<Event, 'time'> & { time?: n
  * keeps the change id of the request being carried out.
  */
 export class ServiceCore<Name extends string, Context extends ServiceContextBase, Event extends ServiceEvent> {
-  readonly name: string;
+  /** The service's name (`update` may rename it: records carry the new one from then on). */
+  name: string;
   private snapshot: AnyMachineSnapshot;
   private readonly queue: Event[] = [];
   private delivering = false;

@@ -1,7 +1,7 @@
 import type { StdioOptions } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LongrunEffect } from '../../machines/longrun.js';
+import { longrunInput, type LongrunEffect } from '../../machines/longrun.js';
 import type { LongrunContext, LongrunEvent } from '../../machines/service/events.js';
 import { initialServiceSnapshot, longrunStep, restoreServiceSnapshot } from '../../machines/service/snapshots.js';
 import type { Longrun } from '../../machines/model.js';
@@ -25,12 +25,16 @@ const RESPAWN_THROTTLE_MS = 1000;
  * machines/longrun.ts. Timers exist only while something is pending (a stop,
  * a respawn, a readiness wait, a finish), never while a service idles.
  */
-export function createLongrunActor(spec: Longrun, options: ServiceActorOptions): ServiceHandle {
-  const dir = options.serviceDir;
-  if (!dir) throw new Error(`service ${spec.name}: serviceDir is required for a longrun`);
+export function createLongrunActor(definition: Longrun, options: ServiceActorOptions): ServiceHandle {
+  // `update` may give it a new definition (and name) while it runs: read at each use.
+  let spec = definition;
+  let env = options.env;
+  let pipes: { stdin?: number; stdout?: number } = { stdin: options.stdin, stdout: options.stdout };
+  if (!options.serviceDir) throw new Error(`service ${spec.name}: serviceDir is required for a longrun`);
+  let dir = options.serviceDir;
   const now = options.now ?? Date.now;
   const whenRecorded = options.whenRecorded ?? ((run: () => void) => run());
-  const downSignal = signalName(spec.downSignal) ?? 'SIGTERM';
+  const downSignal = () => signalName(spec.downSignal) ?? 'SIGTERM';
 
   let disposed = false;
   let closeReadinessPipe: (() => void) | null = null;
@@ -47,7 +51,7 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
   const send = (event: Parameters<typeof core.send>[0]) => core.send(event);
 
   const runStdio = (): StdioOptions => {
-    const stdio: StdioOptions = [options.stdin ?? 'ignore', options.stdout ?? 'inherit', 'inherit'];
+    const stdio: StdioOptions = [pipes.stdin ?? 'ignore', pipes.stdout ?? 'inherit', 'inherit'];
     if (spec.notificationFd !== null) {
       // Slots between 3 and N stay closed in run; slot N is the write end of the readiness pipe.
       for (let fd = 3; fd < spec.notificationFd; fd++) stdio.push('ignore');
@@ -100,7 +104,7 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
     }
     let spawned;
     try {
-      spawned = spawnProcess(file, args, { cwd: dir, stdio: runStdio(), env: options.env, newSession: true }, {
+      spawned = spawnProcess(file, args, { cwd: dir, stdio: runStdio(), env, newSession: true }, {
         onExit: (code, signal) => {
           clearTimeout(killTimer);
           if (superviseLock) notifyFifodir(dir, 'd');
@@ -126,7 +130,7 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
     const code = context.signal ? 256 : (context.exitCode ?? 256);
     // As s6-supervise: exit code, signal number, and the process group of the dead run (it led its own).
     const args = [String(code), String(signalNumber(context.signal)), String(runPid ?? 0)];
-    const stdio: StdioOptions = ['ignore', options.stdout ?? 'inherit', 'inherit'];
+    const stdio: StdioOptions = ['ignore', pipes.stdout ?? 'inherit', 'inherit'];
     try {
       const finish = spawnProcess(join(dir, 'finish'), args, { cwd: dir, stdio, newSession: true }, {
         onExit: (exitCode, signal) => {
@@ -157,7 +161,7 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
     spawnRun: () => spawnRun(),
     signalRun: ({ context }) => {
       if (context.pid === null) return;
-      sendSignal(context.pid, downSignal);
+      sendSignal(context.pid, downSignal());
       sendSignal(context.pid, 'SIGCONT');
     },
     killRun: ({ context }) => {
@@ -210,7 +214,11 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
     now,
   });
 
-  if (options.restore) recover(options.restore);
+  if (options.restore) {
+    recover(options.restore);
+    // A crash between a database switch and its definition.changed events leaves an older definition in the context.
+    if (JSON.stringify(definitionOf(core.context)) !== JSON.stringify(definitionOf(spec))) send({ type: 'definition.changed', ...definitionOf(spec) });
+  }
 
   /** After a supervisor crash: adopt the recorded run if it is the same process, else report it lost. */
   function recover(restore: NonNullable<ServiceActorOptions['restore']>) {
@@ -228,7 +236,7 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
         // The read end of its notification pipe died with the previous supervisor, so its
         // readiness can never be seen: restart it (as a new s6-supervise would) for a fresh pipe.
         const reason = 'notification pipe lost with the previous supervisor: restarting it';
-        send({ type: 'control.signal', signal: downSignal, reason });
+        send({ type: 'control.signal', signal: downSignal(), reason });
         send({ type: 'control.signal', signal: 'SIGCONT', reason });
       }
     } else if (pid !== null || core.state === 'starting' || core.state === 'stopping') {
@@ -246,6 +254,14 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
     down: (changeId = null) => send({ type: 'down', changeId }),
     once: (changeId = null) => send({ type: 'once', changeId }),
     signal: (signal) => send({ type: 'control.signal', signal }),
+    redefine(next, where) {
+      spec = next as Longrun;
+      if (where.serviceDir) dir = where.serviceDir;
+      if (where.env) env = where.env;
+      if (where.pipes) pipes = where.pipes;
+      core.name = spec.name;
+      send({ type: 'definition.changed', ...definitionOf(spec) });
+    },
     terminate() {
       const pid = core.context.pid;
       if (pid !== null) signalGroup(pid, 'SIGKILL');
@@ -261,4 +277,13 @@ export function createLongrunActor(spec: Longrun, options: ServiceActorOptions):
       core.dispose();
     },
   } as ServiceHandle;
+}
+
+/** What of a definition the machine keeps in its context (`longrunInput` without `since`). */
+function definitionOf(source: Longrun | LongrunContext) {
+  if ('type' in source) {
+    const { name, notifies, hasFinish, maxDeathTally } = longrunInput(source, 0);
+    return { name, notifies, hasFinish, maxDeathTally };
+  }
+  return { name: source.name, notifies: source.notifies, hasFinish: source.hasFinish, maxDeathTally: source.maxDeathTally };
 }

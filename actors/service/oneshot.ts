@@ -18,7 +18,10 @@ import type { ServiceHandle } from './types.js';
  * and a `down` that cancels a running `up`, kill that whole group (SIGTERM,
  * then SIGKILL), so nothing the script forked is left behind.
  */
-export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions): ServiceHandle {
+export function createOneshotActor(definition: Oneshot, options: ServiceActorOptions): ServiceHandle {
+  // `update` may give it a new definition (and name) while it is up: read at each use.
+  let spec = definition;
+  let env = options.env;
   const now = options.now ?? Date.now;
   const cwd = options.serviceDir ?? process.cwd();
   const grace = options.scriptKillGrace ?? 1000;
@@ -59,7 +62,7 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
     }
     let pid: number;
     try {
-      pid = spawnProcess(file, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env: options.env, newSession: true }, {
+      pid = spawnProcess(file, args, { cwd, stdio: ['ignore', 'inherit', 'inherit'], env, newSession: true }, {
         onExit: (code, signal) => {
           removeFile();
           clearTimeout(graceTimer);
@@ -118,7 +121,12 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
     now,
   });
 
-  if (options.restore) recover(options.restore);
+  if (options.restore) {
+    recover(options.restore);
+    // A crash between a database switch and its definition.changed events leaves an older definition in the context.
+    const context = core.context;
+    if (context.name !== spec.name || context.hasDown !== (spec.down !== null)) send({ type: 'definition.changed', name: spec.name, hasDown: spec.down !== null });
+  }
 
   /**
    * After a supervisor crash: a oneshot never runs twice for one request. A
@@ -144,6 +152,12 @@ export function createOneshotActor(spec: Oneshot, options: ServiceActorOptions):
     up: (changeId = null) => send({ type: 'up', changeId }),
     down: (changeId = null) => send({ type: 'down', changeId }),
     signal: (signal) => send({ type: 'control.signal', signal }),
+    redefine(next, where) {
+      spec = next as Oneshot;
+      if (where.env) env = where.env;
+      core.name = spec.name;
+      send({ type: 'definition.changed', name: spec.name, hasDown: spec.down !== null });
+    },
     terminate() {
       const pid = core.context.pid;
       if (pid !== null) signalGroup(pid, 'SIGKILL');

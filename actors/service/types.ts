@@ -5,6 +5,7 @@
  */
 import type { Observable } from 'rxjs';
 import type { ServiceEvent } from '../../machines/events.js';
+import type { Atomic } from '../../machines/model.js';
 import type { ServiceState } from '../../machines/service/events.js';
 import type { ServiceStatus } from '../../protocol/types.js';
 
@@ -42,6 +43,12 @@ export interface ServiceHandle {
   once?(changeId?: number | null): void;
   /** SIGKILL to the process group of everything the actor started that still runs (the supervisor's last act). */
   terminate(): void;
+  /**
+   * `update` switched databases and the service runs on: its new definition
+   * (and maybe name, service directory and markers) applies from its next
+   * start; a `definition.changed` event records it.
+   */
+  redefine(spec: Atomic, where: { serviceDir?: string; env?: Record<string, string>; pipes?: { stdin?: number; stdout?: number } }): void;
   /** Stops every timer and releases fds; does not kill the process (the supervisor decides). */
   dispose(): void;
 }

@@ -5,6 +5,7 @@
  */
 import type { ChangeEvent, PayloadOf, SupervisorEvent } from '../../machines/events.js';
 import type { CompiledModel } from '../../machines/model.js';
+import type { DatabaseRef } from '../../store/events/types.js';
 import type { ServiceHandle } from '../service/types.js';
 
 /** The row columns an entry may set besides its event. */
@@ -59,11 +60,18 @@ export type OpHandler = (request: Record<string, unknown>, reply: Reply, supervi
 
 export interface SupervisorApi {
   readonly live: string;
+  /** The compiled database it runs under now (`update` switches it). */
   readonly model: CompiledModel;
   /** One handle per atomic service. */
   readonly services: ReadonlyMap<string, ServiceHandle>;
   readonly log: EventLog;
   readonly boot: number;
+  /**
+   * Switches to another compiled database (`update`), its commit in the event
+   * log first; services keep running under their new definition (renamed
+   * through `conversions`: old name → new name), those gone are dropped.
+   */
+  switchDatabase(next: CompiledModel, database: DatabaseRef, conversions: ReadonlyMap<string, string>, changeId: number | null): void;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompiledModel, Longrun } from '../../machines/model.js';
 
@@ -21,6 +21,26 @@ export function materialiseServiceDirs(servicedirs: string, model: CompiledModel
   }
 }
 
+/**
+ * After a database switch: renamed longruns' directories follow their new
+ * name (their processes keep working in them), every longrun of the new
+ * database gets its files written (the definition a running service uses
+ * from its next start), and the directories of longruns that are gone go.
+ */
+export function switchServiceDirs(servicedirs: string, next: CompiledModel, renames: ReadonlyMap<string, string>, removed: readonly string[]): void {
+  for (const [from, to] of renames) {
+    const source = join(servicedirs, from);
+    if (!existsSync(source)) continue;
+    rmSync(join(servicedirs, to), { recursive: true, force: true });
+    renameSync(source, join(servicedirs, to));
+  }
+  for (const name of removed) rmSync(join(servicedirs, name), { recursive: true, force: true });
+  for (const name of next.atomics) {
+    const s = next.services.get(name);
+    if (s?.type === 'longrun') writeServiceDir(join(servicedirs, name), s);
+  }
+}
+
 function writeServiceDir(dir: string, s: Longrun): void {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   // Parents before children: sort by depth so `data/` exists before `data/check`.
@@ -32,6 +52,7 @@ function writeServiceDir(dir: string, s: Longrun): void {
       mkdirSync(path, { recursive: true, mode: 0o755 });
       dirModes.push([path, f.mode]);
     } else if (f.kind === 'symlink') {
+      rmSync(path, { force: true });
       symlinkSync(f.content.toString('utf8'), path);
     } else {
       writeFileSync(path, f.content, { mode: f.mode });

@@ -3,7 +3,8 @@
  * the event log, starts (or recovers) the supervisor, announces readiness,
  * and turns SIGTERM/SIGINT into an orderly shutdown.
  */
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, writeSync } from 'node:fs';
+import { installDatabase } from './databases.js';
 import { join, resolve } from 'node:path';
 import { EXIT, Fatal, systemFatal } from '../../machines/errors.js';
 import { loadCompiled } from '../../store/compiled/loadCompiled.js';
@@ -41,10 +42,7 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
   const other = await supervisorAlive(live);
   if (other !== null) throw new Fatal(EXIT.system, `a supervisor is already running on ${live}${other > 0 ? ` (pid ${other})` : ''}`);
   const paths = livePaths(live);
-  const model = loadCompiled(paths.compiled);
-  const longruns = model.atomics.filter((n) => model.services.get(n)?.type === 'longrun').length;
-  const fdWarning = fdLimitWarning(longruns);
-  if (fdWarning) process.stderr.write(`s6rc: warning: ${fdWarning}\n`);
+  loadCompiled(paths.compiled); // invalid → Fatal 4 before the event log is touched
   const storePath = storeLocation(live, options.store);
   let store;
   try {
@@ -55,6 +53,14 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
     throw systemFatal(`unable to open the event store ${storePath}`, err);
   }
   recordStoreLocation(live, storePath);
+  // An update is committed in the log before `compiled` is replaced: after a crash between the
+  // two, the log says which database this boot runs under, and that one is put back.
+  const current = options.newBoot ? null : store.currentDatabase();
+  if (current && existsSync(current.path)) installDatabase(live, current);
+  const model = loadCompiled(paths.compiled);
+  const longruns = model.atomics.filter((n) => model.services.get(n)?.type === 'longrun').length;
+  const fdWarning = fdLimitWarning(longruns);
+  if (fdWarning) process.stderr.write(`s6rc: warning: ${fdWarning}\n`);
   const sup = new Supervisor({
     live,
     model,

@@ -5,14 +5,17 @@
 import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PayloadOf } from '../../machines/events.js';
-import type { CompiledModel } from '../../machines/model.js';
-import type { EventStore } from '../../store/events/types.js';
+import type { Atomic, CompiledModel } from '../../machines/model.js';
+import type { DatabaseRef, EventStore } from '../../store/events/types.js';
 import type { ServiceEventRecord, ServiceHandle, ServiceState } from '../service/types.js';
 import type { ChangeEngine, EventLog, OpHandler, SupervisorApi } from './api.js';
 import { startControlServer, type ControlServer } from './controlServer.js';
 import { createEventLog } from './eventLog.js';
+import { crashPoint } from './crashPoint.js';
+import { installDatabase, keepDatabase } from './databases.js';
+import { sameDefinition } from '../../machines/plan/update.js';
 import { livePaths } from './liveDir.js';
-import { materialiseServiceDirs } from './materialise.js';
+import { materialiseServiceDirs, switchServiceDirs } from './materialise.js';
 import { findServiceProcesses, serviceMarkers, type FoundProcess } from './orphans.js';
 import { isSameProcess } from '../service/procStartTime.js';
 import { signalGroup } from '../service/signals.js';
@@ -58,7 +61,8 @@ const STRAY_KILL_GRACE_MS = 2000;
 
 export class Supervisor implements SupervisorInternals {
   readonly live: string;
-  readonly model: CompiledModel;
+  /** The compiled database it runs under (`update` switches it). */
+  model: CompiledModel;
   readonly services = new Map<string, ServiceHandle>();
   readonly log: EventLog;
   readonly started = Date.now();
@@ -97,6 +101,65 @@ export class Supervisor implements SupervisorInternals {
     return this.liveSet;
   }
 
+  /**
+   * Switches to another compiled database (`update`), once what must stop
+   * under the old one has stopped. The commit of the switch in the event log
+   * is the moment it takes effect (a supervisor killed after it recovers on
+   * the new database); then `<live>/compiled` is replaced, and the actors
+   * follow: kept services run on with their new definition (and name),
+   * services gone are dropped, new ones are created down.
+   */
+  switchDatabase(next: CompiledModel, database: DatabaseRef, conversions: ReadonlyMap<string, string>, changeId: number | null): void {
+    const { store } = this.options;
+    const previous = this.model;
+    // An actor goes on under the new database when its service keeps its type (renamed or not);
+    // the others are dropped and, if the name is still there, made afresh.
+    const renames = new Map<string, string>();
+    const kept = new Map<string, string>(); // new name → old name
+    const removed: string[] = [];
+    for (const name of previous.atomics) {
+      const target = conversions.get(name) ?? name;
+      const after = next.services.get(target);
+      if (after && after.type === previous.services.get(name)!.type) {
+        kept.set(target, name);
+        if (target !== name) renames.set(name, target);
+      } else removed.push(name);
+    }
+    store.switchDatabase(database, { renames: [...renames], removed }, changeId);
+    crashPoint('update.committed');
+    installDatabase(this.live, database);
+    crashPoint('update.installed');
+    const paths = livePaths(this.live);
+    switchServiceDirs(paths.servicedirs, next, renames, removed);
+    this.model = next;
+    // A pipeline that changed had its members restarted (planUpdate): they get the new pipes.
+    const pipelinesChanged = JSON.stringify(previous.pipelines.map((p) => ({ ...p, members: p.members.map((m) => (renames.get(m) ?? m)) }))) !== JSON.stringify(next.pipelines);
+    if (pipelinesChanged) {
+      this.pipelineFds?.close();
+      this.pipelineFds = next.pipelines.length && this.options.openPipelines ? this.options.openPipelines(next, true) : null;
+    }
+    const handles = new Map(this.services);
+    this.services.clear();
+    for (const name of removed) {
+      handles.get(name)?.dispose();
+      this.liveSet.delete(name);
+    }
+    for (const [from, to] of renames) if (this.liveSet.delete(from)) this.liveSet.add(to);
+    for (const name of next.atomics) {
+      const before = kept.get(name);
+      if (before === undefined) {
+        this.createActor(name);
+        continue;
+      }
+      const handle = handles.get(before)!;
+      this.services.set(name, handle);
+      const service = next.services.get(name) as Atomic;
+      if (before === name && !pipelinesChanged && sameDefinition(service, previous.services.get(name) as Atomic)) continue;
+      const dir = service.type === 'longrun' ? join(paths.servicedirs, name) : undefined;
+      handle.redefine(service, { serviceDir: dir, env: serviceMarkers(this.live, name), ...(pipelinesChanged ? { pipes: this.pipelineFds?.get(name) ?? {} } : {}) });
+    }
+  }
+
   /** Builds the actors (recovering them if asked and possible), then opens the socket. */
   async start(): Promise<void> {
     const { store, model } = this.options;
@@ -108,7 +171,7 @@ export class Supervisor implements SupervisorInternals {
     const recovering = this.options.boot === 'auto' && store.resumeBoot() > 0 && (previous.size > 0 || this.liveSet.size > 0 || existsSync(paths.servicedirs));
     if (!recovering) {
       this.bootStart = Date.now();
-      this.boot = store.startBoot(this.live, this.options.compiled, this.bootStart);
+      this.boot = store.startBoot(this.live, this.options.compiled, this.bootStart, keepDatabase(this.live, paths.compiled));
       // A new boot starts with every service down: clear what an older boot left in the live state.
       for (const name of [...this.liveSet]) this.log.setLive(name, false, null);
     } else {
@@ -116,6 +179,15 @@ export class Supervisor implements SupervisorInternals {
       this.bootStart = store.bootStarts().get(this.boot) ?? Date.now();
     }
     materialiseServiceDirs(paths.servicedirs, model, !recovering);
+    if (recovering) {
+      // A supervisor killed in the middle of an update's switch may have committed it without
+      // moving the service directories: doing it again is harmless.
+      const last = store.history({ type: 'update.switched', limit: 1 })[0];
+      if (last?.boot === this.boot) {
+        const change = last.payload as unknown as PayloadOf<'update.switched'>;
+        switchServiceDirs(paths.servicedirs, model, new Map(change.renames.map(({ from, to }) => [from, to])), change.removed);
+      }
+    }
     useScriptDir(paths.scripts);
     writeFileSync(paths.pid, `${process.pid}\n`);
     this.pipelineFds = model.pipelines.length && this.options.openPipelines ? this.options.openPipelines(model, recovering) : null;

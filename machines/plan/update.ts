@@ -16,7 +16,7 @@
  * brings it up. Pure and O(V+E).
  */
 import { EXIT } from '../errors.js';
-import type { CompiledModel } from '../model.js';
+import type { Atomic, CompiledModel } from '../model.js';
 import { closeOverDependencies, closeOverDependents } from './closure.js';
 
 /** One line of the conversion file: rename and/or restart an old atomic. */
@@ -84,7 +84,7 @@ export function parseConversions(lines: readonly string[][], old: CompiledModel,
   return conversions;
 }
 
-export type StopReason = 'gone' | 'type' | 'restart' | 'dependency' | 'dependent';
+export type StopReason = 'gone' | 'type' | 'restart' | 'pipeline' | 'dependency' | 'dependent';
 
 export interface UpdatePlan {
   /** Old atomics that are up, each with the new name it becomes, or null when it is gone. */
@@ -127,6 +127,17 @@ export function planUpdate({ old, next, live, conversions, forceEssentials }: Up
     if (target === null) reasons.set(name, 'gone');
     else if (old.services.get(name)!.type !== next.services.get(target)!.type) reasons.set(name, 'type');
     else if (conversions.get(name)?.restart) reasons.set(name, 'restart');
+  }
+  // Pipes are held by the supervisor per pipeline: when the pipelines change at all, their members restart on the new ones.
+  const rename = (n: string) => conversions.get(n)?.rename ?? n;
+  const pipelinesBefore = JSON.stringify(old.pipelines.map((p) => ({ ...p, members: p.members.map(rename) })));
+  if (pipelinesBefore !== JSON.stringify(next.pipelines)) {
+    for (const p of [...old.pipelines, ...next.pipelines]) {
+      for (const member of p.members) {
+        const name = previous.get(member) ?? member;
+        if (identity.has(name) && !reasons.has(name)) reasons.set(name, 'pipeline');
+      }
+    }
   }
   /** Does the new service `d` come (back) up only after the switch: new, down, or stopped for it? */
   const arrivesLater = (d: string) => {
@@ -203,4 +214,19 @@ function dependencyOrder(model: CompiledModel, names: readonly string[]): string
     }
   }
   return order;
+}
+
+/**
+ * Whether two definitions of an atomic are the same, files' contents
+ * included: an update gives a running service its new definition only when
+ * something in it changed.
+ */
+export function sameDefinition(a: Atomic, b: Atomic): boolean {
+  return JSON.stringify(a, definitionReplacer) === JSON.stringify(b, definitionReplacer);
+}
+
+/** Buffers (files' contents) as hex: JSON.stringify would spell them out byte by byte. */
+function definitionReplacer(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  return raw instanceof Uint8Array ? Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('hex') : value;
 }

@@ -7,9 +7,13 @@
  * Rules that mirror the supervisor (actors/supervisor/supervisor.ts):
  * a new boot (events carry their boot) starts every actor fresh in `down`,
  * with `since` = the boot's start; a recovered supervisor keeps its boot, and
- * its actors their state, so the fold simply goes on.
+ * its actors their state, so the fold simply goes on. Each boot runs under
+ * the compiled database it started with until an `update.switched` event
+ * moves it to another: renamed actors go on under their new name, those gone
+ * are dropped, and events from then on are folded with the new definitions.
  */
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
+import type { PayloadOf } from '../events.js';
 import type { CompiledModel } from '../model.js';
 import { longrunMachine } from '../longrun.js';
 import { oneshotMachine } from '../oneshot.js';
@@ -32,6 +36,8 @@ export interface FoldState {
   boot: number;
   /** `since` given to fresh actors of this boot. */
   bootStart: number;
+  /** The compiled database (its `databases` row) the fold is under; null for logs that do not record it. */
+  database?: number | null;
   services: Record<string, { value: string; context: Record<string, unknown> }>;
   live: string[];
 }
@@ -67,7 +73,17 @@ function eventTypes(machine: AnyStateMachine): Set<string> {
  *   for (const e of events) f.apply(e);
  *   f.state().services.web.value // 'ready'
  */
-export function createFolder(model: CompiledModel, bootStarts: ReadonlyMap<number, number>, from?: FoldState): Folder {
+/** Where the fold finds the compiled databases a log ran under (none given: the one `model` for everything). */
+export interface Databases {
+  /** The database a boot started with (its `databases` row id), if recorded. */
+  firstOf(boot: number): number | null;
+  /** The model of a recorded database, or null when it cannot be read (the fold keeps the one it has). */
+  model(database: number): CompiledModel | null;
+}
+
+export function createFolder(fallback: CompiledModel, bootStarts: ReadonlyMap<number, number>, from?: FoldState, databases?: Databases): Folder {
+  let database = from?.database ?? null;
+  let model = (database !== null ? databases?.model(database) : null) ?? fallback;
   const known: Record<Kind, Set<string>> = { longrun: eventTypes(longrunMachine as AnyStateMachine), oneshot: eventTypes(oneshotMachine as AnyStateMachine) };
   const snapshots = new Map<string, AnyMachineSnapshot>();
   let boot = from?.boot ?? 0;
@@ -84,15 +100,34 @@ export function createFolder(model: CompiledModel, bootStarts: ReadonlyMap<numbe
     }
   }
 
+  /** As the supervisor's switchDatabase: renamed actors and live entries follow, removed ones go. */
+  const switchDatabase = (change: PayloadOf<'update.switched'>) => {
+    for (const name of change.removed) {
+      snapshots.delete(name);
+      live.delete(name);
+    }
+    for (const { from, to } of change.renames) {
+      const snap = snapshots.get(from);
+      snapshots.delete(from);
+      if (snap) snapshots.set(to, snap);
+      if (live.delete(from)) live.add(to);
+    }
+    database = change.database;
+    model = databases?.model(change.database) ?? model;
+  };
+
   return {
     apply(e) {
       seq = e.seq;
       if (e.boot !== boot) {
-        // A new boot: the supervisor built every actor afresh.
+        // A new boot: the supervisor built every actor afresh, under the database it started with.
         boot = e.boot;
         bootStart = bootStarts.get(e.boot) ?? e.time;
         snapshots.clear();
+        database = databases?.firstOf(e.boot) ?? null;
+        model = (database !== null ? databases?.model(database) : null) ?? fallback;
       }
+      if (e.type === 'update.switched') return switchDatabase(e.payload as unknown as PayloadOf<'update.switched'>);
       if (e.service === null) return;
       if (e.type === 'live.up' || e.type === 'live.down') {
         if (e.type === 'live.up') live.add(e.service);
@@ -109,7 +144,7 @@ export function createFolder(model: CompiledModel, bootStarts: ReadonlyMap<numbe
     state() {
       const services: FoldState['services'] = {};
       for (const [name, snap] of snapshots) services[name] = { value: snap.value as string, context: snap.context as Record<string, unknown> };
-      return { version: 1, seq, boot, bootStart, services, live: [...live].sort() };
+      return { version: 1, seq, boot, bootStart, database, services, live: [...live].sort() };
     },
     get seq() {
       return seq;

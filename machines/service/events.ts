@@ -24,6 +24,8 @@
  *   finish.timeout {timeout}        timeout-finish elapsed → SIGKILL finish
  *   kill.timeout {timeout}          timeout-kill elapsed while stopping → SIGKILL run
  *   control.signal {signal, reason?} s6-svc style signal (SIGSTOP/SIGCONT also set `paused`); reason when the supervisor sent it
+ *   definition.changed {name, notifies, hasFinish, maxDeathTally}  `update` switched databases: the service
+ *                                   runs on, with its new name and definition (used from its next start)
  *
  * Oneshot events:
  *   up {changeId?}                  want up; run `up` (unless it is running)
@@ -35,6 +37,7 @@
  *   script.adopted {pid, startTime} recovery: the script the previous supervisor started still runs; watched until gone
  *   script.lost {pid}               recovery: the script is gone and its exit was never recorded; outcome unknown → failed
  *   control.signal {signal}         s6-svc style signal to the running script's process group
+ *   definition.changed {name, hasDown}  `update` switched databases: the service stays, under its new name
  */
 /** SPEC §3: the only states a service actor has. */
 export type ServiceState = 'down' | 'starting' | 'up-unready' | 'ready' | 'stopping' | 'failed';
@@ -63,7 +66,8 @@ export type LongrunEvent =
   | ({ type: 'finish.exited'; code: number | null; signal: string | null; error?: string } & Timed)
   | ({ type: 'finish.timeout'; timeout: number } & Timed)
   | ({ type: 'kill.timeout'; timeout: number } & Timed)
-  | ({ type: 'control.signal'; signal: string; reason?: string } & Timed);
+  | ({ type: 'control.signal'; signal: string; reason?: string } & Timed)
+  | ({ type: 'definition.changed' } & Omit<LongrunInput, 'since'> & Timed);
 
 export type OneshotEvent =
   | Exclude<RequestEvent, { type: 'once' }>
@@ -73,7 +77,8 @@ export type OneshotEvent =
   | ({ type: 'script.exited'; pid: number; code: number | null; signal: string | null } & Timed)
   | ({ type: 'script.timeout'; timeout: number } & Timed)
   | ({ type: 'script.lost'; pid: number | null } & Timed)
-  | ({ type: 'control.signal'; signal: string; reason?: string } & Timed);
+  | ({ type: 'control.signal'; signal: string; reason?: string } & Timed)
+  | ({ type: 'definition.changed' } & Omit<OneshotInput, 'since'> & Timed);
 
 /** What both machines keep: everything `s6rc status` (s6-svstat) shows. JSON-serialisable. */
 export interface ServiceContextBase {

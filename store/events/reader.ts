@@ -7,7 +7,7 @@
  * rows however long the log is.
  */
 import type { Database, Statement } from 'better-sqlite3';
-import type { ChangeRow, ChangesQuery, EventLogReader, EventRow, FoldEventRow, HistoryQuery, StoredActorState } from './types.js';
+import type { ChangeRow, ChangesQuery, DatabaseRow, EventLogReader, EventRow, FoldEventRow, HistoryQuery, StoredActorState } from './types.js';
 
 /** The columns every event query selects, in the shape `toEventRow` expects. */
 const EVENT_COLUMNS = 'seq, time, boot, change_id, service, type, from_state, to_state, payload';
@@ -155,8 +155,9 @@ export class LogReader implements EventLogReader {
     // One raw row at a time: a million-event fold holds one row in memory, not the log.
     const stmt = this.db.prepare('SELECT seq, time, boot, service, type, payload FROM events WHERE seq > ? AND seq <= ? ORDER BY seq').raw();
     for (const r of stmt.iterate(after, upTo) as Iterable<[number, number, number, string | null, string, string]>) {
-      // Live edges carry nothing the fold reads: skip parsing their payload.
-      const payload = r[3] !== null && r[4] !== 'live.up' && r[4] !== 'live.down' ? parsePayload(r[5]) : {};
+      // The fold reads the payloads of service events and of database switches only.
+      const folded = r[3] !== null ? r[4] !== 'live.up' && r[4] !== 'live.down' : r[4] === 'update.switched';
+      const payload = folded ? parsePayload(r[5]) : {};
       yield { seq: r[0], time: r[1], boot: r[2], service: r[3], type: r[4], payload };
     }
   }
@@ -182,6 +183,10 @@ export class LogReader implements EventLogReader {
     } catch {
       return null; // a damaged checkpoint is skipped: replay folds from an older one
     }
+  }
+
+  databases(): DatabaseRow[] {
+    return this.statement('SELECT id, boot, seq, sha256, path FROM databases ORDER BY id').all() as DatabaseRow[];
   }
 
   close(): void {

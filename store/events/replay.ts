@@ -4,8 +4,9 @@
  * stretches it folded past, and `--verify`'s comparison with the stored
  * projections and with what the running supervisor reports.
  */
-import { createFolder, definitionsFingerprint, stateOf, type FoldState } from '../../machines/replay/fold.js';
+import { createFolder, definitionsFingerprint, stateOf, type Databases, type FoldState } from '../../machines/replay/fold.js';
 import type { CompiledModel } from '../../machines/model.js';
+import { loadCompiled } from '../compiled/loadCompiled.js';
 import type { EventLogReader } from './types.js';
 
 /** A checkpoint every this many events: bounds what any replay folds. */
@@ -47,7 +48,7 @@ export function replayLog(
   const definitions = definitionsFingerprint();
   let cp = log.checkpoint<StoredFold>(target);
   if (cp && (cp.state.version !== 1 || cp.state.definitions !== definitions)) cp = null;
-  const folder = createFolder(model, log.bootStarts(), cp?.state);
+  const folder = createFolder(model, log.bootStarts(), cp?.state, recordedDatabases(log));
   const start = cp?.seq ?? 0;
   const fresh: { seq: number; state: StoredFold }[] = [];
   let mark = (Math.floor(start / CHECKPOINT_INTERVAL) + 1) * CHECKPOINT_INTERVAL;
@@ -65,6 +66,32 @@ export function replayLog(
   const written = fresh.length ? store(fresh) : 0;
   if (time === null && target > 0) time = log.eventAt(target)?.time ?? null;
   return { state: folder.state(), target, fromCheckpoint: cp?.seq ?? null, applied: folder.applied, read, written, time };
+}
+
+/**
+ * The databases the log says each boot ran under, read (once each) from the
+ * copies the supervisor keeps; one that cannot be read leaves the fold on the
+ * definitions it has.
+ */
+function recordedDatabases(log: EventLogReader): Databases {
+  const rows = log.databases();
+  const loaded = new Map<number, CompiledModel | null>();
+  return {
+    firstOf: (boot) => rows.find((r) => r.boot === boot)?.id ?? null,
+    model(id) {
+      if (!loaded.has(id)) {
+        const row = rows.find((r) => r.id === id);
+        let model: CompiledModel | null = null;
+        try {
+          if (row) model = loadCompiled(row.path);
+        } catch {
+          model = null;
+        }
+        loaded.set(id, model);
+      }
+      return loaded.get(id)!;
+    },
+  };
 }
 
 /** A service as the running supervisor reports it (its `status` answer). */

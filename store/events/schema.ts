@@ -67,6 +67,18 @@ export const MIGRATIONS: string[] = [
   -- why a change ended without an exit code (e.g. 'supervisor died': a recovering supervisor closed it)
   ALTER TABLE changes ADD COLUMN reason TEXT;
   `,
+  /* 3 */ `
+  -- the compiled databases a boot ran under: its first, then each one \`update\` switched to
+  CREATE TABLE databases (
+    id       INTEGER PRIMARY KEY,
+    boot     INTEGER NOT NULL,
+    seq      INTEGER NOT NULL,           -- the last event before it took over (0: the boot's first)
+    sha256   TEXT NOT NULL,              -- of the compiled database file
+    path     TEXT NOT NULL               -- the supervisor's copy of it, kept for replay
+  );
+  -- the database an event was produced under (NULL: recorded before s6rc kept track: the boot's)
+  ALTER TABLE events ADD COLUMN database INTEGER;
+  `,
 ];
 
 /**

@@ -86,6 +86,31 @@ export interface ChangesQuery {
   limit?: number;
 }
 
+/** A compiled database a boot ran under: its first, or one `update` switched to. */
+export interface DatabaseRow {
+  id: number;
+  boot: number;
+  /** The last event before it took over (0 for a boot's first). */
+  seq: number;
+  sha256: string;
+  /** The supervisor's copy of it (kept in the live directory for replay). */
+  path: string;
+}
+
+/** Which database: its content hash and where the supervisor keeps it. */
+export interface DatabaseRef {
+  sha256: string;
+  path: string;
+}
+
+/** What a database switch does to the projections, committed with it. */
+export interface DatabaseSwitch {
+  /** Services renamed (old name → new name): their actor and live-state rows follow. */
+  renames: readonly (readonly [string, string])[];
+  /** Services gone from the new database: their rows go. */
+  removed: readonly string[];
+}
+
 /** One row of the `actor_state` projection: a service actor's last state and machine context. */
 export interface StoredActorState {
   state: string;
@@ -120,6 +145,8 @@ export interface EventLogReader {
   liveSet(): Set<string>;
   /** The newest replay checkpoint at or before `seq`, or null (a damaged one is skipped). */
   checkpoint<T = unknown>(seq?: number): { seq: number; state: T } | null;
+  /** Every compiled database each boot ran under, in order. */
+  databases(): DatabaseRow[];
   close(): void;
 }
 
@@ -139,10 +166,19 @@ export interface EventStore extends EventLogReader {
   flush(): boolean;
   /** Runs `then` right after the next commit, made at the end of this turn (commit before spawn). */
   whenCommitted(then: () => void): void;
-  /** Records a new boot and makes it current; the actor projection starts empty. */
-  startBoot(live: string, compiled: string, time?: number): number;
+  /** Records a new boot (and the database it runs under) and makes it current; the actor projection starts empty. */
+  startBoot(live: string, compiled: string, time?: number, database?: DatabaseRef): number;
   /** Continues the newest boot (a recovering supervisor); 0 when there is none. */
   resumeBoot(): number;
+  /** The database the current boot runs under now (its last switch), or null when none was recorded. */
+  currentDatabase(): DatabaseRow | null;
+  /**
+   * Switches the current boot to another compiled database: the `databases`
+   * row, the projections' renames and removals and the `update.switched`
+   * event (under `changeId`), committed now in one transaction: the moment
+   * an update takes effect, whatever happens to the supervisor next.
+   */
+  switchDatabase(database: DatabaseRef, change: DatabaseSwitch, changeId: number | null): void;
   /** Registers a change invocation: a `changes` row and a `change.started` event; returns its id. */
   startChange(argv: string[], user: string, time?: number): number;
   /** Closes a change: exit code and counts into `changes`, and a `change.ended` event. */

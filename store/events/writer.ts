@@ -9,7 +9,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { LogReader } from './reader.js';
-import type { EventInput, EventRow, EventStore } from './types.js';
+import type { DatabaseRef, DatabaseRow, DatabaseSwitch, EventInput, EventRow, EventStore } from './types.js';
 
 /**
  * At most this long an appended event waits for its commit when commits come
@@ -40,9 +40,12 @@ const MAX_CHECKPOINT_RETRY_MS = 60_000;
 
 /** A write that commits in order with the events. */
 type QueuedWrite =
-  | { kind: 'event'; row: EventRow; actorState?: { state: string; context: unknown }; live?: boolean }
+  | { kind: 'event'; row: EventRow; actorState?: { state: string; context: unknown }; live?: boolean; database: number | null }
   | { kind: 'change.start'; id: number; boot: number; argv: string; user: string; started: number }
-  | { kind: 'change.end'; id: number; ended: number; exitCode: number | null; done: number; failed: number; reason: string | null };
+  | { kind: 'change.end'; id: number; ended: number; exitCode: number | null; done: number; failed: number; reason: string | null }
+  | { kind: 'database'; row: DatabaseRow }
+  | { kind: 'rename'; from: string; to: string }
+  | { kind: 'forget'; service: string };
 
 export interface WriterOptions {
   /** Where failure reports go, one line each (default: stderr). */
@@ -51,9 +54,12 @@ export interface WriterOptions {
 
 export class SqliteEventStore extends LogReader implements EventStore {
   private currentBoot: number;
+  /** The database new events are produced under (the `databases` row), null before one is recorded. */
+  private database: DatabaseRow | null;
   private queue: QueuedWrite[] = [];
   private nextSeq: number;
   private nextChangeId: number;
+  private nextDatabaseId: number;
   /** An automatic commit is armed (end of this turn, or the end of the group-commit window). */
   private scheduled = false;
   /** `performance.now()` of the last automatic commit: the start of the current group-commit window. */
@@ -78,8 +84,10 @@ export class SqliteEventStore extends LogReader implements EventStore {
     this.nextSeq = this.lastSeq() + 1;
     this.nextChangeId = (this.lastChangeId() ?? 0) + 1;
     this.currentBoot = (db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM boots').get() as { m: number }).m;
+    this.database = this.latestDatabase();
+    this.nextDatabaseId = (db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM databases').get() as { m: number }).m + 1;
     this.insert = {
-      event: db.prepare('INSERT INTO events (seq, time, boot, change_id, service, type, from_state, to_state, payload) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
+      event: db.prepare('INSERT INTO events (seq, time, boot, change_id, service, type, from_state, to_state, payload, database) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       actor: db.prepare(
         'INSERT INTO actor_state (service, state, context, seq) VALUES (?, ?, ?, ?) ON CONFLICT(service) DO UPDATE SET state = excluded.state, context = excluded.context, seq = excluded.seq',
       ),
@@ -113,7 +121,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
         payload: e.payload ?? {},
       };
       // JSON is made at commit time: only the last context of each actor in a batch is ever serialised.
-      this.queue.push({ kind: 'event', row, actorState: e.actorState, live: e.live });
+      this.queue.push({ kind: 'event', row, actorState: e.actorState, live: e.live, database: this.database?.id ?? null });
       rows.push(row);
     }
     this.scheduleCommit();
@@ -180,20 +188,58 @@ export class SqliteEventStore extends LogReader implements EventStore {
     });
   }
 
-  startBoot(live: string, compiled: string, time = Date.now()): number {
+  startBoot(live: string, compiled: string, time = Date.now(), database?: DatabaseRef): number {
     this.flush();
     this.db.transaction(() => {
       const info = this.db.prepare('INSERT INTO boots (started, live, compiled) VALUES (?, ?, ?)').run(time, live, compiled);
       this.currentBoot = Number(info.lastInsertRowid);
       // Every actor starts afresh in a new boot: an actor with no row is in its machine's initial state.
       this.db.prepare('DELETE FROM actor_state').run();
+      this.database = null;
+      if (database) this.writeDatabase(this.newDatabaseRow(database, 0));
     })();
     return this.currentBoot;
   }
 
   resumeBoot(): number {
     this.currentBoot = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM boots').get() as { id: number }).id;
+    this.database = this.latestDatabase();
     return this.currentBoot;
+  }
+
+  currentDatabase(): DatabaseRow | null {
+    return this.database;
+  }
+
+  switchDatabase(database: DatabaseRef, change: DatabaseSwitch, changeId: number | null): void {
+    const row = this.newDatabaseRow(database, this.nextSeq - 1);
+    this.queue.push({ kind: 'database', row });
+    for (const [from, to] of change.renames) this.queue.push({ kind: 'rename', from, to });
+    for (const service of change.removed) this.queue.push({ kind: 'forget', service });
+    this.database = row;
+    this.append([
+      {
+        type: 'update.switched',
+        changeId,
+        payload: { database: row.id, sha256: row.sha256, path: row.path, renames: change.renames.map(([from, to]) => ({ from, to })), removed: [...change.removed] },
+      },
+    ]);
+    this.flush();
+  }
+
+  /** A `databases` row for the current boot, its id allocated now (the writer is the only one). */
+  private newDatabaseRow(database: DatabaseRef, seq: number): DatabaseRow {
+    return { id: this.nextDatabaseId++, boot: this.currentBoot, seq, sha256: database.sha256, path: database.path };
+  }
+
+  private writeDatabase(row: DatabaseRow): void {
+    this.db.prepare('INSERT INTO databases (id, boot, seq, sha256, path) VALUES (?, ?, ?, ?, ?)').run(row.id, row.boot, row.seq, row.sha256, row.path);
+    this.database = row;
+  }
+
+  /** The newest database of the newest boot, or null. */
+  private latestDatabase(): DatabaseRow | null {
+    return (this.db.prepare('SELECT id, boot, seq, sha256, path FROM databases WHERE boot = ? ORDER BY id DESC LIMIT 1').get(this.currentBoot) as DatabaseRow | undefined) ?? null;
   }
 
   startChange(argv: string[], user: string, time = Date.now()): number {
@@ -292,13 +338,31 @@ export class SqliteEventStore extends LogReader implements EventStore {
       for (const w of batch) {
         if (w.kind === 'event') {
           const r = w.row;
-          s.event.run(r.seq, r.time, r.boot, r.changeId, r.service, r.type, r.from, r.to, JSON.stringify(r.payload));
+          s.event.run(r.seq, r.time, r.boot, r.changeId, r.service, r.type, r.from, r.to, JSON.stringify(r.payload), w.database);
           if (w.actorState && r.service !== null) actors.set(r.service, { state: w.actorState.state, context: w.actorState.context, seq: r.seq });
           if (w.live !== undefined && r.service !== null) s.live.run(r.service, w.live ? 1 : 0, r.seq);
         } else if (w.kind === 'change.start') {
           s.changeStart.run(w.id, w.boot, w.argv, w.user, w.started);
-        } else {
+        } else if (w.kind === 'change.end') {
           s.changeEnd.run(w.ended, w.exitCode, w.done, w.failed, w.reason, w.id);
+        } else if (w.kind === 'database') {
+          this.writeDatabase(w.row);
+        } else {
+          // A switch's renames and removals apply to what is committed, and to this batch's actors.
+          for (const a of [...actors.keys()]) {
+            if (w.kind === 'forget' && a === w.service) actors.delete(a);
+            if (w.kind === 'rename' && a === w.from) (actors.set(w.to, actors.get(a)!), actors.delete(a));
+          }
+          const from = w.kind === 'rename' ? w.from : w.service;
+          if (w.kind === 'rename') {
+            this.db.prepare('DELETE FROM actor_state WHERE service = ?').run(w.to);
+            this.db.prepare('DELETE FROM live_state WHERE service = ?').run(w.to);
+            this.db.prepare('UPDATE actor_state SET service = ? WHERE service = ?').run(w.to, from);
+            this.db.prepare('UPDATE live_state SET service = ? WHERE service = ?').run(w.to, from);
+          } else {
+            this.db.prepare('DELETE FROM actor_state WHERE service = ?').run(from);
+            this.db.prepare('DELETE FROM live_state WHERE service = ?').run(from);
+          }
         }
       }
       for (const [service, a] of actors) s.actor.run(service, a.state, JSON.stringify(a.context ?? {}), a.seq);

@@ -46,8 +46,8 @@ export function gate(): Gate {
   return { wait, oneshot: `/bin/sh -c "${wait}"`, release: () => writeFileSync(file, '') };
 }
 
-/** Compiles and inits a live directory; everything is killed by pid in `cleanupAll`. */
-export function startLive(services: Record<string, SourceService>): RcLive {
+/** Compiles and inits a live directory (its supervisor gets `daemonEnv` too); everything is killed by pid in `cleanupAll`. */
+export function startLive(services: Record<string, SourceService>, daemonEnv: Record<string, string> = {}): RcLive {
   const l = makeLive(services);
   const env = { ...process.env, S6RC_STORE: '' };
   const rc: RcLive = Object.assign(l, {
@@ -71,7 +71,7 @@ export function startLive(services: Record<string, SourceService>): RcLive {
         .map((line) => JSON.parse(line)),
   });
   started.push(rc);
-  const init = l.run('init', '-c', l.compiled);
+  const init = s6rc(['init', '-l', l.live, '-c', l.compiled], { env: { ...env, ...daemonEnv } });
   if (init.code !== 0) {
     cleanupAll();
     throw new Error(`init failed: ${init.stderr}`);
