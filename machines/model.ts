@@ -57,6 +57,8 @@ export interface Oneshot extends AtomicBase {
   up: Command;
   /** null: `down` absent or empty, does nothing and succeeds. */
   down: Command | null;
+  /** `reload` (s6-rc 0.7): what `s6rc reload` runs while it is up; null: nothing to do, success. */
+  reload: Command | null;
 }
 
 export interface Longrun extends AtomicBase {
@@ -70,6 +72,10 @@ export interface Longrun extends AtomicBase {
   maxDeathTally: number;
   /** Signal name, default `SIGTERM`. */
   downSignal: string;
+  /** `reload-signal`: what `s6rc reload` and `svc -l` send, default `SIGHUP`. */
+  reloadSignal: string;
+  /** `flag-timeout-killpg`: at the end of timeout-kill, SIGKILL goes to run's whole process group. */
+  killProcessGroup: boolean;
   lockFd: number | null;
   notifyOnCheck: NotifyOnCheck | null;
   /** The consumer this producer's stdout feeds. */

@@ -26,7 +26,7 @@ export function oneshotInput(spec: Oneshot, since: number): OneshotInput {
  * killScript is SIGTERM to the script's process group, SIGKILL after a grace;
  * watchAdopted watches a script the previous supervisor started until it is gone.
  */
-export const ONESHOT_EFFECTS = ['runUp', 'runDown', 'cancelScriptTimer', 'killScript', 'watchAdopted', 'sendSignal'] as const;
+export const ONESHOT_EFFECTS = ['runUp', 'runDown', 'runReload', 'cancelScriptTimer', 'killScript', 'watchAdopted', 'sendSignal'] as const;
 export type OneshotEffect = (typeof ONESHOT_EFFECTS)[number];
 
 /** `command exited N` / `crashed with signal SIG`, the wording of s6-rc's warnings. */
@@ -78,6 +78,11 @@ export const oneshotMachine = setup({
       error: `${context.script ?? 'script'}: outcome unknown: the supervisor died while it ran`,
     })),
     recordUp: assign(({ event }) => ({ updownSince: event.time, readySince: event.time })),
+    recordReloadFailure: assign(({ event }) => {
+      const e = event as Ev<'script.exited'>;
+      return { error: `reload: ${describeExit(e.code, e.signal)}` };
+    }),
+    recordReloadSpawnFailure: assign(({ event }) => ({ pid: null, error: `reload: ${(event as Ev<'script.spawnFailed'>).error}` })),
     redefine: assign(({ event }) => {
       const { name, hasDown } = event as Ev<'definition.changed'>;
       return { name, hasDown };
@@ -155,6 +160,7 @@ export const oneshotMachine = setup({
       },
     },
     'up-unready': {},
+    // Up. `reload` (s6-rc 0.7) runs the reload script here; whatever it does, the service stays up.
     ready: {
       on: {
         down: [
@@ -162,6 +168,15 @@ export const oneshotMachine = setup({
           { target: 'down', actions: ['setWantedDown', 'clearError', 'recordDown'] },
         ],
         up: { actions: ['setWantedUp'] },
+        reload: { guard: not('scriptRunning'), actions: ['clearError', 'runReload'] },
+        'script.spawned': { actions: ['recordScriptSpawn'] },
+        'script.spawnFailed': { actions: ['recordReloadSpawnFailure'] },
+        'script.exited': [
+          { guard: not('currentScript'), actions: [] },
+          { guard: 'succeeded', actions: ['recordScriptExit'] },
+          { actions: ['recordScriptExit', 'recordReloadFailure'] },
+        ],
+        'control.signal': { guard: 'scriptRunning', actions: ['sendSignal'] },
       },
     },
     // Running `down`, or killing a cancelled `up` (script 'up') before running `down`.

@@ -165,7 +165,8 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
       sendSignal(context.pid, 'SIGCONT');
     },
     killRun: ({ context }) => {
-      if (context.pid !== null) sendSignal(context.pid, 'SIGKILL');
+      // flag-timeout-killpg: what run forked goes too.
+      if (context.pid !== null) (spec.killProcessGroup ? signalGroup : sendSignal)(context.pid, 'SIGKILL');
     },
     startKillTimer: () => {
       clearTimeout(killTimer);
@@ -254,6 +255,7 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
     down: (changeId = null) => send({ type: 'down', changeId }),
     once: (changeId = null) => send({ type: 'once', changeId }),
     signal: (signal) => send({ type: 'control.signal', signal }),
+    reload: () => send({ type: 'control.signal', signal: spec.reloadSignal, reason: 'reload' }),
     redefine(next, where) {
       spec = next as Longrun;
       if (where.serviceDir) dir = where.serviceDir;

@@ -32,7 +32,7 @@ export function createOneshotActor(definition: Oneshot, options: ServiceActorOpt
   let disposed = false;
   const send = (event: Parameters<typeof core.send>[0]) => core.send(event);
 
-  const runScript = (which: 'up' | 'down', command: Command) => {
+  const runScript = (which: 'up' | 'down' | 'reload', command: Command) => {
     clearTimeout(scriptTimer);
     // Commit before spawn: a recovering supervisor must know the script may have run.
     whenRecorded(() => {
@@ -40,7 +40,7 @@ export function createOneshotActor(definition: Oneshot, options: ServiceActorOpt
     });
   };
 
-  const spawnScript = (which: 'up' | 'down', command: Command) => {
+  const spawnScript = (which: 'up' | 'down' | 'reload', command: Command) => {
     let file: string;
     let args: string[];
     let removeFile = () => {};
@@ -76,7 +76,7 @@ export function createOneshotActor(definition: Oneshot, options: ServiceActorOpt
       return;
     }
     send({ type: 'script.spawned', pid, script: which, startTime: readProcessStartTime(pid), ...(command.kind === 'argv' ? { argv: command.argv } : {}) });
-    const timeout = which === 'up' ? spec.timeoutUp : spec.timeoutDown;
+    const timeout = which === 'up' ? spec.timeoutUp : which === 'down' ? spec.timeoutDown : 0;
     if (timeout > 0) scriptTimer = setTimeout(() => send({ type: 'script.timeout', timeout }), timeout);
   };
 
@@ -84,6 +84,10 @@ export function createOneshotActor(definition: Oneshot, options: ServiceActorOpt
     runUp: () => runScript('up', spec.up),
     runDown: () => {
       if (spec.down) runScript('down', spec.down);
+    },
+    runReload: () => {
+      // No reload script: nothing to do, success (an empty run keeps the usual events).
+      runScript('reload', spec.reload ?? { kind: 'argv', argv: [] });
     },
     cancelScriptTimer: () => clearTimeout(scriptTimer),
     killScript: ({ context }) => {
@@ -152,6 +156,7 @@ export function createOneshotActor(definition: Oneshot, options: ServiceActorOpt
     up: (changeId = null) => send({ type: 'up', changeId }),
     down: (changeId = null) => send({ type: 'down', changeId }),
     signal: (signal) => send({ type: 'control.signal', signal }),
+    reload: (changeId = null) => send({ type: 'reload', changeId }),
     redefine(next, where) {
       spec = next as Oneshot;
       if (where.env) env = where.env;

@@ -43,7 +43,7 @@ export interface SpawnCallbacks {
 let environment: NodeJS.ProcessEnv | null = null;
 
 /** Variables s6rc sets for its children; never inherited from the supervisor's own environment. */
-const MARKERS = ['S6RC_LIVE', 'S6RC_SERVICE'];
+const MARKERS = ['S6RC_LIVE', 'S6RC_SERVICE', 'RC_NAME'];
 
 function baseEnvironment(): NodeJS.ProcessEnv {
   const env = { ...process.env };

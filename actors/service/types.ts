@@ -39,6 +39,8 @@ export interface ServiceHandle {
   down(changeId?: number | null): void;
   /** s6-svc style control: a signal to a longrun's run, or to the process group of a oneshot's running script. */
   signal(signal: NodeJS.Signals): void;
+  /** `s6rc reload` (s6-rc 0.7): a longrun gets its reload-signal, a oneshot runs its `reload` script. */
+  reload(changeId?: number | null): void;
   /** s6-svc -o (longruns): start run if down, but do not restart it when it dies. Oneshots lack it. */
   once?(changeId?: number | null): void;
   /** SIGKILL to the process group of everything the actor started that still runs (the supervisor's last act). */

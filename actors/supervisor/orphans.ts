@@ -12,6 +12,14 @@ export function serviceMarkers(live: string, service: string): Record<string, st
   return { S6RC_LIVE: live, S6RC_SERVICE: service };
 }
 
+/**
+ * The environment the supervisor adds for a service's processes: the markers,
+ * and for a oneshot `RC_NAME`, its name (s6-rc 0.6.1).
+ */
+export function serviceEnvironment(live: string, service: string, type: 'longrun' | 'oneshot'): Record<string, string> {
+  return type === 'oneshot' ? { ...serviceMarkers(live, service), RC_NAME: service } : serviceMarkers(live, service);
+}
+
 export interface FoundProcess {
   pid: number;
   startTime: string | null;

@@ -16,7 +16,7 @@ import { installDatabase, keepDatabase } from './databases.js';
 import { sameDefinition } from '../../machines/plan/update.js';
 import { livePaths } from './liveDir.js';
 import { materialiseServiceDirs, switchServiceDirs } from './materialise.js';
-import { findServiceProcesses, serviceMarkers, type FoundProcess } from './orphans.js';
+import { findServiceProcesses, serviceEnvironment, type FoundProcess } from './orphans.js';
 import { isSameProcess } from '../service/procStartTime.js';
 import { signalGroup } from '../service/signals.js';
 import { useScriptDir } from '../service/scriptFile.js';
@@ -156,7 +156,7 @@ export class Supervisor implements SupervisorInternals {
       const service = next.services.get(name) as Atomic;
       if (before === name && !pipelinesChanged && sameDefinition(service, previous.services.get(name) as Atomic)) continue;
       const dir = service.type === 'longrun' ? join(paths.servicedirs, name) : undefined;
-      handle.redefine(service, { serviceDir: dir, env: serviceMarkers(this.live, name), ...(pipelinesChanged ? { pipes: this.pipelineFds?.get(name) ?? {} } : {}) });
+      handle.redefine(service, { serviceDir: dir, env: serviceEnvironment(this.live, name, service.type), ...(pipelinesChanged ? { pipes: this.pipelineFds?.get(name) ?? {} } : {}) });
     }
   }
 
@@ -268,7 +268,7 @@ export class Supervisor implements SupervisorInternals {
       restore,
       adopt,
       since: this.bootStart,
-      env: serviceMarkers(this.live, name),
+      env: serviceEnvironment(this.live, name, service.type),
       whenRecorded: (spawn) => this.options.store.whenCommitted(spawn),
       stdin: fds?.stdin,
       stdout: fds?.stdout,

@@ -30,6 +30,7 @@
  * Oneshot events:
  *   up {changeId?}                  want up; run `up` (unless it is running)
  *   down {changeId?}                want down; run `down`; while `up` runs, cancel it (kill its process group) first
+ *   reload {changeId?}              while up: run `reload` (s6-rc 0.7); the service stays up whatever it does
  *   script.spawned {pid, script: 'up'|'down', argv?, startTime?}
  *   script.spawnFailed {script, error}
  *   script.exited {pid, code, signal}
@@ -71,9 +72,10 @@ export type LongrunEvent =
 
 export type OneshotEvent =
   | Exclude<RequestEvent, { type: 'once' }>
-  | ({ type: 'script.spawned'; pid: number; script: 'up' | 'down'; argv?: string[]; startTime?: string | null } & Timed)
+  | ({ type: 'reload'; changeId?: number | null } & Timed)
+  | ({ type: 'script.spawned'; pid: number; script: 'up' | 'down' | 'reload'; argv?: string[]; startTime?: string | null } & Timed)
   | ({ type: 'script.adopted'; pid: number; startTime: string | null } & Timed)
-  | ({ type: 'script.spawnFailed'; script: 'up' | 'down'; error: string } & Timed)
+  | ({ type: 'script.spawnFailed'; script: 'up' | 'down' | 'reload'; error: string } & Timed)
   | ({ type: 'script.exited'; pid: number; code: number | null; signal: string | null } & Timed)
   | ({ type: 'script.timeout'; timeout: number } & Timed)
   | ({ type: 'script.lost'; pid: number | null } & Timed)
@@ -113,7 +115,7 @@ export interface LongrunContext extends ServiceContextBase {
 export interface OneshotContext extends ServiceContextBase {
   hasDown: boolean;
   /** Which script is running (pid != null) or ran last. */
-  script: 'up' | 'down' | null;
+  script: 'up' | 'down' | 'reload' | null;
   /** /proc start time of the running script, compared on recovery before adopting it. */
   startTime: string | null;
   /** A script ran under a supervisor that died, and its exit was never recorded (until the next up or down). */

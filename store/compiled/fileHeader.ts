@@ -10,7 +10,7 @@
  * full checksum of `loadCompiled` and by `s6rc db check`.
  */
 import { fs } from './nodeFs.js';
-import { APPLICATION_ID, SCHEMA_VERSION } from './schema.js';
+import { APPLICATION_ID, READABLE_VERSIONS } from './schema.js';
 
 /** The change counter of a freshly compiled database: one write transaction. */
 export const FRESH_CHANGE_COUNTER = 1;
@@ -32,7 +32,7 @@ export function headerProblem(path: string): string | null {
   if (header.toString('latin1', 0, 16) !== MAGIC) return 'file is not a database';
   if (header.readUInt32BE(68) !== APPLICATION_ID) return 'not an s6rc compiled database';
   const version = header.readUInt32BE(60);
-  if (version !== SCHEMA_VERSION) return `schema version ${version}, this s6rc reads version ${SCHEMA_VERSION} (recompile the sources)`;
+  if (!READABLE_VERSIONS.includes(version)) return `schema version ${version}, this s6rc reads versions ${READABLE_VERSIONS.join(' and ')} (recompile the sources)`;
   const rawPageSize = header.readUInt16BE(16);
   const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
   const pages = header.readUInt32BE(28);

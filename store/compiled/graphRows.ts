@@ -20,6 +20,8 @@ export interface GraphRows {
   pipelineMembers: [pipelineId: number, position: number, serviceId: number][];
   /** Without the content, which `db check` verifies against sha256. */
   files: [serviceId: number, path: string, kind: string, mode: number, sha256: string][];
+  /** Settings not at their default (none in a version-1 database). */
+  settings: [serviceId: number, key: string, value: string][];
 }
 
 const QUERIES: Record<keyof GraphRows, string> = {
@@ -32,11 +34,15 @@ const QUERIES: Record<keyof GraphRows, string> = {
   pipelines: 'SELECT id, name FROM pipelines ORDER BY id',
   pipelineMembers: 'SELECT pipeline_id, position, service_id FROM pipeline_members ORDER BY pipeline_id, position',
   files: 'SELECT service_id, path, kind, mode, sha256 FROM files ORDER BY service_id, path',
+  settings: 'SELECT service_id, key, value FROM settings ORDER BY service_id, key',
 };
 
 export function readGraphRows(db: Database.Database): GraphRows {
   const rows = {} as Record<keyof GraphRows, Row[]>;
-  for (const key of Object.keys(QUERIES) as (keyof GraphRows)[]) rows[key] = db.prepare(QUERIES[key]).raw().all() as Row[];
+  const version = db.pragma('user_version', { simple: true }) as number;
+  for (const key of Object.keys(QUERIES) as (keyof GraphRows)[]) {
+    rows[key] = key === 'settings' && version < 2 ? [] : (db.prepare(QUERIES[key]).raw().all() as Row[]);
+  }
   return rows as unknown as GraphRows;
 }
 
@@ -48,6 +54,10 @@ export function readGraphRows(db: Database.Database): GraphRows {
  */
 export function graphChecksum(rows: GraphRows): string {
   const hash = createHash('sha256');
-  for (const key of Object.keys(QUERIES) as (keyof GraphRows)[]) hash.update(`${key}${JSON.stringify(rows[key])}`);
+  for (const key of Object.keys(QUERIES) as (keyof GraphRows)[]) {
+    // No settings hash as a version-1 database did: one that needs none keeps its checksum.
+    if (key === 'settings' && rows.settings.length === 0) continue;
+    hash.update(`${key}${JSON.stringify(rows[key])}`);
+  }
   return hash.digest('hex');
 }

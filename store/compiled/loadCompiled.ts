@@ -9,6 +9,7 @@
 import type { Command, CompiledModel, Longrun, NotifyOnCheck, Pipeline, Service, ServiceFile, ServiceType } from '../../machines/model.js';
 import { invalidDatabase, openCompiled } from './openCompiled.js';
 import { longrunDefaults } from './longrunDefaults.js';
+import { applySetting } from './settings.js';
 import type { GraphRows } from './graphRows.js';
 import type Database from 'better-sqlite3';
 import { Fatal } from '../../machines/errors.js';
@@ -56,7 +57,7 @@ export function buildModel(rows: GraphRows, contents: Buffer[]): CompiledModel {
     dependents.set(name, []);
     const atomic = { ...base, timeoutUp, timeoutDown, dependencies: [] as string[] };
     if (t === 'oneshot') {
-      services.set(name, { ...atomic, type: 'oneshot', up: { kind: 'argv', argv: [] }, down: null });
+      services.set(name, { ...atomic, type: 'oneshot', up: { kind: 'argv', argv: [] }, down: null, reload: null });
     } else {
       services.set(name, { ...atomic, type: 'longrun', ...longrunDefaults() });
     }
@@ -91,7 +92,8 @@ export function buildModel(rows: GraphRows, contents: Buffer[]): CompiledModel {
     const o = as(sid, 'oneshot');
     const c: Command = kind === 'argv' ? { kind: 'argv', argv: JSON.parse(body) as string[] } : { kind: 'script', script: body };
     if (direction === 'up') o.up = c;
-    else o.down = c;
+    else if (direction === 'down') o.down = c;
+    else o.reload = c;
   }
   for (const [sid, did] of rows.dependencies) {
     const s = get(sid);
@@ -101,6 +103,11 @@ export function buildModel(rows: GraphRows, contents: Buffer[]): CompiledModel {
     dependents.get(d.name)!.push(s.name);
   }
   for (const [bid, mid] of rows.contents) as(bid, 'bundle').contents.push(get(mid).name);
+  for (const [sid, key, value] of rows.settings) {
+    const s = get(sid);
+    if (s.type === 'bundle') throw new Error(`setting ${key} on bundle ${s.name}`);
+    applySetting(s, key, value);
+  }
   for (const [bid, aid] of rows.bundleAtomics) {
     const a = get(aid);
     if (a.type === 'bundle') throw new Error(`bundle ${nameOf[bid]} resolves to bundle ${a.name}`);

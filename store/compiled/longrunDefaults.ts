@@ -4,7 +4,19 @@ import type { Longrun } from '../../machines/model.js';
 /** The longrun-specific part of a `Longrun`, as `readSource` fills it in and `loadCompiled` starts from. */
 export type LongrunSettings = Pick<
   Longrun,
-  'notificationFd' | 'timeoutKill' | 'timeoutFinish' | 'maxDeathTally' | 'downSignal' | 'lockFd' | 'notifyOnCheck' | 'producerFor' | 'consumerFor' | 'pipelineName' | 'files'
+  | 'notificationFd'
+  | 'timeoutKill'
+  | 'timeoutFinish'
+  | 'maxDeathTally'
+  | 'downSignal'
+  | 'reloadSignal'
+  | 'killProcessGroup'
+  | 'lockFd'
+  | 'notifyOnCheck'
+  | 'producerFor'
+  | 'consumerFor'
+  | 'pipelineName'
+  | 'files'
 >;
 
 /** A fresh object each time: `consumerFor` and `files` are filled in place. */
@@ -15,6 +27,8 @@ export function longrunDefaults(): LongrunSettings {
     timeoutFinish: 5000,
     maxDeathTally: 100,
     downSignal: 'SIGTERM',
+    reloadSignal: 'SIGHUP',
+    killProcessGroup: false,
     lockFd: null,
     notifyOnCheck: null,
     producerFor: null,

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { GraphRows } from './graphRows.js';
 import type { Command, CompiledModel } from '../../machines/model.js';
+import { settingsRows } from './settings.js';
 
 export interface ModelRows {
   rows: GraphRows;
@@ -54,7 +55,7 @@ export function modelRows(model: CompiledModel): ModelRows {
     return i;
   };
   const ids = (list: string[]): number[] => list.map(idOf).sort(byNumber);
-  const rows: GraphRows = { services: [], longruns: [], commands: [], dependencies: [], contents: [], bundleAtomics: [], pipelines: [], pipelineMembers: [], files: [] };
+  const rows: GraphRows = { services: [], longruns: [], commands: [], dependencies: [], contents: [], bundleAtomics: [], pipelines: [], pipelineMembers: [], files: [], settings: [] };
   const contents: Buffer[] = [];
   const command = (c: Command): [string, string] => (c.kind === 'argv' ? ['argv', JSON.stringify(c.argv)] : ['script', c.script]);
 
@@ -69,9 +70,11 @@ export function modelRows(model: CompiledModel): ModelRows {
     }
     rows.services.push([sid, name, s.type, s.essential ? 1 : 0, s.timeoutUp, s.timeoutDown]);
     for (const d of ids(s.dependencies)) rows.dependencies.push([sid, d]);
+    for (const [key, value] of settingsRows(s)) rows.settings.push([sid, key, value]);
     if (s.type === 'oneshot') {
-      // ORDER BY direction: 'down' sorts before 'up'.
+      // ORDER BY direction: 'down' sorts before 'reload', before 'up'.
       if (s.down) rows.commands.push([sid, 'down', ...command(s.down)]);
+      if (s.reload) rows.commands.push([sid, 'reload', ...command(s.reload)]);
       rows.commands.push([sid, 'up', ...command(s.up)]);
       continue;
     }

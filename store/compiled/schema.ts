@@ -10,8 +10,10 @@
 
 /** 's6rc' in ASCII. */
 export const APPLICATION_ID = 0x73367263;
-/** Bump on any schema change; readers refuse other versions. */
-export const SCHEMA_VERSION = 1;
+/** Bump on any schema change. */
+export const SCHEMA_VERSION = 2;
+/** What readers accept: version 1 has no `settings` table and no `reload` commands (their defaults). */
+export const READABLE_VERSIONS: readonly number[] = [1, 2];
 
 export const SCHEMA = `
 CREATE TABLE meta (
@@ -42,11 +44,11 @@ CREATE TABLE longruns (
   pipeline_name   TEXT
 );
 
--- Oneshot up/down: kind 'argv' (body = JSON array of strings) or 'script' (body = the text).
--- No 'down' row: down does nothing and succeeds.
+-- Oneshot up/down/reload: kind 'argv' (body = JSON array of strings) or 'script' (body = the text).
+-- No 'down' or 'reload' row: it does nothing and succeeds.
 CREATE TABLE commands (
   service_id INTEGER NOT NULL REFERENCES services (id),
-  direction  TEXT NOT NULL CHECK (direction IN ('up', 'down')),
+  direction  TEXT NOT NULL CHECK (direction IN ('up', 'down', 'reload')),
   kind       TEXT NOT NULL CHECK (kind IN ('argv', 'script')),
   body       TEXT NOT NULL,
   PRIMARY KEY (service_id, direction)
@@ -84,6 +86,15 @@ CREATE TABLE pipeline_members (
   position    INTEGER NOT NULL,
   service_id  INTEGER NOT NULL UNIQUE REFERENCES services (id),
   PRIMARY KEY (pipeline_id, position)
+) WITHOUT ROWID;
+
+-- Settings of later s6-rc versions and s6rc's own extensions, one row each when not at its
+-- default (store/compiled/settings.ts): key = the source file's name, value = JSON.
+CREATE TABLE settings (
+  service_id INTEGER NOT NULL REFERENCES services (id),
+  key        TEXT NOT NULL,
+  value      TEXT NOT NULL,
+  PRIMARY KEY (service_id, key)
 ) WITHOUT ROWID;
 
 -- Each longrun's service directory: path relative to it, kind, permission bits, bytes.

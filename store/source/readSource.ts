@@ -116,7 +116,7 @@ function readDefinition(name: string, dir: string, opts: ReadOptions): SourceSer
   if (type === 'oneshot') {
     const up = readCommand(dir, 'up', present);
     if (up === null) throw sourceError('oneshot without an up file', dir);
-    service.oneshot = { up, down: readCommand(dir, 'down', present) };
+    service.oneshot = { up, down: readCommand(dir, 'down', present), reload: readCommand(dir, 'reload', present) };
   } else {
     service.longrun = readLongrun(dir, present, text, opts);
   }
@@ -157,7 +157,7 @@ function readNumber(dir: string, file: string, text: (f: string) => string | nul
  * a `#!` line being a comment there. null when absent; `down` that lexes to
  * nothing is null too.
  */
-function readCommand(dir: string, file: 'up' | 'down', present: string[]): Command | null {
+function readCommand(dir: string, file: 'up' | 'down' | 'reload', present: string[]): Command | null {
   if (!present.includes(file)) return null;
   const path = `${dir}/${file}`;
   const content = readView(path);
@@ -170,7 +170,7 @@ function readCommand(dir: string, file: 'up' | 'down', present: string[]): Comma
     if (err instanceof ExeclineSyntaxError) throw sourceError(`execline syntax error: ${err.message} at line ${err.line}`, path);
     throw err;
   }
-  if (argv.length === 0 && file === 'down') return null;
+  if (argv.length === 0 && file !== 'up') return null;
   return { kind: 'argv', argv };
 }
 
@@ -213,6 +213,17 @@ function readLongrun(dir: string, present: string[], text: (f: string) => string
     downSignal = sig;
     files.push({ path: 'down-signal', kind: 'file', mode: 0o644, content: textBytes(`${sig}\n`) });
   }
+  let reloadSignal = defaults.reloadSignal;
+  const reloadText = text('reload-signal');
+  if (reloadText !== null) {
+    const sig = signalName(reloadText.trim());
+    if (sig === null) throw sourceError(`invalid signal ${quote(reloadText.trim())}`, `${dir}/reload-signal`);
+    reloadSignal = sig;
+    files.push({ path: 'reload-signal', kind: 'file', mode: 0o644, content: textBytes(`${sig}\n`) });
+  }
+  // Presence only, as every flag- file.
+  const killProcessGroup = present.includes('flag-timeout-killpg');
+  if (killProcessGroup) files.push({ path: 'flag-timeout-killpg', kind: 'file', mode: 0o644, content: textBytes('') });
   let notifyOnCheck = null;
   const nocText = text('notifyoncheck');
   if (nocText !== null) {
@@ -251,6 +262,8 @@ function readLongrun(dir: string, present: string[], text: (f: string) => string
     timeoutFinish: numbers['timeout-finish'] ?? defaults.timeoutFinish,
     maxDeathTally: numbers['max-death-tally'] ?? defaults.maxDeathTally,
     downSignal,
+    reloadSignal,
+    killProcessGroup,
     lockFd: numbers['lock-fd'] ?? defaults.lockFd,
     notifyOnCheck,
     producerFor,

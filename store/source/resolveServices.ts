@@ -67,7 +67,7 @@ export function resolveServices(sources: SourceService[]): CompiledModel {
     const deps = dependencies.get(name)!;
     let service: Atomic;
     if (s.type === 'oneshot') {
-      service = { name, essential: isEssential, timeoutUp: s.timeoutUp, timeoutDown: s.timeoutDown, dependencies: deps, type: 'oneshot', up: s.oneshot!.up, down: s.oneshot!.down } satisfies Oneshot;
+      service = { name, essential: isEssential, timeoutUp: s.timeoutUp, timeoutDown: s.timeoutDown, dependencies: deps, type: 'oneshot', up: s.oneshot!.up, down: s.oneshot!.down, reload: s.oneshot!.reload } satisfies Oneshot;
     } else {
       const l = s.longrun!;
       service = {
@@ -82,6 +82,8 @@ export function resolveServices(sources: SourceService[]): CompiledModel {
         timeoutFinish: l.timeoutFinish,
         maxDeathTally: l.maxDeathTally,
         downSignal: l.downSignal,
+        reloadSignal: l.reloadSignal,
+        killProcessGroup: l.killProcessGroup,
         lockFd: l.lockFd,
         notifyOnCheck: l.notifyOnCheck,
         producerFor: l.producerFor,

@@ -16,7 +16,7 @@ export interface SourceService {
   dependenciesPath: string;
   timeoutUp: number;
   timeoutDown: number;
-  oneshot?: { up: Command; down: Command | null };
+  oneshot?: { up: Command; down: Command | null; reload: Command | null };
   longrun?: SourceLongrun;
 }
 

@@ -21,9 +21,9 @@ export function buildModel(atomics: Record<string, AtomicSpec>, bundles: Record<
       spec.type === 'longrun'
         ? {
             ...base, type: 'longrun', notificationFd: null, timeoutKill: 0, timeoutFinish: 5000, maxDeathTally: 100,
-            downSignal: 'SIGTERM', lockFd: null, notifyOnCheck: null, producerFor: null, consumerFor: [], pipelineName: null, files: [],
+            downSignal: 'SIGTERM', reloadSignal: 'SIGHUP', killProcessGroup: false, lockFd: null, notifyOnCheck: null, producerFor: null, consumerFor: [], pipelineName: null, files: [],
           }
-        : { ...base, type: 'oneshot', up: { kind: 'argv', argv: ['/bin/true'] }, down: null };
+        : { ...base, type: 'oneshot', up: { kind: 'argv', argv: ['/bin/true'] }, down: null, reload: null };
     services.set(name, service);
   }
   for (const list of dependents.values()) list.sort();

@@ -198,7 +198,15 @@ describe('detecting bad databases: exit 4', () => {
     expect(fatalOf(() => loadCompiled(other))).toEqual({ code: 4, message: `invalid compiled database ${other}: not an s6rc compiled database` });
     const path = compileWebstack();
     edit(path, `PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
-    expect(fatalOf(() => loadCompiled(path)).message).toMatch(/schema version 2, this s6rc reads version 1/);
+    expect(fatalOf(() => loadCompiled(path)).message).toMatch(new RegExp(`schema version ${SCHEMA_VERSION + 1}, this s6rc reads versions 1 and ${SCHEMA_VERSION} \\(recompile the sources\\)`));
+  });
+
+  it('reads a database of schema version 1 (no settings table): every setting at its default', () => {
+    const path = compileWebstack();
+    const current = loadCompiled(path);
+    edit(path, 'DROP TABLE settings; PRAGMA user_version = 1');
+    forgeCounter(path);
+    expect(loadCompiled(path)).toEqual(current);
   });
 
   it('detects a directory (an s6-rc compiled database) and a missing file', () => {

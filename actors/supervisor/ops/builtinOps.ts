@@ -98,6 +98,39 @@ export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> 
         reply.end({ services: names });
       }, false),
 
+    /**
+     * s6-rc 0.7 `reload`: the named services (which must be in the live state) get a reload,
+     * no dependency engine: a longrun its reload-signal, a oneshot its `reload` script, awaited.
+     */
+    reload: (req, reply) =>
+      withNames(req, reply, sup, (names) => {
+        const down = names.find((n) => !sup.liveNow.has(n));
+        if (down) return reply.fail(1, `service ${down} is not up`);
+        const scripts = names.filter((n) => sup.model.services.get(n)?.type === 'oneshot');
+        const failed: string[] = [];
+        let waiting = scripts.length;
+        const done = () => reply.end({ services: names, failed, exitCode: failed.length ? 1 : 0 });
+        for (const n of names.filter((x) => !scripts.includes(x))) sup.services.get(n)!.reload(null);
+        for (const n of scripts) {
+          const handle = sup.services.get(n)!;
+          let sent = false;
+          let started = false;
+          // The first status (replayed at once) is from before the reload: only later ones count.
+          const sub = handle.status$.subscribe((st) => {
+            if (!sent) return;
+            if (st.pid !== null) started = true;
+            else if (started || st.error) {
+              if (st.error) failed.push(n);
+              queueMicrotask(() => sub.unsubscribe());
+              if (--waiting === 0) done();
+            }
+          });
+          sent = true;
+          handle.reload(null);
+        }
+        if (waiting === 0) done();
+      }, false),
+
     /** s6-svc -o: up once, not restarted when it dies. */
     once: (req, reply) =>
       withNames(req, reply, sup, (names) => {

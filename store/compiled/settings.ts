@@ -1,0 +1,55 @@
+/**
+ * The settings of later s6-rc versions and of s6rc's extensions, as rows of
+ * the compiled database's `settings` table: one row per service and setting
+ * that is not at its default, keyed by the source file's name, the value as
+ * JSON. A setting added here is written, read back and checksummed with no
+ * change to the tables (a database without it reads its default).
+ */
+import type { Atomic, Command, Longrun, Oneshot } from '../../machines/model.js';
+
+interface Setting<S extends Atomic> {
+  type: S['type'];
+  /** The value to store, or undefined at the default. */
+  write(service: S): unknown;
+  read(service: S, value: unknown): void;
+}
+
+const longrun = (s: Setting<Longrun>) => s;
+const oneshot = (s: Setting<Oneshot>) => s;
+
+export const SETTINGS: Record<string, Setting<Longrun> | Setting<Oneshot>> = {
+  'reload-signal': longrun({
+    type: 'longrun',
+    write: (s) => (s.reloadSignal !== 'SIGHUP' ? s.reloadSignal : undefined),
+    read: (s, v) => void (s.reloadSignal = String(v)),
+  }),
+  'flag-timeout-killpg': longrun({
+    type: 'longrun',
+    write: (s) => (s.killProcessGroup ? true : undefined),
+    read: (s, v) => void (s.killProcessGroup = v === true),
+  }),
+  reload: oneshot({
+    type: 'oneshot',
+    write: (s) => s.reload ?? undefined,
+    read: (s, v) => void (s.reload = v as Command),
+  }),
+};
+
+/** The settings rows of one service, sorted by key (the table's order). */
+export function settingsRows(service: Atomic): [key: string, value: string][] {
+  const rows: [string, string][] = [];
+  for (const key of Object.keys(SETTINGS).sort()) {
+    const setting = SETTINGS[key];
+    if (setting.type !== service.type) continue;
+    const value = (setting as Setting<Atomic>).write(service);
+    if (value !== undefined) rows.push([key, JSON.stringify(value)]);
+  }
+  return rows;
+}
+
+/** Applies one stored setting to its service; an unknown key (a newer s6rc's) is an error. */
+export function applySetting(service: Atomic, key: string, value: string): void {
+  const setting = SETTINGS[key];
+  if (!setting || setting.type !== service.type) throw new Error(`unknown setting ${key} for ${service.type} ${service.name}`);
+  (setting as Setting<Atomic>).read(service, JSON.parse(value));
+}
