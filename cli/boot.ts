@@ -10,6 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
+import { keepRunningOnClosedPipe } from './closedPipe.js';
 import type { CommandSpec, ParseResult } from './options.js';
 import { usageError } from './options.js';
 import { EXIT, Fatal, say, systemFatal } from './fatal.js';
@@ -33,6 +34,8 @@ export const spec: CommandSpec = {
 export async function run({ values, operands }: ParseResult): Promise<number> {
   const [source, ...selection] = operands;
   if (source === undefined) throw usageError(spec, 'missing SOURCE-OR-COMPILED');
+  // `s6rc boot src | head` goes on supervising; Ctrl-C still brings everything down.
+  keepRunningOnClosedPipe();
   const live = resolve(liveDir(values.live));
   const cleanup: (() => void)[] = [];
   try {
