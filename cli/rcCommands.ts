@@ -4,11 +4,11 @@
  * `client.ts`; planning and the change itself run inside the supervisor.
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { call, connectOrDie, type ControlClient } from './client.js';
 import { EXIT, Fatal, systemFatal } from './fatal.js';
 import { mustRead, statIfPresent } from './pathAccess.js';
+import { invocationArgv, invokingUser } from './invocation.js';
 import { liveDir } from './paths.js';
 
 export interface RcValues {
@@ -140,8 +140,8 @@ async function change(client: ControlClient, values: RcValues, names: string[]):
         dryRun: values.dryRun ?? null,
         timeout: values.timeout ?? 0,
         block: !!values.block,
-        argv: process.argv.slice(2),
-        user: currentUser(),
+        argv: invocationArgv(),
+        user: invokingUser(),
       },
       (data) => {
         if (typeof data.changeId === 'number') changeId = data.changeId;
@@ -156,13 +156,5 @@ async function change(client: ControlClient, values: RcValues, names: string[]):
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-  }
-}
-
-function currentUser(): string {
-  try {
-    return `${userInfo().username} (uid ${process.getuid?.() ?? '?'})`;
-  } catch {
-    return `uid ${process.getuid?.() ?? '?'}`;
   }
 }

@@ -1,6 +1,7 @@
 /** How one event reads in `history`: a table row for people, one JSON object per line for programs. */
 import type { EventRow } from '../../store/events/types.js';
 import type { ChangeRow } from '../../store/events/readChanges.js';
+import { withProgramName } from '../invocation.js';
 import { formatDuration, formatTime } from './timeArg.js';
 
 /**
@@ -19,7 +20,7 @@ export function describeCause(e: EventRow, users: ReadonlyMap<number, string>): 
   if (typeof p.pid === 'number' && /spawn/i.test(e.type)) parts.push(`pid ${p.pid}`);
   if (typeof p.error === 'string' && p.error) parts.push(p.error);
   if (typeof p.reason === 'string' && p.reason) parts.push(p.reason);
-  if (e.type === 'change.started' && Array.isArray(p.argv)) parts.push(`argv ${(p.argv as unknown[]).join(' ')}`);
+  if (e.type === 'change.started' && Array.isArray(p.argv)) parts.push(`argv ${withProgramName((p.argv as unknown[]).map(String)).join(' ')}`);
   if (e.type === 'change.ended' && typeof p.exitCode === 'number' && !parts.length) parts.push(`exit ${p.exitCode}`);
   if (e.changeId !== null) {
     const user = users.get(e.changeId) ?? (typeof p.user === 'string' ? p.user : undefined);
@@ -70,7 +71,7 @@ export function changeCells(c: ChangeRow): string[] {
     String(c.done),
     String(c.failed),
     c.user,
-    c.argv.join(' '),
+    withProgramName(c.argv).join(' '),
   ];
 }
 
@@ -78,7 +79,7 @@ export function changeJson(c: ChangeRow): string {
   return JSON.stringify({
     id: c.id,
     boot: c.boot,
-    argv: c.argv,
+    argv: withProgramName(c.argv),
     user: c.user,
     started: new Date(c.started).toISOString(),
     ended: c.ended === null ? null : new Date(c.ended).toISOString(),
