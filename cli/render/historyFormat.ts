@@ -55,7 +55,8 @@ export function eventCells(e: EventRow, users: ReadonlyMap<number, string>): str
 /** Lays rows out in columns padded to the widest cell; the last column is never padded. */
 export function table(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => [...(r[i] ?? '')].length)));
+  // A fold, not Math.max(...column): spreading 130,000 rows overflows the stack.
+  const widths = header.map((_, i) => all.reduce((w, r) => Math.max(w, [...(r[i] ?? '')].length), 0));
   return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
