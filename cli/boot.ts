@@ -8,11 +8,13 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir, userInfo } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { keepRunningOnClosedPipe } from './closedPipe.js';
 import type { CommandSpec, ParseResult } from './options.js';
 import { usageError } from './options.js';
 import { EXIT, Fatal, say, systemFatal } from './fatal.js';
+import { invocationArgv, invokingUser } from './invocation.js';
 import { liveDir } from './paths.js';
 import type { ControlClient } from './client.js';
 import type { LiveView, ServiceLine } from './render/bootView.js';
@@ -33,6 +35,8 @@ export const spec: CommandSpec = {
 export async function run({ values, operands }: ParseResult): Promise<number> {
   const [source, ...selection] = operands;
   if (source === undefined) throw usageError(spec, 'missing SOURCE-OR-COMPILED');
+  // `s6rc boot src | head` goes on supervising; Ctrl-C still brings everything down.
+  keepRunningOnClosedPipe();
   const live = resolve(liveDir(values.live));
   const cleanup: (() => void)[] = [];
   try {
@@ -123,7 +127,7 @@ async function supervise(live: string, daemon: ChildProcess, names: string[], at
   const change = changeClient
     .request(
       'change',
-      { names, direction: 'up', all: false, prune: false, verbosity: 2, dryRun: null, timeout: timeout ?? 0, block: true, argv: ['s6rc', 'boot', ...names], user: userInfo().username },
+      { names, direction: 'up', all: false, prune: false, verbosity: 2, dryRun: null, timeout: timeout ?? 0, block: true, argv: invocationArgv(), user: invokingUser() },
       (m) => {
         for (const key of ['out', 'err'] as const) if (typeof m[key] === 'string' && m[key]) note((m[key] as string).replace(/\n$/, ''));
       },
@@ -157,7 +161,7 @@ async function supervise(live: string, daemon: ChildProcess, names: string[], at
     // The orchestrated shutdown narrates itself (`text`); bare events are shown only without it.
     let narrated = false;
     await stopper
-      .request('shutdown', { user: userInfo().username }, (m) => {
+      .request('shutdown', { user: invokingUser() }, (m) => {
         if (typeof m.text === 'string' && m.text) {
           narrated = true;
           note(m.text.replace(/\n$/, ''));

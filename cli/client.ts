@@ -45,8 +45,10 @@ export class ControlClient {
     const path = join(live, 'control');
     return new Promise((resolve, reject) => {
       const gone = (err: NodeJS.ErrnoException) => {
-        const why = err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? 'no supervisor is running' : `cannot connect: ${err.code ?? err.message}`;
-        reject(new SupervisorGone(`${why} on ${live} (${path})`, true));
+        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED') return reject(new SupervisorGone(`no supervisor is running on ${live} (${path})`, true));
+        // EACCES: a live directory or socket of another user; say so rather than "not running".
+        const why = err.code === 'EACCES' || err.code === 'EPERM' ? `${err.code}: permission denied` : (err.code ?? err.message);
+        reject(new SupervisorGone(`unable to connect to the supervisor on ${live} (${path}): ${why}`, true));
       };
       let address: SocketAddress;
       try {

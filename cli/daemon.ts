@@ -1,4 +1,5 @@
 /** `s6rc daemon`: the supervisor in the foreground (normally started by `s6rc init`). */
+import { keepRunningOnClosedPipe } from './closedPipe.js';
 import type { CommandSpec, ParseResult } from './options.js';
 import { liveDir } from './paths.js';
 import { USAGE } from './usage.js';
@@ -18,6 +19,8 @@ export const spec: CommandSpec = {
 };
 
 export async function run({ values }: ParseResult): Promise<number> {
+  // The supervisor outlives whoever reads its output.
+  keepRunningOnClosedPipe();
   const { runDaemon } = await import('../actors/supervisor/runDaemon.js');
   await runDaemon({
     live: liveDir(values.live),

@@ -4,15 +4,21 @@
  * `start` runs the command and returns true, or returns false having done
  * nothing, and then cli/main.ts takes it.
  */
+import { endQuietlyOnClosedPipe } from './closedPipe.js';
 import type { CommandModule } from './command.js';
 import { EXIT, reportFailure } from './fatal.js';
 import { helpText, parseOptions } from './options.js';
 
 export type Run = () => Promise<number> | number;
 
-/** Runs `run` to its exit code, reporting a failure in one line (`reportFailure`); false if there is nothing to run. */
+/**
+ * Runs `run` to its exit code, reporting a failure in one line
+ * (`reportFailure`) and ending quietly on a closed stdout or stderr
+ * (closedPipe.ts); false if there is nothing to run.
+ */
 export function settle(run: Run | null): boolean {
   if (!run) return false;
+  endQuietlyOnClosedPipe();
   Promise.resolve()
     .then(run)
     .then(

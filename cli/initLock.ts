@@ -5,7 +5,8 @@
  * A lock whose owner died is stale and taken over. `-b` waits for it.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { EXIT, Fatal } from './fatal.js';
+import { dirname } from 'node:path';
+import { EXIT, Fatal, systemFatal } from './fatal.js';
 
 export async function acquireInitLock(live: string, block: boolean): Promise<() => void> {
   const lock = `${live}.init-lock`;
@@ -15,7 +16,10 @@ export async function acquireInitLock(live: string, block: boolean): Promise<() 
       writeFileSync(`${lock}/pid`, `${process.pid}\n`);
       return () => rmSync(lock, { recursive: true, force: true });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Fatal(EXIT.system, `unable to lock ${live}: ${(err as NodeJS.ErrnoException).code}`);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') throw new Fatal(EXIT.system, `unable to create ${live}: parent directory ${dirname(live)} does not exist`);
+      if (code === 'ENOTDIR') throw new Fatal(EXIT.system, `unable to create ${live}: a component of ${dirname(live)} is not a directory`);
+      if (code !== 'EEXIST') throw systemFatal(`unable to lock ${live} (creating ${lock})`, err);
     }
     const owner = lockOwner(lock);
     if (owner === null) {

@@ -9,13 +9,21 @@ import { parseOptions } from './options.js';
 import { SUITE } from './registry.js';
 import type { CommandModule } from './command.js';
 import { runModule, settle } from './fastStart.js';
+import { leadingLive } from './rcSpec.js';
 
 async function main(argv: string[]): Promise<number> {
   const [first, ...rest] = argv;
   if (first !== undefined && Object.hasOwn(SUITE, first)) return runModule(await SUITE[first].load(), rest);
-  if (first === '--help') argv = ['help'];
+  if (first === '--help' || first === '-h') argv = ['help'];
   const rc: CommandModule = await import('./rc.js');
-  return rc.run(parseOptions(rc.spec, argv));
+  const parsed = parseOptions(rc.spec, argv);
+  // `s6rc -l live status ...`: the live directory may come before any subcommand, as before `change`.
+  const [sub, ...after] = parsed.operands;
+  if (sub !== undefined && Object.hasOwn(SUITE, sub)) {
+    const mod = await SUITE[sub].load();
+    return runModule(mod, leadingLive(parsed.values, mod.spec, after));
+  }
+  return rc.run(parsed);
 }
 
 settle(() => main(process.argv.slice(2)));

@@ -3,27 +3,93 @@
  * Options come before the subcommand word, as with s6-rc; they may also follow it.
  */
 import { EXIT } from './fatal.js';
-import { helpText, usageError, type ParseResult } from './options.js';
+import { helpText, usageError, type CommandSpec, type ParseResult } from './options.js';
 import { afterSubcommand, RC_SUBCOMMANDS, spec } from './rcSpec.js';
 import { SUITE } from './registry.js';
 
 export { spec };
 
-const RC_USAGE: Record<string, string> = {
-  help: 'help',
-  list: '[-l live] [-b] [-a] [-u|-d] list [services...]',
-  listall: '[-l live] [-b] [-a] [-u|-d] listall [services...]',
-  diff: '[-l live] [-b] diff',
-  change: '[-l live] [-b] [-a] [-u|-d|-D] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] change [services...]',
-  start: '[-l live] [-b] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] start services...   (= -u change)',
-  stop: '[-l live] [-b] [-D] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] stop services...   (= -d change)',
+/**
+ * Each s6-rc subcommand's own help: its usage line (as s6-rc's page writes
+ * it), what it does, and the options of the command's table that apply to
+ * it, some explained for this subcommand (`-d` inverts `list`, but brings
+ * `change`'s selection down).
+ */
+interface RcHelp {
+  usage: string;
+  /** Shown after the usage line in the overview only. */
+  alias?: string;
+  summary: string;
+  /** Option letters that apply, each with its help text for this subcommand (null: the table's). */
+  options: Record<string, string | null>;
+}
+
+const BLOCK_READER = 'accepted for s6-rc compatibility: reading never waits for a change in progress';
+
+const RC_HELP: Record<Exclude<(typeof RC_SUBCOMMANDS)[number], 'help'>, RcHelp> = {
+  list: {
+    usage: '[-l live] [-b] [-a] [-u|-d] list [services...]',
+    summary: 'Prints the selection: the services named, bundles resolved to their atomics. `s6rc -a list` prints the services that are up, `s6rc -da list` those that are down.',
+    options: { l: null, b: BLOCK_READER, a: 'add the services that are up to the selection', u: 'print the selection (default)', d: 'print every service except the selection' },
+  },
+  listall: {
+    usage: '[-l live] [-b] [-a] [-u|-d] listall [services...]',
+    summary: 'Prints the closed selection: the selection and everything it depends on, recursively; with -d, the selection and everything that depends on it.',
+    options: { l: null, b: BLOCK_READER, a: 'add the services that are up to the selection', u: 'close over dependencies (default)', d: 'close over reverse dependencies: what depends on the selection' },
+  },
+  diff: {
+    usage: '[-l live] [-b] diff',
+    summary: "Prints one line per service where the supervisor and the live state disagree: +name (kept up, recorded down), -name (recorded up, not kept up). Exits 1 if it printed anything.",
+    options: { l: null, b: BLOCK_READER },
+  },
+  change: {
+    usage: '[-l live] [-b] [-a] [-u|-d|-D] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] change [services...]',
+    summary:
+      'Brings the selection and its dependencies up (or, with -d, the selection and what depends on it down), each transition as soon as its prerequisites are done, in parallel. Exits 0, 1 if some transition failed, 2 on timeout, 3 on an unknown name.',
+    options: {
+      l: null,
+      b: null,
+      a: 'add the services that are up to the selection (-da change: everything down)',
+      u: 'bring the selection and its dependencies up (default)',
+      d: 'bring the selection and what depends on it down; services marked essential stay up',
+      D: 'down, services marked essential included',
+      p: null,
+      v: null,
+      n: null,
+      t: null,
+    },
+  },
+  start: {
+    usage: '[-l live] [-b] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] start services...',
+    alias: '(= -u change)',
+    summary: 'Brings the services and their dependencies up: the same as -u change services...',
+    options: { l: null, b: null, p: null, v: null, n: null, t: null },
+  },
+  stop: {
+    usage: '[-l live] [-b] [-D] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] stop services...',
+    alias: '(= -d change)',
+    summary: 'Brings the services and what depends on them down: the same as -d change services... (-D: -D change).',
+    options: { l: null, b: null, D: 'also stop services marked essential', p: null, v: null, n: null, t: null },
+  },
 };
+
+/** The option table of one s6-rc subcommand, for its help. */
+export function subcommandSpec(sub: keyof typeof RC_HELP): CommandSpec {
+  const h = RC_HELP[sub];
+  const options = Object.entries(h.options).map(([letter, help]) => {
+    const o = spec.options.find((x) => x.short === letter)!;
+    return help === null ? o : { ...o, help };
+  });
+  return { name: sub, usage: h.usage, summary: h.summary, options };
+}
+
+const isRcHelpTopic = (topic: string): topic is keyof typeof RC_HELP => Object.hasOwn(RC_HELP, topic);
 
 export async function run(parsed: ParseResult): Promise<number> {
   const [sub, ...after] = parsed.operands;
   if (sub === undefined) throw usageError(spec, 'missing subcommand');
   if (!(RC_SUBCOMMANDS as readonly string[]).includes(sub)) throw usageError(spec, `unknown subcommand ${sub}`);
-  if (after.includes('--help')) return printHelp();
+  if (after.includes('--help')) return printHelp(sub);
   const { values, operands } = afterSubcommand(parsed, after);
   if (sub === 'help') return printHelp(operands[0]);
   const { runRc } = await import('./rcCommands.js');
@@ -31,19 +97,24 @@ export async function run(parsed: ParseResult): Promise<number> {
 }
 
 async function printHelp(topic?: string): Promise<number> {
+  if (topic && isRcHelpTopic(topic)) {
+    process.stdout.write(helpText(subcommandSpec(topic)));
+    return EXIT.ok;
+  }
   if (topic && Object.hasOwn(SUITE, topic)) {
     process.stdout.write(helpText((await SUITE[topic].load()).spec));
     return EXIT.ok;
   }
-  const out = ['s6rc: a service manager with s6-rc semantics and an audit log', '', 'The s6-rc command:'];
-  for (const usage of Object.values(RC_USAGE)) out.push(`  s6rc ${usage}`);
+  const out = ['s6rc: a service manager with s6-rc semantics and an audit log', '', 'The s6-rc command:', '  s6rc help'];
+  for (const h of Object.values(RC_HELP)) out.push(`  s6rc ${h.usage}${h.alias ? `   ${h.alias}` : ''}`);
   out.push('', 'The rest of the suite:');
   for (const entry of Object.values(SUITE)) out.push(`  s6rc ${entry.usage}`);
   out.push(
     '',
     'Exit codes: 0 ok, 1 some transitions failed, 2 timed out, 3 unknown service,',
     '4 invalid database or live state, 100 wrong usage, 111 system call failed.',
-    "Options cluster as with getopt (-pun0, -bad, -v2). 's6rc help SUBCOMMAND' or 's6rc SUBCOMMAND --help' for details.",
+    "Options cluster as with getopt (-pun0, -bad, -v2). -l live may come before any subcommand.",
+    "'s6rc help SUBCOMMAND' or 's6rc SUBCOMMAND --help' for details.",
     '',
   );
   process.stdout.write(out.join('\n'));

@@ -3,11 +3,12 @@
  * list, listall, diff, change, start, stop. Loads only node:net through
  * `client.ts`; planning and the change itself run inside the supervisor.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { call, connectOrDie, type ControlClient } from './client.js';
-import { EXIT, Fatal } from './fatal.js';
+import { EXIT, Fatal, systemFatal } from './fatal.js';
+import { mustRead, statIfPresent } from './pathAccess.js';
+import { invocationArgv, invokingUser } from './invocation.js';
 import { liveDir } from './paths.js';
 
 export interface RcValues {
@@ -53,14 +54,16 @@ const SQLITE_MAGIC = 'SQLite format 3\0';
  * A live directory holds the `compiled` database `s6rc init` put there and the
  * event log; both must at least be SQLite files (16 bytes read each, so a
  * damaged live state is refused with exit 4 before anything is asked of it).
+ * What this user may not read is exit 111 and says so, never "missing".
  */
 function checkLive(live: string): void {
-  if (!existsSync(live)) throw new Fatal(EXIT.system, `live directory ${live} does not exist (run s6rc init first)`);
+  if (!statIfPresent(live, 'live directory')) throw new Fatal(EXIT.system, `live directory ${live} does not exist (run s6rc init first)`);
+  mustRead(live, 'live directory', true);
   const compiled = join(live, 'compiled');
-  if (!existsSync(compiled)) throw new Fatal(EXIT.invalidDatabase, `invalid live directory ${live}: no compiled database in it`);
-  if (!isSqlite(compiled)) throw new Fatal(EXIT.invalidDatabase, `invalid live directory ${live}: ${compiled} is not a compiled database`);
+  if (!statIfPresent(compiled, 'compiled database')) throw new Fatal(EXIT.invalidDatabase, `invalid live directory ${live}: no compiled database in it`);
+  if (!isSqlite(compiled, 'compiled database')) throw new Fatal(EXIT.invalidDatabase, `invalid live directory ${live}: ${compiled} is not a compiled database`);
   const store = storePath(live);
-  if (store && existsSync(store) && !isSqlite(store)) throw new Fatal(EXIT.invalidDatabase, `invalid live state: the event log ${store} is corrupted`);
+  if (store && statIfPresent(store, 'event log') && !isSqlite(store, 'event log')) throw new Fatal(EXIT.invalidDatabase, `invalid live state: the event log ${store} is corrupted`);
 }
 
 function storePath(live: string): string | null {
@@ -71,16 +74,21 @@ function storePath(live: string): string | null {
   }
 }
 
-function isSqlite(path: string): boolean {
-  let fd: number | undefined;
+/** Whether `path` starts as a SQLite file; a file that cannot be opened is Fatal 111, not "not SQLite". */
+function isSqlite(path: string, what: string): boolean {
+  let fd: number;
   try {
     fd = openSync(path, 'r');
+  } catch (err) {
+    throw systemFatal(`unable to read ${what} ${path}`, err);
+  }
+  try {
     const header = Buffer.alloc(16);
     return readSync(fd, header, 0, 16, 0) === 16 && header.toString('latin1') === SQLITE_MAGIC;
   } catch {
     return false;
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    closeSync(fd);
   }
 }
 
@@ -139,8 +147,8 @@ async function change(client: ControlClient, values: RcValues, names: string[]):
         dryRun: values.dryRun ?? null,
         timeout: values.timeout ?? 0,
         block: !!values.block,
-        argv: process.argv.slice(2),
-        user: currentUser(),
+        argv: invocationArgv(),
+        user: invokingUser(),
       },
       (data) => {
         if (typeof data.changeId === 'number') changeId = data.changeId;
@@ -155,13 +163,5 @@ async function change(client: ControlClient, values: RcValues, names: string[]):
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-  }
-}
-
-function currentUser(): string {
-  try {
-    return `${userInfo().username} (uid ${process.getuid?.() ?? '?'})`;
-  } catch {
-    return `uid ${process.getuid?.() ?? '?'}`;
   }
 }

@@ -2,7 +2,7 @@
  * The s6-rc command's option table and subcommand words, apart from rc.ts so
  * the thin entry (thin.ts) can parse a command line without the registry.
  */
-import { parseOptions, type CommandSpec, type ParseResult } from './options.js';
+import { parseOptions, usageError, type CommandSpec, type ParseResult } from './options.js';
 
 /** Subcommands of the s6-rc command itself: options come before the subcommand word. */
 export const RC_SUBCOMMANDS = ['help', 'list', 'listall', 'diff', 'change', 'start', 'stop'] as const;
@@ -32,4 +32,27 @@ export const spec: CommandSpec = {
 export function afterSubcommand(parsed: ParseResult, after: string[]): { values: ParseResult['values']; operands: string[] } {
   const more = parseOptions(spec, after);
   return { values: { ...parsed.values, ...more.values }, operands: more.operands };
+}
+
+/**
+ * `s6rc -l live status ...`: the options before a subcommand of the rest of
+ * the suite. Only the live directory applies to every subcommand; it becomes
+ * the first of the subcommand's own options, so a `-l` after the word wins,
+ * as the later of two options does with getopt. Any other option there is a
+ * usage error naming it.
+ *
+ * @example
+ *   leadingLive(parseOptions(spec, ['-l', '/run/x', 'status']).values, statusSpec, ['-o', 'up'])
+ *   // → ['-l', '/run/x', '-o', 'up']
+ */
+export function leadingLive(before: ParseResult['values'], target: CommandSpec, args: string[]): string[] {
+  for (const key of Object.keys(before)) {
+    if (key === 'live') continue;
+    const letters = spec.options.filter((o) => o.key === key).map((o) => `-${o.short}`).join('/');
+    throw usageError(target, `option ${letters} applies to the s6-rc subcommands (${RC_SUBCOMMANDS.filter((s) => s !== 'help').join(', ')}), not to ${target.name}`);
+  }
+  const live = before.live;
+  if (typeof live !== 'string') return args;
+  if (!target.options.some((o) => o.key === 'live' && o.short === 'l')) throw usageError(target, `option -l does not apply to ${target.name}`);
+  return ['-l', live, ...args];
 }

@@ -1,10 +1,10 @@
 /** `s6rc shutdown`: every service down in reverse dependency order, then the supervisor exits. */
-import { userInfo } from 'node:os';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ControlClient, SupervisorGone, connectOrDie } from './client.js';
 import { EXIT, Fatal, say } from './fatal.js';
 import type { CommandSpec, ParseResult } from './options.js';
+import { invokingUser } from './invocation.js';
 import { liveDir } from './paths.js';
 import { USAGE } from './usage.js';
 
@@ -25,7 +25,7 @@ export async function run({ values }: ParseResult): Promise<number> {
   const gone = new Promise<void>((resolve) => client.onceClosed(resolve));
   let result: Record<string, unknown>;
   try {
-    result = await client.request('shutdown', { timeout: values.timeout ?? 0, user: userInfo().username }, (m) => {
+    result = await client.request('shutdown', { timeout: values.timeout ?? 0, user: invokingUser() }, (m) => {
       if (((values.verbose as number | undefined) ?? 0) < 2) return;
       if (typeof m.text === 'string') process.stderr.write(m.text.endsWith('\n') ? m.text : m.text + '\n');
       else if (m.event === 'stopped') say('info', `service ${String(m.service)} successfully stopped`);

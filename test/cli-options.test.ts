@@ -57,6 +57,39 @@ describe('the s6rc executable', () => {
     }
   });
 
+  it('-h and --help print the overview', () => {
+    for (const flag of ['-h', '--help']) {
+      const r = s6rc([flag]);
+      expect(r.code, flag).toBe(0);
+      expect(r.stdout, flag).toContain('The rest of the suite:');
+    }
+  });
+
+  it("each s6-rc subcommand's help explains its own options, not the suite", () => {
+    // Option letters that apply to each subcommand (s6-rc's page), and some that do not.
+    const applies: Record<string, { yes: string[]; no: string[] }> = {
+      list: { yes: ['-l live', '-b', '-a', '-u', '-d'], no: ['-D', '-p', '-t timeout', '-n dryrunthrottle'] },
+      listall: { yes: ['-l live', '-b', '-a', '-u', '-d'], no: ['-D', '-p', '-v verbosity'] },
+      diff: { yes: ['-l live', '-b'], no: ['-a', '-u', '-d', '-p', '-t timeout'] },
+      change: { yes: ['-l live', '-b', '-a', '-u', '-d', '-D', '-p', '-v verbosity', '-n dryrunthrottle', '-t timeout'], no: [] },
+      start: { yes: ['-l live', '-p', '-n dryrunthrottle', '-t timeout'], no: ['-u', '-d', '-D'] },
+      stop: { yes: ['-l live', '-D', '-p', '-t timeout'], no: ['-u', '-d'] },
+    };
+    for (const [sub, { yes, no }] of Object.entries(applies)) {
+      for (const args of [[sub, '--help'], ['help', sub], ['-l', '/nowhere', sub, '--help']]) {
+        const r = s6rc(args);
+        expect(r.code, args.join(' ')).toBe(0);
+        expect(r.stdout.split('\n')[0], args.join(' ')).toMatch(new RegExp(`^usage: s6rc .*\\b${sub}\\b`));
+        expect(r.stdout, args.join(' ')).not.toContain('The rest of the suite');
+        const flags = r.stdout.split('\n').filter((l) => /^  -/.test(l)).map((l) => l.trim().split(/\s{2,}/)[0]);
+        for (const f of yes) expect(flags, `${args.join(' ')}: ${f}`).toContain(f);
+        for (const f of no) expect(flags, `${args.join(' ')}: ${f}`).not.toContain(f);
+      }
+    }
+    expect(s6rc(['list', '--help']).stdout).toMatch(/-d\s+print every service except the selection/);
+    expect(s6rc(['change', '--help']).stdout).toMatch(/-d\s+bring the selection and what depends on it down/);
+  });
+
   it('reports usage errors in one line with exit 100', () => {
     const r = s6rc(['-x', 'list']);
     expect(r.code).toBe(100);

@@ -117,7 +117,8 @@ function lockedMessage(orchestrator: Orchestrator): string {
 }
 
 function describe(o: ChangeOptions): string {
-  return `a change (${['s6rc', ...o.argv].join(' ')})`;
+  // Clients send their command line with the program name first (cli/invocation.ts); older ones without it.
+  return `a change (${(o.argv[0] === 's6rc' ? o.argv : ['s6rc', ...o.argv]).join(' ')})`;
 }
 
 function parseChange(req: Record<string, unknown>): ChangeOptions {

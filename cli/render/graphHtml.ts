@@ -1,30 +1,49 @@
 /**
  * `graph --format html`: one self-contained page (inline SVG, CSS and a few
- * lines of JS for hover), laid out in Node by dagre so the page loads nothing.
+ * lines of JS for hover), laid out in Node so the page loads nothing: by dagre
+ * up to DAGRE_MAX services and bundles, by layeredLayout.ts beyond.
  */
 import dagre from '@dagrejs/dagre';
 import type { ServiceGraph } from './graphModel.js';
 import { colorsFor, STATE_COLORS, xml } from './stateColors.js';
+import { layeredLayout, type Box } from './layeredLayout.js';
 
 const FONT = 14;
 const textWidth = (s: string, size = FONT) => Math.ceil(s.length * size * 0.62);
 
-interface Box {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
+/**
+ * Up to this many services and bundles, dagre lays the graph out, bundles
+ * as boxes; beyond it, layeredLayout.ts does, without boxes: dagre recurses
+ * as deep as the graph (a 2000-deep chain overflows the stack) and takes
+ * minutes on a few hundred services (docs/PERFORMANCE.md).
+ */
+export const DAGRE_MAX = 200;
+
+/** Which layout `graphToSvg` uses for `g`. */
+export function layoutEngine(g: ServiceGraph): 'dagre' | 'layered' {
+  return g.nodes.length + g.clusters.length <= DAGRE_MAX ? 'dagre' : 'layered';
 }
 
-/** Lays the graph out and returns the SVG element (also used by tests and screenshots). */
-export function graphToSvg(g: ServiceGraph): string {
+interface Placement {
+  width: number;
+  height: number;
+  node(name: string): Box;
+  edge(i: number): { points: { x: number; y: number }[]; x?: number; y?: number };
+  /** Null when bundles are not drawn as boxes. */
+  cluster(name: string): Box | null;
+}
+
+const SPACING = { nodesep: 24, ranksep: 60, marginx: 16, marginy: 16 };
+
+function nodeSize(n: ServiceGraph['nodes'][number]): { width: number; height: number } {
+  return { width: Math.max(textWidth(n.name), textWidth(n.state ?? n.type, 11)) + 28, height: n.state ? 44 : 36 };
+}
+
+function placeWithDagre(g: ServiceGraph): Placement {
   const layout = new dagre.graphlib.Graph({ compound: true, multigraph: true });
-  layout.setGraph({ rankdir: 'LR', nodesep: 24, ranksep: 60, marginx: 16, marginy: 16 });
+  layout.setGraph({ rankdir: 'LR', ...SPACING });
   layout.setDefaultEdgeLabel(() => ({}));
-  for (const n of g.nodes) {
-    const sub = n.state ?? n.type;
-    layout.setNode(n.name, { width: Math.max(textWidth(n.name), textWidth(sub, 11)) + 28, height: n.state ? 44 : 36 });
-  }
+  for (const n of g.nodes) layout.setNode(n.name, nodeSize(n));
   for (const c of g.clusters) layout.setNode('cluster:' + c.name, { label: c.name, paddingTop: 28 } as never);
   for (const c of g.clusters) {
     if (c.parent) layout.setParent('cluster:' + c.name, 'cluster:' + c.parent);
@@ -36,20 +55,59 @@ export function graphToSvg(g: ServiceGraph): string {
   });
   dagre.layout(layout);
   const graph = layout.graph() as { width?: number; height?: number };
-  const width = Math.ceil((graph.width ?? 100) + 2);
-  const height = Math.ceil((graph.height ?? 60) + 2);
+  return {
+    width: graph.width ?? 100,
+    height: graph.height ?? 60,
+    node: (name) => layout.node(name) as Box,
+    edge: (i) => layout.edge({ v: g.edges[i].from, w: g.edges[i].to, name: `e${i}` }) as ReturnType<Placement['edge']>,
+    cluster: (name) => (layout.node('cluster:' + name) as Box | undefined) ?? null,
+  };
+}
+
+function placeLayered(g: ServiceGraph): Placement {
+  const l = layeredLayout(
+    g.nodes.map((n) => ({ id: n.name, ...nodeSize(n) })),
+    g.edges.map((e) => ({ from: e.from, to: e.to })),
+    SPACING,
+  );
+  return { width: l.width, height: l.height, node: (name) => l.nodes.get(name)!, edge: (i) => l.edges[i], cluster: () => null };
+}
+
+/** How deep each bundle's box sits (0: outermost), walking parents without recursion. */
+function clusterDepths(g: ServiceGraph): Map<string, number> {
+  const parent = new Map(g.clusters.map((c) => [c.name, c.parent]));
+  const depth = new Map<string, number>();
+  for (const c of g.clusters) {
+    const chain: string[] = [];
+    let at: string | null = c.name;
+    while (at !== null && !depth.has(at) && !chain.includes(at)) {
+      chain.push(at);
+      at = parent.get(at) ?? null;
+    }
+    let d = at !== null && depth.has(at) ? depth.get(at)! : -1;
+    for (let i = chain.length - 1; i >= 0; i--) depth.set(chain[i], ++d);
+  }
+  return depth;
+}
+
+/** Lays the graph out and returns the SVG element (also used by tests and screenshots). */
+export function graphToSvg(g: ServiceGraph): string {
+  const boxes = layoutEngine(g) === 'dagre';
+  const place = boxes ? placeWithDagre(g) : placeLayered(g);
+  // Without boxes, each service's tooltip names the innermost bundle it sits in.
+  const home = new Map<string, string>();
+  if (!boxes) for (const c of g.clusters) for (const m of c.members) home.set(m, c.name);
+  const width = Math.ceil(place.width + 2);
+  const height = Math.ceil(place.height + 2);
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" class="s6rc-graph" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" role="img" aria-label="s6rc dependency graph">`,
     '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#5b6573"/></marker>' +
       '<marker id="arrow-pipe" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#3a78d8"/></marker></defs>',
   ];
   // Outer clusters first so inner ones and nodes draw over them.
-  const depth = (name: string): number => {
-    const c = g.clusters.find((x) => x.name === name);
-    return c?.parent ? 1 + depth(c.parent) : 0;
-  };
-  for (const c of [...g.clusters].sort((a, b) => depth(a.name) - depth(b.name))) {
-    const b = layout.node('cluster:' + c.name) as Box;
+  const depth = clusterDepths(g);
+  for (const c of [...g.clusters].sort((a, b) => depth.get(a.name)! - depth.get(b.name)!)) {
+    const b = place.cluster(c.name);
     if (!b) continue;
     const x = b.x - b.width / 2;
     const y = b.y - b.height / 2;
@@ -59,7 +117,7 @@ export function graphToSvg(g: ServiceGraph): string {
     );
   }
   g.edges.forEach((e, i) => {
-    const info = layout.edge({ v: e.from, w: e.to, name: `e${i}` }) as { points: { x: number; y: number }[]; x?: number; y?: number };
+    const info = place.edge(i);
     const d = info.points.map((p, k) => `${k ? 'L' : 'M'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join('');
     const pipe = e.kind === 'pipeline';
     parts.push(
@@ -69,14 +127,14 @@ export function graphToSvg(g: ServiceGraph): string {
     );
   });
   for (const n of g.nodes) {
-    const b = layout.node(n.name) as Box;
+    const b = place.node(n.name);
     const c = colorsFor(n.state);
     const x = b.x - b.width / 2;
     const y = b.y - b.height / 2;
     const rx = n.type === 'longrun' ? b.height / 2 : 6;
     parts.push(
       `<g class="node ${n.type}${n.essential ? ' essential' : ''}" data-service="${xml(n.name)}" data-type="${n.type}"${n.state ? ` data-state="${n.state}"` : ''}>` +
-        `<title>${xml(`${n.name} (${n.type}${n.essential ? ', essential' : ''})${n.state ? `: ${n.state}` : ''}`)}</title>` +
+        `<title>${xml(`${n.name} (${n.type}${n.essential ? ', essential' : ''})${n.state ? `: ${n.state}` : ''}${home.has(n.name) ? `, in bundle ${home.get(n.name)}` : ''}`)}</title>` +
         `<rect x="${x}" y="${y}" width="${b.width}" height="${b.height}" rx="${rx}" fill="${c.fill}" stroke="${c.stroke}"/>` +
         `<text class="name" x="${b.x}" y="${n.state ? b.y - 2 : b.y + 5}" text-anchor="middle" fill="${c.text}">${xml(n.name)}</text>` +
         (n.state ? `<text class="state" x="${b.x}" y="${b.y + 14}" text-anchor="middle" fill="${c.text}">${n.state}</text>` : '') +
@@ -149,7 +207,9 @@ export function graphToHtml(g: ServiceGraph, title: string): string {
 <style>${CSS}</style></head>
 <body>
 <h1>${xml(title)}</h1>
-<p class="sub">${g.nodes.length} services, ${g.clusters.length} bundles. An arrow points from a service to what starts after it.</p>
+<p class="sub">${g.nodes.length} services, ${g.clusters.length} bundles. An arrow points from a service to what starts after it.${
+    layoutEngine(g) === 'layered' ? ` Over ${DAGRE_MAX} services and bundles: a plain layered layout, bundles not drawn as boxes (a service's tooltip names its bundle).` : ''
+  }</p>
 ${graphToSvg(g)}
 <div class="legend">${legend.join('')}</div>
 <script>${JS}</script>

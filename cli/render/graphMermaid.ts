@@ -1,4 +1,4 @@
-import type { GraphCluster, ServiceGraph } from './graphModel.js';
+import { indentAt, walkClusters, type ServiceGraph } from './graphModel.js';
 import { colorsFor } from './stateColors.js';
 
 /** Mermaid ids allow only a safe alphabet; names keep their text as labels. */
@@ -10,8 +10,6 @@ const label = (s: string) => `"${s.replace(/"/g, '#quot;')}"`;
 /** A Mermaid `flowchart LR`: bundles as nested subgraphs, pipelines as labelled thick edges, states as classes. */
 export function graphToMermaid(g: ServiceGraph): string {
   const out = ['flowchart LR'];
-  const byParent = new Map<string | null, GraphCluster[]>();
-  for (const c of g.clusters) byParent.set(c.parent, [...(byParent.get(c.parent) ?? []), c]);
   const placed = new Set(g.clusters.flatMap((c) => c.members));
   const byName = new Map(g.nodes.map((n) => [n.name, n]));
   const node = (name: string, indent: string) => {
@@ -19,13 +17,15 @@ export function graphToMermaid(g: ServiceGraph): string {
     const text = label(n.state ? `${n.name} (${n.state})` : n.name);
     out.push(`${indent}${id(n.name)}${n.type === 'oneshot' ? `[${text}]` : `([${text}])`}`);
   };
-  const cluster = (c: GraphCluster, indent: string) => {
-    out.push(`${indent}subgraph ${id('bundle:' + c.name)}[${label(c.name)}]`);
-    for (const m of c.members) node(m, indent + '  ');
-    for (const child of byParent.get(c.name) ?? []) cluster(child, indent + '  ');
-    out.push(`${indent}end`);
-  };
-  for (const c of byParent.get(null) ?? []) cluster(c, '  ');
+  walkClusters(
+    g.clusters,
+    (c, depth) => {
+      const indent = indentAt(depth);
+      out.push(`${indent}subgraph ${id('bundle:' + c.name)}[${label(c.name)}]`);
+      for (const m of c.members) node(m, indent + '  ');
+    },
+    (_c, depth) => out.push(`${indentAt(depth)}end`),
+  );
   for (const n of g.nodes) if (!placed.has(n.name)) node(n.name, '  ');
   for (const e of g.edges) {
     out.push(e.kind === 'pipeline' ? `  ${id(e.from)} ==>|${label(e.label ?? 'pipe')}| ${id(e.to)}` : `  ${id(e.from)} --> ${id(e.to)}`);

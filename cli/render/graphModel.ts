@@ -88,11 +88,11 @@ export function buildServiceGraph(
 
 function closeOverDependencies(model: CompiledModel, selection: string[]): Set<string> {
   const start: string[] = [];
-  if (selection.length === 0) start.push(...model.atomics);
+  if (selection.length === 0) for (const a of model.atomics) start.push(a);
   for (const name of selection) {
     const s = model.services.get(name);
     if (!s) continue;
-    if (s.type === 'bundle') start.push(...s.atomics);
+    if (s.type === 'bundle') for (const a of s.atomics) start.push(a);
     else start.push(name);
   }
   const seen = new Set<string>();
@@ -102,7 +102,7 @@ function closeOverDependencies(model: CompiledModel, selection: string[]): Set<s
     if (seen.has(name)) continue;
     seen.add(name);
     const s = model.services.get(name);
-    if (s && s.type !== 'bundle') stack.push(...s.dependencies);
+    if (s && s.type !== 'bundle') for (const d of s.dependencies) stack.push(d);
   }
   return seen;
 }
@@ -118,12 +118,85 @@ function bundleClusters(model: CompiledModel, shown: Set<string>): GraphCluster[
   const covers = (o: B, b: B) => b.atomics.every((a) => o.atomics.includes(a));
   // `o` encloses `b`: more atomics, or the same ones with `b` listed among `o`'s contents (default = {backend}).
   const encloses = (o: B, b: B) => o !== b && covers(o, b) && (o.atomics.length > b.atomics.length || o.contents.includes(b.name));
-  // Innermost first, ties by name, so the drawing is stable.
-  bundles.sort((a, b) => a.atomics.length - b.atomics.length || (encloses(b, a) ? -1 : encloses(a, b) ? 1 : a.name.localeCompare(b.name)));
+  // Innermost first: fewer atomics, then (same atomics, as in default = {backend}) less deeply nested
+  // contents, then by name, so the drawing is stable. An order, unlike "encloses" itself, which holds
+  // only between a bundle and what it lists directly, so ties ten levels deep sorted inconsistently.
+  const height = nestingHeights(model);
+  bundles.sort((a, b) => a.atomics.length - b.atomics.length || height.get(a.name)! - height.get(b.name)! || a.name.localeCompare(b.name));
   const home = new Map<string, string>();
   for (const b of bundles) for (const a of b.atomics) if (!home.has(a)) home.set(a, b.name);
   return bundles.map((b, i) => {
     const parent = bundles.slice(i + 1).find((o) => encloses(o, b));
     return { name: b.name, parent: parent?.name ?? null, members: b.atomics.filter((a) => home.get(a) === b.name) };
   });
+}
+
+/** How many levels of bundles each bundle holds (0: only atomics), from the leaves up, without recursion. */
+function nestingHeights(model: CompiledModel): Map<string, number> {
+  const height = new Map<string, number>();
+  const containers = new Map<string, string[]>();
+  const left = new Map<string, number>();
+  for (const s of model.services.values()) {
+    if (s.type !== 'bundle') continue;
+    const nested = s.contents.filter((c) => model.services.get(c)?.type === 'bundle');
+    left.set(s.name, nested.length);
+    for (const c of nested) {
+      const list = containers.get(c);
+      if (list) list.push(s.name);
+      else containers.set(c, [s.name]);
+    }
+  }
+  const ready = [...left].filter(([, n]) => n === 0).map(([name]) => name);
+  for (const name of ready) height.set(name, 0);
+  while (ready.length) {
+    const b = ready.pop()!;
+    for (const outer of containers.get(b) ?? []) {
+      height.set(outer, Math.max(height.get(outer) ?? 0, height.get(b)! + 1));
+      const n = left.get(outer)! - 1;
+      left.set(outer, n);
+      if (n === 0) ready.push(outer);
+    }
+  }
+  // A bundle cycle (a damaged database) leaves some unset; they sort as leaves.
+  for (const name of left.keys()) if (!height.has(name)) height.set(name, 0);
+  return height;
+}
+
+/**
+ * Visits bundles' clusters depth first, outermost first, in the order given,
+ * without recursion (bundles may nest thousands deep): `open` before a
+ * cluster's members and nested clusters, `close` after them.
+ */
+export function walkClusters(clusters: readonly GraphCluster[], open: (c: GraphCluster, depth: number) => void, close: (c: GraphCluster, depth: number) => void): void {
+  const byParent = new Map<string | null, GraphCluster[]>();
+  for (const c of clusters) {
+    const list = byParent.get(c.parent);
+    if (list) list.push(c);
+    else byParent.set(c.parent, [c]);
+  }
+  const stack: { c: GraphCluster; next: number }[] = [];
+  const enter = (c: GraphCluster) => {
+    open(c, stack.length);
+    stack.push({ c, next: 0 });
+  };
+  for (const top of byParent.get(null) ?? []) {
+    enter(top);
+    while (stack.length) {
+      const frame = stack[stack.length - 1];
+      const children = byParent.get(frame.c.name) ?? [];
+      if (frame.next < children.length) enter(children[frame.next++]);
+      else {
+        stack.pop();
+        close(frame.c, stack.length);
+      }
+    }
+  }
+}
+
+/** Text outputs indent nested bundles by two spaces a level, up to this many levels, so their size stays linear. */
+export const MAX_INDENT_LEVELS = 16;
+
+/** The indentation of a line `depth` levels deep (0: top level inside the graph). */
+export function indentAt(depth: number): string {
+  return '  '.repeat(1 + Math.min(depth, MAX_INDENT_LEVELS));
 }

@@ -1,5 +1,6 @@
 /** How one event reads in `history`: a table row for people, one JSON object per line for programs. */
 import type { ChangeRow, EventRow } from '../../store/events/types.js';
+import { withProgramName } from '../invocation.js';
 import { formatDuration, formatTime } from './timeArg.js';
 
 /**
@@ -18,7 +19,7 @@ export function describeCause(e: EventRow, users: ReadonlyMap<number, string>): 
   if (typeof p.pid === 'number' && /spawn/i.test(e.type)) parts.push(`pid ${p.pid}`);
   if (typeof p.error === 'string' && p.error) parts.push(p.error);
   if (typeof p.reason === 'string' && p.reason) parts.push(p.reason);
-  if (e.type === 'change.started' && Array.isArray(p.argv)) parts.push(`argv ${(p.argv as unknown[]).join(' ')}`);
+  if (e.type === 'change.started' && Array.isArray(p.argv)) parts.push(`argv ${withProgramName((p.argv as unknown[]).map(String)).join(' ')}`);
   if (e.type === 'change.ended' && typeof p.exitCode === 'number' && !parts.length) parts.push(`exit ${p.exitCode}`);
   if (e.changeId !== null) {
     const user = users.get(e.changeId) ?? (typeof p.user === 'string' ? p.user : undefined);
@@ -53,7 +54,8 @@ export function eventCells(e: EventRow, users: ReadonlyMap<number, string>): str
 /** Lays rows out in columns padded to the widest cell; the last column is never padded. */
 export function table(header: string[], rows: string[][]): string {
   const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => [...(r[i] ?? '')].length)));
+  // A fold, not Math.max(...column): spreading 130,000 rows overflows the stack.
+  const widths = header.map((_, i) => all.reduce((w, r) => Math.max(w, [...(r[i] ?? '')].length), 0));
   return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
@@ -69,7 +71,7 @@ export function changeCells(c: ChangeRow): string[] {
     String(c.done),
     String(c.failed),
     c.user,
-    c.argv.join(' '),
+    withProgramName(c.argv).join(' '),
   ];
 }
 
@@ -77,7 +79,7 @@ export function changeJson(c: ChangeRow): string {
   return JSON.stringify({
     id: c.id,
     boot: c.boot,
-    argv: c.argv,
+    argv: withProgramName(c.argv),
     user: c.user,
     started: new Date(c.started).toISOString(),
     ended: c.ended === null ? null : new Date(c.ended).toISOString(),

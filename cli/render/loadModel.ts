@@ -1,12 +1,12 @@
 /** Loads a compiled database for the picture commands, with the CLI's error conventions. */
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompiledModel } from '../../machines/model.js';
 import { EXIT, Fatal } from '../fatal.js';
+import { statIfPresent } from '../pathAccess.js';
 
-/** The compiled database at `path` (a database file or directory, as H1's loader accepts); exit 4 when invalid. */
+/** The compiled database at `path`; exit 4 when missing or invalid, 111 when this user may not read it. */
 export async function loadModel(path: string): Promise<CompiledModel> {
-  if (!existsSync(path)) throw new Fatal(EXIT.invalidDatabase, `unable to read compiled database ${path}: no such file or directory`);
+  if (!statIfPresent(path, 'compiled database')) throw new Fatal(EXIT.invalidDatabase, `unable to read compiled database ${path}: no such file or directory`);
   const mod = (await import('../../store/compiled/loadCompiled.js' as string)) as { loadCompiled: (p: string) => CompiledModel | Promise<CompiledModel> };
   try {
     return await mod.loadCompiled(path);

@@ -22,8 +22,9 @@ export function tickStep(span: number, target = 8): number {
 export function plotToSvg(t: Timeline, chain: Bar[], title = `s6rc change ${t.changeId}`): string {
   const bars = [...t.bars].sort((a, b) => a.start - b.start || a.service.localeCompare(b.service));
   const critical = new Set(chain.map((b) => b.service));
-  const labelWidth = Math.max(80, ...bars.map((b) => b.service.length * 7.6 + 24));
-  const lastEnd = Math.max(t.end, ...bars.map((b) => b.end ?? b.start));
+  // Folds, not Math.max(...list): spreading a list that long overflows the stack.
+  const labelWidth = bars.reduce((w, b) => Math.max(w, b.service.length * 7.6 + 24), 80);
+  const lastEnd = bars.reduce((end, b) => Math.max(end, b.end ?? b.start), t.end);
   const span = Math.max(lastEnd - t.start, 1);
   const step = tickStep(span);
   const axisEnd = Math.ceil(span / step) * step;

@@ -33,6 +33,7 @@ export interface Timeline {
 export function buildTimeline(changeId: number, events: EventRow[]): Timeline {
   const open = new Map<string, Bar>();
   const bars: Bar[] = [];
+  const seen = new Set<string>();
   let start = Infinity;
   let end = -Infinity;
   for (const e of events) {
@@ -40,9 +41,10 @@ export function buildTimeline(changeId: number, events: EventRow[]): Timeline {
     end = Math.max(end, e.time);
     if (!e.service || !e.to) continue;
     let bar = open.get(e.service);
-    if (!bar && (e.to === 'starting' || e.to === 'stopping') && !bars.some((b) => b.service === e.service)) {
+    if (!bar && (e.to === 'starting' || e.to === 'stopping') && !seen.has(e.service)) {
       bar = { service: e.service, direction: e.to === 'starting' ? 'up' : 'down', start: e.time, running: null, end: null, outcome: 'running', reason: null };
       open.set(e.service, bar);
+      seen.add(e.service);
       bars.push(bar);
       continue;
     }
@@ -81,6 +83,7 @@ export function criticalChain(t: Timeline, prerequisites: (service: string, dire
   if (!ended.length) return [];
   const byService = new Map(ended.map((b) => [b.service, b]));
   let cur = ended.reduce((a, b) => (b.end! > a.end! ? b : a));
+  // Built last-to-first (unshift would make a 10,000-deep chain quadratic), then reversed.
   const chain = [cur];
   const seen = new Set([cur.service]);
   for (;;) {
@@ -90,7 +93,7 @@ export function criticalChain(t: Timeline, prerequisites: (service: string, dire
     if (!cands.length) break;
     cur = cands.reduce((a, b) => (b.end! > a.end! ? b : a));
     seen.add(cur.service);
-    chain.unshift(cur);
+    chain.push(cur);
   }
-  return chain;
+  return chain.reverse();
 }

@@ -34,22 +34,8 @@ export function checkCompiled(path: string): CompiledModel {
 /** The first broken invariant of a model, or null. */
 export function graphProblem(model: CompiledModel): string | null {
   const { services } = model;
-  for (const s of services.values()) {
-    if (s.type !== 'bundle') continue;
-    const expected = new Set<string>();
-    const visit = (name: string, depth: number): void => {
-      const m = services.get(name)!;
-      if (depth > services.size) throw new Error(`bundle cycle through ${name}`);
-      if (m.type === 'bundle') for (const c of m.contents) visit(c, depth + 1);
-      else expected.add(m.name);
-    };
-    try {
-      visit(s.name, 0);
-    } catch (err) {
-      return (err as Error).message;
-    }
-    if (expected.size !== s.atomics.length || s.atomics.some((a) => !expected.has(a))) return `bundle ${s.name} does not resolve to the atomics of its contents`;
-  }
+  const problem = bundleProblem(services);
+  if (problem) return problem;
   // Kahn's algorithm: atomics left over sit on a dependency cycle.
   const pending = new Map<string, number>();
   for (const a of model.atomics) pending.set(a, (services.get(a) as { dependencies: string[] }).dependencies.length);
@@ -73,5 +59,52 @@ export function graphProblem(model: CompiledModel): string | null {
       if (last !== (m.producerFor === null)) return `pipeline ${p.name ?? p.members.join(' | ')} is inconsistent at ${m.name}`;
     }
   }
+  return null;
+}
+
+/**
+ * Bundles nest without a cycle, and each holds exactly the union of its
+ * direct members' atomics (an atomic stands for itself, a bundle for its own
+ * stored list). By induction over the nesting, every bundle then holds
+ * exactly what its contents resolve to; checked one level at a time, so
+ * bundles nested thousands deep cost no recursion and no repeated walks.
+ */
+function bundleProblem(services: CompiledModel['services']): string | null {
+  const containers = new Map<string, string[]>();
+  const nestedLeft = new Map<string, number>();
+  for (const s of services.values()) {
+    if (s.type !== 'bundle') continue;
+    let nested = 0;
+    for (const c of s.contents) {
+      const m = services.get(c);
+      if (!m) return `bundle ${s.name} contains unknown service ${c}`;
+      if (m.type !== 'bundle') continue;
+      nested++;
+      const list = containers.get(c);
+      if (list) list.push(s.name);
+      else containers.set(c, [s.name]);
+    }
+    nestedLeft.set(s.name, nested);
+    const expected = new Set<string>();
+    for (const c of s.contents) {
+      const m = services.get(c)!;
+      if (m.type === 'bundle') for (const a of m.atomics) expected.add(a);
+      else expected.add(m.name);
+    }
+    if (expected.size !== s.atomics.length || s.atomics.some((a) => !expected.has(a))) return `bundle ${s.name} does not resolve to the atomics of its contents`;
+  }
+  // Kahn's algorithm over "contains": bundles left over sit on a cycle.
+  const ready = [...nestedLeft].filter(([, n]) => n === 0).map(([name]) => name);
+  let done = 0;
+  while (ready.length) {
+    const b = ready.pop()!;
+    done++;
+    for (const outer of containers.get(b) ?? []) {
+      const left = nestedLeft.get(outer)! - 1;
+      nestedLeft.set(outer, left);
+      if (left === 0) ready.push(outer);
+    }
+  }
+  if (done !== nestedLeft.size) return `bundle cycle through ${[...nestedLeft].find(([, n]) => n > 0)![0]}`;
   return null;
 }

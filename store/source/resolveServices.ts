@@ -173,34 +173,46 @@ function resolvePipelines(defs: Map<string, SourceService>): Pipeline[] {
   return pipelines;
 }
 
-/** Resolves every bundle to its atomics, rejecting unknown members and bundle cycles. */
+/**
+ * Resolves every bundle to its atomics, rejecting unknown members and bundle
+ * cycles. Depth first with an explicit stack: bundles may nest thousands deep.
+ */
 function resolveBundles(
   bundles: Map<string, { contents: string[]; path: string }>,
   isAtomic: (name: string) => boolean,
 ): Map<string, string[]> {
   const resolved = new Map<string, string[]>();
-  const visiting: string[] = [];
-  const visit = (name: string): string[] => {
-    const done = resolved.get(name);
-    if (done) return done;
-    const def = bundles.get(name)!;
-    if (visiting.includes(name)) {
-      const cycle = [...visiting.slice(visiting.indexOf(name)), name];
-      throw sourceError(`bundle cycle ${cycle.join(' -> ')}`, def.path);
-    }
-    visiting.push(name);
-    const atoms = new Set<string>();
-    for (const member of def.contents) {
-      if (isAtomic(member)) atoms.add(member);
-      else if (bundles.has(member)) for (const a of visit(member)) atoms.add(a);
-      else throw sourceError(`unknown service name ${quote(member)} in contents of bundle ${name}`, def.path);
-    }
-    visiting.pop();
-    const list = [...atoms].sort(byName);
-    resolved.set(name, list);
-    return list;
+  const stack: { name: string; next: number; atoms: Set<string> }[] = [];
+  const onStack = new Set<string>();
+  const enter = (name: string) => {
+    stack.push({ name, next: 0, atoms: new Set() });
+    onStack.add(name);
   };
-  for (const name of bundles.keys()) visit(name);
+  for (const root of bundles.keys()) {
+    if (resolved.has(root)) continue;
+    enter(root);
+    while (stack.length) {
+      const frame = stack[stack.length - 1];
+      const def = bundles.get(frame.name)!;
+      if (frame.next === def.contents.length) {
+        stack.pop();
+        onStack.delete(frame.name);
+        const list = [...frame.atoms].sort(byName);
+        resolved.set(frame.name, list);
+        if (stack.length) for (const a of list) stack[stack.length - 1].atoms.add(a);
+        continue;
+      }
+      const member = def.contents[frame.next++];
+      if (isAtomic(member)) frame.atoms.add(member);
+      else if (!bundles.has(member)) throw sourceError(`unknown service name ${quote(member)} in contents of bundle ${frame.name}`, def.path);
+      else if (resolved.has(member)) for (const a of resolved.get(member)!) frame.atoms.add(a);
+      else if (onStack.has(member)) {
+        const names = stack.map((f) => f.name);
+        const cycle = [...names.slice(names.indexOf(member)), member];
+        throw sourceError(`bundle cycle ${cycle.join(' -> ')}`, bundles.get(member)!.path);
+      } else enter(member);
+    }
+  }
   return resolved;
 }
 
@@ -242,15 +254,17 @@ function propagateEssential(
   atomicsOfBundle: Map<string, string[]>,
 ): Set<string> {
   const essential = new Set<string>();
-  const mark = (name: string): void => {
-    if (essential.has(name)) return;
+  // A stack, not recursion: bundles may nest thousands deep.
+  const pending = sources.filter((s) => s.essential).map((s) => s.name);
+  while (pending.length) {
+    const name = pending.pop()!;
+    if (essential.has(name)) continue;
     essential.add(name);
     const b = bundles.get(name);
     if (b) {
-      for (const m of b.contents) mark(m);
+      for (const m of b.contents) pending.push(m);
       for (const a of atomicsOfBundle.get(name)!) essential.add(a);
     }
-  };
-  for (const s of sources) if (s.essential) mark(s.name);
+  }
   return essential;
 }

@@ -12,19 +12,20 @@ afterEach(() => {
 const importsOf = (args: string[]) => s6rcTraced(args).loaded;
 
 describe('thin clients', () => {
-  it('status, wait, svc and shutdown load neither xstate, better-sqlite3 nor rxjs', () => {
+  it('status (also as -l live status), wait, svc and shutdown load neither xstate, better-sqlite3 nor rxjs', () => {
     const l = makeLive({ a: { type: 'longrun', run: 'exec sleep 1000' } });
     lives.push(l);
     expect(l.run('init', '-c', l.compiled).code).toBe(0);
     for (const args of [
       ['status', '-l', l.live],
+      ['-l', l.live, 'status'],
       ['wait', '-l', l.live, '-d', 'a'],
       ['svc', '-l', l.live, '-u', '-wu', 'a'],
       ['shutdown', '-l', l.live],
     ]) {
       const urls = importsOf(args);
-      expect(urls.some((u) => u.endsWith('/dist/thin.cjs')), `${args[0]} traced`).toBe(true);
-      expect(urls.filter((u) => /xstate|better-sqlite3|rxjs|\/actors\/|\/store\/|\/dist\/cli\//.test(u)), args[0]).toEqual([]);
+      expect(urls.some((u) => u.endsWith('/dist/thin.cjs')), `${args.join(' ')} traced`).toBe(true);
+      expect(urls.filter((u) => /xstate|better-sqlite3|rxjs|\/actors\/|\/store\/|\/dist\/cli\//.test(u)), args.join(' ')).toEqual([]);
     }
   });
 
