@@ -2,9 +2,10 @@
  * `s6rc boot`: the everyday entry point for containers and development
  * stacks. Compiles (if given a source directory), initialises the live
  * directory, runs the supervisor as a child it owns, brings the selection up
- * and shows progress; SIGINT/SIGTERM bring everything down (reverse
- * dependency order, by the supervisor's shutdown) and exit 0, or the change's
- * failure code.
+ * and shows progress; SIGHUP recompiles the source and updates the
+ * supervisor to it (as `s6rc update`), then brings the selection up again;
+ * SIGINT/SIGTERM bring everything down (reverse dependency order, by the
+ * supervisor's shutdown) and exit 0, or the change's failure code.
  */
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -24,9 +25,9 @@ export const spec: CommandSpec = {
   name: 'boot',
   usage: USAGE.boot,
   summary:
-    'Compiles (if given a source directory), initialises the live directory, supervises in the foreground and brings the selection up (default: the bundle `default`, else everything). SIGINT/SIGTERM bring everything down, then it exits.',
+    'Compiles (if given a source directory), initialises the live directory, supervises in the foreground and brings the selection up (default: the bundle `default`, else everything). SIGHUP recompiles the source and switches to it as s6rc update does (only what changed restarts; a compile error changes nothing), then brings the selection up again. SIGINT/SIGTERM bring everything down, then it exits.',
   options: [
-    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory (default: $S6RC_LIVE, /run/s6rc for root, else $XDG_RUNTIME_DIR/s6rc)' },
+    { key: 'live', short: 'l', long: 'livedir', kind: 'string', argName: 'live', help: 'live directory (default: $S6RC_LIVE, /run/s6rc for root, else $XDG_RUNTIME_DIR/s6rc)' },
     { key: 'store', short: 's', kind: 'string', argName: 'store', help: 'event log file (default: $S6RC_STORE, else <live>/events.db); outside live, history outlives reboots' },
     { key: 'timeout', short: 't', kind: 'int', argName: 'timeout', help: 'give up on bringing the selection up after this many ms (exit 2 at shutdown)' },
   ],
@@ -40,7 +41,8 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
   const live = resolve(liveDir(values.live));
   const cleanup: (() => void)[] = [];
   try {
-    const compiled = await compiledFrom(resolve(source), cleanup);
+    const compile = () => compiledFrom(resolve(source), cleanup);
+    const compiled = await compile();
     const { loadCompiled } = await import('../store/compiled/loadCompiled.js');
     const model = loadCompiled(compiled);
     const names = selection.length ? selection : model.services.has('default') ? ['default'] : [...model.atomics];
@@ -52,7 +54,7 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
       // Whatever happened, the supervisor we started does not outlive us.
       if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGTERM');
     });
-    return await supervise(live, daemon, names, model.atomics, values.timeout as number | undefined);
+    return await supervise(live, daemon, names, model.atomics, values.timeout as number | undefined, compile);
   } finally {
     for (const c of cleanup.reverse()) c();
   }
@@ -80,8 +82,15 @@ async function compiledFrom(path: string, cleanup: (() => void)[]): Promise<stri
 /** A signal this soon after the one that started the shutdown is the same request delivered twice, not a second Ctrl-C. */
 const REPEATED_SIGNAL_MS = 500;
 
-/** Brings the selection up, shows progress, waits for a signal, then shuts the supervisor down. */
-async function supervise(live: string, daemon: ChildProcess, names: string[], atomics: string[], timeout: number | undefined): Promise<number> {
+/** Brings the selection up, shows progress, waits for a signal, then shuts the supervisor down; SIGHUP: `compile` again and update. */
+async function supervise(
+  live: string,
+  daemon: ChildProcess,
+  names: string[],
+  atomics: string[],
+  timeout: number | undefined,
+  compile: () => Promise<string>,
+): Promise<number> {
   const { ControlClient } = await import('./client.js');
   const tty = process.stdout.isTTY === true && !process.env.NO_COLOR;
   let view: LiveView | null = null;
@@ -116,27 +125,69 @@ async function supervise(live: string, daemon: ChildProcess, names: string[], at
     wake();
   });
 
-  const watcher = await ControlClient.connect(live);
-  if (view) {
+  // Every service's status, for the live view; again after a reload switched databases.
+  let watcher = await ControlClient.connect(live);
+  const watch = () => {
+    if (!view) return;
     const v = view;
     void watcher.request('subscribe', { services: [] }, (m) => v.update(m.status as ServiceLine)).catch(() => {});
-  }
+  };
+  watch();
   note(`s6rc: info: supervisor ${daemon.pid} running on ${live}; bringing up ${names.join(' ')}`);
   const changeClient = await ControlClient.connect(live);
-  let changeExit: number = EXIT.ok;
-  const change = changeClient
-    .request(
+  const narrate = (m: Record<string, unknown>) => {
+    for (const key of ['out', 'err'] as const) if (typeof m[key] === 'string' && m[key]) note((m[key] as string).replace(/\n$/, ''));
+  };
+  const bringUp = () =>
+    changeClient.request(
       'change',
       { names, direction: 'up', all: false, prune: false, verbosity: 2, dryRun: null, timeout: timeout ?? 0, block: true, argv: invocationArgv(), user: invokingUser() },
-      (m) => {
-        for (const key of ['out', 'err'] as const) if (typeof m[key] === 'string' && m[key]) note((m[key] as string).replace(/\n$/, ''));
-      },
-    )
+      narrate,
+    );
+  let changeExit: number = EXIT.ok;
+  const change = bringUp()
     .then((r) => (changeExit = Number(r.exitCode ?? 0)))
     .catch((err: Error) => {
       changeExit = err instanceof Fatal ? err.exitCode : EXIT.failed;
       if (!stopRequested) note(`s6rc: warning: ${err.message}`);
     });
+
+  // SIGHUP: recompile, update, bring the selection up again; one reload at a time, in order.
+  let reloads: Promise<void> = Promise.resolve();
+  const reload = async () => {
+    if (stopRequested || daemonGone) return;
+    note('s6rc: info: SIGHUP: recompiling and updating');
+    let compiled: string;
+    try {
+      compiled = await compile();
+    } catch (err) {
+      note(`s6rc: warning: ${(err as Error).message}; nothing changed`);
+      return;
+    }
+    const { loadCompiled } = await import('../store/compiled/loadCompiled.js');
+    const next = loadCompiled(compiled);
+    const missing = names.find((n) => !next.services.has(n));
+    if (missing) return void note(`s6rc: warning: the new database has no service ${missing}; nothing changed`);
+    const updated = await changeClient.request(
+      'update',
+      { compiled, conversions: [], dryRun: false, timeout: 0, verbosity: 2, forceEssentials: false, block: true, argv: [...invocationArgv(), '(SIGHUP)'], user: invokingUser() },
+      narrate,
+    );
+    const code = Number(updated.exitCode ?? EXIT.system);
+    if (code !== EXIT.ok && code !== EXIT.failed && code !== EXIT.timedOut) return void note(`s6rc: warning: update exited ${code}; still running the previous database`);
+    if (view) {
+      view.reset(next.atomics);
+      watcher.close();
+      watcher = await ControlClient.connect(live);
+      watch();
+    }
+    const up = await bringUp();
+    note(`s6rc: info: reloaded: update exited ${code}, bringing ${names.join(' ')} up exited ${Number(up.exitCode ?? 0)}`);
+  };
+  const onHangup = () => {
+    reloads = reloads.then(reload).catch((err: Error) => void note(`s6rc: warning: reload failed: ${err.message}`));
+  };
+  process.on('SIGHUP', onHangup);
   const waitFor = (p: Promise<unknown>) => Promise.race([p, new Promise<void>((r) => (wake = r))]);
   await waitFor(change);
   if (!stopRequested && !daemonGone) {
@@ -177,6 +228,7 @@ async function supervise(live: string, daemon: ChildProcess, names: string[], at
   watcher.close();
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onHangup);
   note(`s6rc: info: supervisor stopped; history: s6rc history -l ${live}`);
   return changeExit;
 }

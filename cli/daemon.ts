@@ -10,7 +10,7 @@ export const spec: CommandSpec = {
   summary:
     'Runs the supervisor of an initialised live directory in the foreground; on a live directory whose supervisor died, recovers its services. SIGTERM/SIGINT bring every service down, then it exits.',
   options: [
-    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory' },
+    { key: 'live', short: 'l', long: 'livedir', kind: 'string', argName: 'live', help: 'live directory' },
     { key: 'readyFd', short: 'N', kind: 'int', argName: 'fd', help: 'write a newline to this fd once the control socket answers' },
     { key: 'store', short: 's', kind: 'string', argName: 'store', help: 'event store path (default: $S6RC_STORE, the one recorded by init, else <live>/events.db)' },
     { key: 'newBoot', long: 'new-boot', kind: 'flag', help: 'start a new boot with every service down (used by init) instead of recovering' },

@@ -13,7 +13,7 @@ export const spec: CommandSpec = {
   usage: USAGE.graph,
   summary: 'Draws the dependency graph (bundles as clusters, pipelines as labelled edges), coloured by live state with -l.',
   options: [
-    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory: its compiled database, coloured by live state' },
+    { key: 'live', short: 'l', long: 'livedir', kind: 'string', argName: 'live', help: 'live directory: its compiled database, coloured by live state' },
     { key: 'compiled', short: 'c', kind: 'string', argName: 'compiled', help: `compiled database, no colours (default: the default live directory if initialised, else ${DEFAULT_COMPILED})` },
     { key: 'store', short: 's', kind: 'string', argName: 'store', help: 'event log to read states from (default: $S6RC_STORE, else the live directory\'s)' },
     { key: 'format', short: 'f', long: 'format', kind: 'string', argName: 'format', help: 'dot (default), mermaid, json or html' },

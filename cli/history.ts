@@ -14,7 +14,7 @@ export const spec: CommandSpec = {
   usage: USAGE.history,
   summary: 'Shows the event log: every state change with its cause; --changes lists change invocations; --critical-chain the chain that set a change\'s length.',
   options: [
-    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory (default: $S6RC_LIVE, /run/s6rc for root, else $XDG_RUNTIME_DIR/s6rc)' },
+    { key: 'live', short: 'l', long: 'livedir', kind: 'string', argName: 'live', help: 'live directory (default: $S6RC_LIVE, /run/s6rc for root, else $XDG_RUNTIME_DIR/s6rc)' },
     { key: 'store', short: 's', kind: 'string', argName: 'store', help: 'event log file (default: $S6RC_STORE, else the live directory\'s)' },
     { key: 'service', long: 'service', kind: 'string', argName: 'S', help: 'only events of this service' },
     { key: 'change', long: 'change', kind: 'int', argName: 'ID', help: 'only events of this change (with --critical-chain: that change; default the last)' },

@@ -24,6 +24,8 @@ export interface OptionSpec {
   help: string;
   /** May repeat; values collect in an array. */
   multiple?: boolean;
+  /** For a string option collected with flags under one key (`svc -s SIG` among `-t -k`): prefixed to its value. */
+  tag?: string;
 }
 
 export interface CommandSpec {
@@ -105,7 +107,7 @@ export function parseOptions(spec: CommandSpec, args: string[]): ParseResult {
     let v: string | number | boolean;
     if (o.kind === 'flag') v = o.value ?? true;
     else if (o.kind === 'int') v = parseNonNegativeInt(spec, o, t.value!);
-    else v = t.value!;
+    else v = `${o.tag ?? ''}${t.value!}`;
     if (o.multiple) ((values[o.key] as string[] | undefined) ??= []).push(String(v));
     else values[o.key] = v;
   }

@@ -12,7 +12,7 @@ export const spec: CommandSpec = {
   usage: USAGE.plot,
   summary: 'Writes an SVG timeline of one change: a bar per service from starting to ready, failures marked, the critical chain highlighted.',
   options: [
-    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory (default: $S6RC_LIVE, /run/s6rc for root, else $XDG_RUNTIME_DIR/s6rc)' },
+    { key: 'live', short: 'l', long: 'livedir', kind: 'string', argName: 'live', help: 'live directory (default: $S6RC_LIVE, /run/s6rc for root, else $XDG_RUNTIME_DIR/s6rc)' },
     { key: 'store', short: 's', kind: 'string', argName: 'store', help: 'event log file (default: $S6RC_STORE, else the live directory\'s)' },
     { key: 'change', long: 'change', kind: 'int', argName: 'ID', help: 'the change to draw (default: the last one)' },
     { key: 'output', short: 'o', kind: 'string', argName: 'file', help: 'write the SVG to this file instead of stdout' },

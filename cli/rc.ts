@@ -25,17 +25,19 @@ interface RcHelp {
 }
 
 const BLOCK_READER = 'accepted for s6-rc compatibility: reading never waits for a change in progress';
+const ESSENTIALS_SHOWN = 'print services marked essential too (default)';
+const ESSENTIALS_HIDDEN = 'leave services marked essential out';
 
 const RC_HELP: Record<Exclude<(typeof RC_SUBCOMMANDS)[number], 'help'>, RcHelp> = {
   list: {
-    usage: '[-l live] [-b] [-a] [-u|-d] list [services...]',
+    usage: '[-l live] [-b] [-a] [-u|-d] [-E|-e] list [services...]',
     summary: 'Prints the selection: the services named, bundles resolved to their atomics. `s6rc -a list` prints the services that are up, `s6rc -da list` those that are down.',
-    options: { l: null, b: BLOCK_READER, a: 'add the services that are up to the selection', u: 'print the selection (default)', d: 'print every service except the selection' },
+    options: { l: null, b: BLOCK_READER, a: 'add the services that are up to the selection', u: 'print the selection (default)', d: 'print every service except the selection', E: ESSENTIALS_SHOWN, e: ESSENTIALS_HIDDEN },
   },
   listall: {
-    usage: '[-l live] [-b] [-a] [-u|-d] listall [services...]',
+    usage: '[-l live] [-b] [-a] [-u|-d] [-E|-e] listall [services...]',
     summary: 'Prints the closed selection: the selection and everything it depends on, recursively; with -d, the selection and everything that depends on it.',
-    options: { l: null, b: BLOCK_READER, a: 'add the services that are up to the selection', u: 'close over dependencies (default)', d: 'close over reverse dependencies: what depends on the selection' },
+    options: { l: null, b: BLOCK_READER, a: 'add the services that are up to the selection', u: 'close over dependencies (default)', d: 'close over reverse dependencies: what depends on the selection', E: ESSENTIALS_SHOWN, e: ESSENTIALS_HIDDEN },
   },
   diff: {
     usage: '[-l live] [-b] diff',
@@ -43,7 +45,7 @@ const RC_HELP: Record<Exclude<(typeof RC_SUBCOMMANDS)[number], 'help'>, RcHelp> 
     options: { l: null, b: BLOCK_READER },
   },
   change: {
-    usage: '[-l live] [-b] [-a] [-u|-d|-D] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] change [services...]',
+    usage: '[-l live] [-b] [-a] [-u|-d|-D] [-E|-e] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] change [services...]',
     summary:
       'Brings the selection and its dependencies up (or, with -d, the selection and what depends on it down), each transition as soon as its prerequisites are done, in parallel. Exits 0, 1 if some transition failed, 2 on timeout, 3 on an unknown name.',
     options: {
@@ -53,6 +55,8 @@ const RC_HELP: Record<Exclude<(typeof RC_SUBCOMMANDS)[number], 'help'>, RcHelp> 
       u: 'bring the selection and its dependencies up (default)',
       d: 'bring the selection and what depends on it down; services marked essential stay up',
       D: 'down, services marked essential included',
+      E: 'a down change leaves services marked essential up (default)',
+      e: 'a down change stops services marked essential too (-de = -D)',
       p: null,
       v: null,
       n: null,
@@ -66,10 +70,16 @@ const RC_HELP: Record<Exclude<(typeof RC_SUBCOMMANDS)[number], 'help'>, RcHelp> 
     options: { l: null, b: null, p: null, v: null, n: null, t: null },
   },
   stop: {
-    usage: '[-l live] [-b] [-D] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] stop services...',
+    usage: '[-l live] [-b] [-D] [-E|-e] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] stop services...',
     alias: '(= -d change)',
     summary: 'Brings the services and what depends on them down: the same as -d change services... (-D: -D change).',
-    options: { l: null, b: null, D: 'also stop services marked essential', p: null, v: null, n: null, t: null },
+    options: { l: null, b: null, D: 'also stop services marked essential', E: 'leave services marked essential up (default)', e: 'also stop services marked essential (as -D)', p: null, v: null, n: null, t: null },
+  },
+  reload: {
+    usage: '[-l live] [-v verbosity] [-t timeout] reload services...',
+    summary:
+      "Reloads the services, which must all be up (s6-rc 0.7): a longrun gets its reload-signal (SIGHUP unless its reload-signal file says otherwise), a oneshot runs its reload script (none: nothing to do). No dependency engine: only the services named. Recorded in the event log as a change. Exits 0, 1 if a service is not up or a reload script failed, 2 on timeout, 3 on an unknown name.",
+    options: { l: null, v: '0 quiet, 1 warnings (default), 2 one line per service reloaded', t: 'give up waiting for reload scripts after this many ms (exit 2)' },
   },
 };
 

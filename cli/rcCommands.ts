@@ -1,6 +1,6 @@
 /**
  * The s6-rc subcommands as thin clients of the supervisor (seed page 004):
- * list, listall, diff, change, start, stop. Loads only node:net through
+ * list, listall, diff, change, start, stop, reload. Loads only node:net through
  * `client.ts`; planning and the change itself run inside the supervisor.
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
@@ -16,6 +16,8 @@ export interface RcValues {
   block?: boolean;
   all?: boolean;
   direction?: 'up' | 'down' | 'DOWN';
+  /** -E (show, the default) / -e (hide): essential services in lists; -e lets a down change stop them. */
+  essentials?: 'show' | 'hide';
   prune?: boolean;
   verbosity?: number;
   dryRun?: number;
@@ -40,6 +42,8 @@ export async function runRc(sub: string, values: RcValues, operands: string[]): 
         return await change(client, { ...values, direction: 'up' }, needNames(sub, operands));
       case 'stop':
         return await change(client, { ...values, direction: values.direction === 'DOWN' ? 'DOWN' : 'down' }, needNames(sub, operands));
+      case 'reload':
+        return await reload(client, values, needNames(sub, operands));
       default:
         throw new Fatal(EXIT.usage, `unknown subcommand ${sub}`);
     }
@@ -99,7 +103,9 @@ function needNames(sub: string, operands: string[]): string[] {
 
 async function list(client: ControlClient, sub: 'list' | 'listall', values: RcValues, names: string[]): Promise<number> {
   const down = values.direction === 'down' || values.direction === 'DOWN';
-  const result = await call(client, sub, { names, all: !!values.all, down });
+  // As s6-rc: -D hides essentials too, unless -E says otherwise.
+  const hideEssentials = values.essentials === 'hide' || (values.direction === 'DOWN' && values.essentials !== 'show');
+  const result = await call(client, sub, { names, all: !!values.all, down, hideEssentials });
   printLines(result.services as string[]);
   return EXIT.ok;
 }
@@ -122,6 +128,22 @@ function printLines(lines: string[]): void {
   if (lines.length) process.stdout.write(lines.join('\n') + '\n');
 }
 
+/** Prints what the supervisor streams for a change (`out`, `err`) and notes its id. */
+function streamed(onChangeId: (id: number) => void): (data: Record<string, unknown>) => void {
+  return (data) => {
+    if (typeof data.changeId === 'number') onChangeId(data.changeId);
+    if (typeof data.out === 'string') process.stdout.write(data.out);
+    if (typeof data.err === 'string') process.stderr.write(data.err);
+  };
+}
+
+/** s6-rc 0.7 `reload`: no dependency engine, the services named must all be up. */
+async function reload(client: ControlClient, values: RcValues, names: string[]): Promise<number> {
+  const request = { services: names, verbosity: values.verbosity ?? 1, timeout: values.timeout ?? 0, argv: invocationArgv(), user: invokingUser() };
+  const result = await call(client, 'reload', request, streamed(() => {}));
+  return Number(result.exitCode ?? EXIT.system);
+}
+
 async function change(client: ControlClient, values: RcValues, names: string[]): Promise<number> {
   let changeId: number | null = null;
   let interrupted: string | null = null;
@@ -140,7 +162,8 @@ async function change(client: ControlClient, values: RcValues, names: string[]):
       'change',
       {
         names,
-        direction: values.direction ?? 'up',
+        // As s6-rc: -e (without essentials) makes -d a -D.
+        direction: values.direction === 'down' && values.essentials === 'hide' ? 'DOWN' : (values.direction ?? 'up'),
         all: !!values.all,
         prune: !!values.prune,
         verbosity: values.verbosity ?? 1,
@@ -150,11 +173,7 @@ async function change(client: ControlClient, values: RcValues, names: string[]):
         argv: invocationArgv(),
         user: invokingUser(),
       },
-      (data) => {
-        if (typeof data.changeId === 'number') changeId = data.changeId;
-        if (typeof data.out === 'string') process.stdout.write(data.out);
-        if (typeof data.err === 'string') process.stderr.write(data.err);
-      },
+      streamed((id) => (changeId = id)),
     );
     return interrupted ? EXIT.failed : Number(result.exitCode ?? EXIT.system);
   } catch (err) {

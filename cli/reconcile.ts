@@ -9,7 +9,7 @@ export const spec: CommandSpec = {
   name: 'reconcile',
   usage: USAGE.reconcile,
   summary: 'Corrects the live state where it disagrees with the supervisor (e.g. after a change that exited on -t) and prints each correction.',
-  options: [{ key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory' }],
+  options: [{ key: 'live', short: 'l', long: 'livedir', kind: 'string', argName: 'live', help: 'live directory' }],
 };
 
 interface Correction {

@@ -17,7 +17,7 @@ export const spec: CommandSpec = {
   usage: USAGE.replay,
   summary: 'Folds the event log through the service machines and prints each service\'s state and the live state at a point (default: now).',
   options: [
-    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory (default: $S6RC_LIVE, /run/s6rc for root, else $XDG_RUNTIME_DIR/s6rc)' },
+    { key: 'live', short: 'l', long: 'livedir', kind: 'string', argName: 'live', help: 'live directory (default: $S6RC_LIVE, /run/s6rc for root, else $XDG_RUNTIME_DIR/s6rc)' },
     { key: 'store', short: 's', kind: 'string', argName: 'store', help: 'event log file (default: $S6RC_STORE, else the live directory\'s)' },
     { key: 'at', long: 'at', kind: 'string', argName: 'SEQ|TIME', help: 'stop after this sequence number, or at this time (ISO 8601, or relative: 10m, 2h)' },
     { key: 'verify', long: 'verify', kind: 'flag', help: 'compare with the stored projections and the running supervisor; exit 1 on any mismatch' },

@@ -13,7 +13,7 @@ export const spec: CommandSpec = {
   usage: USAGE.shutdown,
   summary: 'Brings every service down in reverse dependency order and stops the supervisor.',
   options: [
-    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory' },
+    { key: 'live', short: 'l', long: 'livedir', kind: 'string', argName: 'live', help: 'live directory' },
     { key: 'timeout', short: 't', kind: 'int', argName: 'timeout', help: 'after this many ms, SIGKILL whatever still runs' },
     { key: 'verbose', short: 'v', kind: 'int', argName: 'verbosity', help: '2: print each service as it stops' },
   ],

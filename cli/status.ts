@@ -13,7 +13,7 @@ export const spec: CommandSpec = {
   usage: USAGE.status,
   summary: "Prints each service's status as s6-svstat does (all atomic services when none is named).",
   options: [
-    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory' },
+    { key: 'live', short: 'l', long: 'livedir', kind: 'string', argName: 'live', help: 'live directory' },
     { key: 'fields', short: 'o', kind: 'string', argName: 'fields', multiple: true, help: `comma-separated fields: ${FIELDS.join(',')}` },
     shortcut('u', 'up', 'field up'),
     shortcut('w', 'wantedup', 'field wantedup'),

@@ -3,6 +3,7 @@
  * oneshot's running script), over the control socket.
  * Manual controls do not change the live state (s6-rc semantics).
  */
+import { constants } from 'node:os';
 import { call, connectOrDie } from './client.js';
 import { EXIT } from './fatal.js';
 import { usageError, type CommandSpec, type OptionSpec, type ParseResult } from './options.js';
@@ -29,15 +30,33 @@ const CONTROLS: [string, string, string][] = [
   ['y', 'SIGWINCH', 'send SIGWINCH'],
   ['p', 'SIGSTOP', 'pause: send SIGSTOP'],
   ['c', 'SIGCONT', 'continue: send SIGCONT'],
+  ['l', 'reload', "reload: send the service's reload-signal (SIGHUP unless its reload-signal file says otherwise)"],
+  ['P', 'group:SIGSTOP', 'send SIGSTOP to the process group of run'],
+  ['C', 'group:SIGCONT', 'send SIGCONT to the process group of run'],
+  ['K', 'group:SIGKILL', 'send SIGKILL to the process group of run'],
 ];
+
+/** The signals -s accepts, as s6-svc: only those its letters send. */
+const SENDABLE = new Set(CONTROLS.map(([, value]) => value).filter((v) => v.startsWith('SIG')));
+
+/** `-s hup`, `-s SIGHUP`, `-s 1` → `SIGHUP`; a usage error for anything s6-svc would refuse. */
+function sendable(raw: string): string {
+  const table = constants.signals as Record<string, number>;
+  const upper = raw.toUpperCase();
+  const name = /^\d+$/.test(raw) ? Object.keys(table).find((k) => table[k] === Number(raw)) : upper.startsWith('SIG') ? upper : `SIG${upper}`;
+  if (!name || !SENDABLE.has(name)) throw usageError(spec, `option -s: ${raw} is not one of the signals s6-svc sends (${[...SENDABLE].map((x) => x.slice(3)).join(' ')})`);
+  return name;
+}
 
 export const spec: CommandSpec = {
   name: 'svc',
   usage: USAGE.svc,
   summary: "Sends s6-svc's controls to longruns, in the order given; -w waits afterwards as s6-svwait does. Signals also reach the process group of a oneshot's running up/down script.",
   options: [
-    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory' },
+    // -l is s6-svc's reload: the live directory is --livedir, or -l before the subcommand (s6rc -l live svc ...).
+    { key: 'live', long: 'livedir', kind: 'string', argName: 'live', help: 'live directory (also: s6rc -l live svc ...)' },
     ...CONTROLS.map(([short, value, help]): OptionSpec => ({ key: 'controls', short, kind: 'flag', value, multiple: true, help })),
+    { key: 'controls', short: 's', kind: 'string', argName: 'signal', tag: 'signal:', multiple: true, help: 'send this signal: a name (case-insensitive) or number among those above' },
     { key: 'wait', short: 'w', kind: 'string', argName: 'u|U|d|D|r|R', help: 'then wait until up, ready, down, finished, restarted, restarted and ready' },
     { key: 'timeout', short: 'T', kind: 'int', argName: 'timeout', help: 'with -w: give up after this many ms (exit 99)' },
   ],
@@ -45,7 +64,7 @@ export const spec: CommandSpec = {
 
 export async function run({ values, operands }: ParseResult): Promise<number> {
   if (operands.length === 0) throw usageError(spec, 'missing service name');
-  const controls = (values.controls as string[] | undefined) ?? [];
+  const controls = ((values.controls as string[] | undefined) ?? []).map((c) => (c.startsWith('signal:') ? sendable(c.slice('signal:'.length)) : c));
   const wait = values.wait as string | undefined;
   if (wait !== undefined && !/^[uUdDrR]$/.test(wait)) throw usageError(spec, `option -w expects one of u, U, d, D, r, R, got '${wait}'`);
   if (controls.length === 0 && wait === undefined) throw usageError(spec, 'no control given');
@@ -55,6 +74,8 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
     const waiting = wait ? waitFor(client, operands, { what: wait as WaitFor, all: true, timeout: (values.timeout as number | undefined) ?? 0 }) : null;
     for (const c of controls) {
       if (c.startsWith('SIG')) await call(client, 'signal', { services: operands, signal: c });
+      else if (c.startsWith('group:')) await call(client, 'signal', { services: operands, signal: c.slice('group:'.length), group: true });
+      else if (c === 'reload') await call(client, 'signal', { services: operands, reloadSignal: true });
       else await call(client, c, { services: operands });
     }
     return waiting ? await waiting : EXIT.ok;

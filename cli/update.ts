@@ -5,10 +5,10 @@
  * conversion file, sends the request and streams the progress.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { resolve } from 'node:path';
 import { call, connectOrDie } from './client.js';
 import { EXIT, Fatal } from './fatal.js';
+import { invocationArgv, invokingUser } from './invocation.js';
 import { usageError, type CommandSpec, type ParseResult } from './options.js';
 import { liveDir } from './paths.js';
 import { USAGE } from './usage.js';
@@ -48,8 +48,8 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
         verbosity: (values.verbosity as number | undefined) ?? 1,
         forceEssentials: values.forceEssentials === true,
         block: values.block === true,
-        argv: ['s6rc', ...process.argv.slice(2)],
-        user: currentUser(),
+        argv: invocationArgv(),
+        user: invokingUser(),
       },
       (data) => {
         if (typeof data.out === 'string') process.stdout.write(data.out);
@@ -79,12 +79,4 @@ async function readConversions(path: string): Promise<string[][]> {
       throw err;
     }
   });
-}
-
-function currentUser(): string {
-  try {
-    return `${userInfo().username} (uid ${process.getuid?.() ?? '?'})`;
-  } catch {
-    return `uid ${process.getuid?.() ?? '?'}`;
-  }
 }

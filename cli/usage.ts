@@ -11,7 +11,7 @@ export const USAGE = {
   shutdown: 'shutdown [-l live] [-t timeout]',
   status: 'status [-l live] [-o fields | -uwNrpest] [-n] [--json] [services...]',
   wait: 'wait [-l live] [-U|-u|-D|-d|-r|-R] [-a|-o] [-t timeout] services...',
-  svc: 'svc [-l live] [-T timeout] [-wu|-wU|-wd|-wD|-wr|-wR] -u|-d|-r|-o|-x|-t|-k|-h|-a|-i|-q|-1|-2|-b|-y|-p|-c... services...',
+  svc: 'svc [--livedir live] [-T timeout] [-wu|-wU|-wd|-wD|-wr|-wR] -u|-d|-r|-o|-x|-l|-t|-k|-h|-a|-i|-q|-1|-2|-b|-y|-p|-c|-P|-C|-K|-s signal... services...',
   history: 'history [-l live] [-s store] [--service S] [--change ID] [--since T] [--until T] [--limit N] [--json] [--follow] [--changes] [--critical-chain]',
   replay: 'replay [-l live] [-s store] [--at SEQ|TIME] [--verify] [--json]',
   reconcile: 'reconcile [-l live]',

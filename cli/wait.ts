@@ -10,7 +10,7 @@ export const spec: CommandSpec = {
   usage: USAGE.wait,
   summary: 'Waits until services are up, ready, down or restarted, as s6-svwait does. Exits 0 when reached, 99 on timeout, 102 if the supervisor goes away, else the number of services that failed permanently.',
   options: [
-    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'live directory' },
+    { key: 'live', short: 'l', long: 'livedir', kind: 'string', argName: 'live', help: 'live directory' },
     { key: 'what', short: 'u', kind: 'flag', value: 'u', help: 'wait until up (default)' },
     { key: 'what', short: 'U', kind: 'flag', value: 'U', help: 'wait until up and ready' },
     { key: 'what', short: 'd', kind: 'flag', value: 'd', help: 'wait until down' },

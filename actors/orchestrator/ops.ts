@@ -5,7 +5,7 @@
  *   → progress `{ changeId }`, `{ out, err }` (text for the client's stdout/stderr), then `{ exitCode, ... }`;
  *   fails with 3 (unknown name) before anything changes, 111 when the lock is held and `block` is false.
  * - `change-cancel` `{ changeId, why }` → stops scheduling that change (the client got SIGINT/SIGTERM).
- * - `list` / `listall` `{ names, all, down }` → `{ services }`; never wait for the lock.
+ * - `list` / `listall` `{ names, all, down, hideEssentials }` → `{ services }`; never wait for the lock.
  * - `diff` → `{ lines: ['+name', '-name'], unknown: [{ service, error }] }` (unknown: oneshots whose outcome was lost with a dead supervisor).
  * - `reconcile` → `{ corrections: [{ service, recordedUp, actualUp, state }] }`.
  * - `update` `{ compiled, conversions: [[word...]...], dryRun, timeout, verbosity, forceEssentials, block, argv, user }`
@@ -31,7 +31,7 @@ export function orchestratorOps(orchestrator: Orchestrator): Record<string, OpHa
 
     update: async (req, reply) => {
       const options = parseUpdate(req);
-      const release = await takeLock(orchestrator, `an update (${['s6rc', ...options.argv].join(' ')})`, req.block === true, options.timeout, reply);
+      const release = await takeLock(orchestrator, describe('an update', options.argv), req.block === true, options.timeout, reply);
       if (!release) return;
       await runUpdate(orchestrator, options, replySink(reply), release);
     },
@@ -101,7 +101,7 @@ async function startChange(orchestrator: Orchestrator, options: ChangeOptions, b
   resolveSelection(sup.model, options.names);
   // -t bounds the whole change, the wait for the lock included.
   const deadline = options.timeout > 0 ? Date.now() + options.timeout : 0;
-  const release = await takeLock(orchestrator, describe(options), block, options.timeout, reply);
+  const release = await takeLock(orchestrator, describe('a change', options.argv), block, options.timeout, reply);
   if (!release) return;
   if (deadline) options.timeout = Math.max(1, deadline - Date.now());
   const change = runChange(sup, options, replySink(reply), release);
@@ -116,9 +116,10 @@ function lockedMessage(orchestrator: Orchestrator): string {
   return `live directory ${orchestrator.supervisor.live} is in use by ${holder?.what ?? 'another change'} (use -b to wait for it)`;
 }
 
-function describe(o: ChangeOptions): string {
+/** `a change (s6rc -u change web)`, as "in use by ..." messages name the lock's holder. */
+function describe(what: string, argv: string[]): string {
   // Clients send their command line with the program name first (cli/invocation.ts); older ones without it.
-  return `a change (${(o.argv[0] === 's6rc' ? o.argv : ['s6rc', ...o.argv]).join(' ')})`;
+  return `${what} (${(argv[0] === 's6rc' ? argv : ['s6rc', ...argv]).join(' ')})`;
 }
 
 function parseChange(req: Record<string, unknown>): ChangeOptions {
@@ -152,7 +153,7 @@ function parseUpdate(req: Record<string, unknown>): UpdateOptions {
 }
 
 function parseList(req: Record<string, unknown>) {
-  return { names: strings(req.names), all: req.all === true, down: req.down === true };
+  return { names: strings(req.names), all: req.all === true, down: req.down === true, hideEssentials: req.hideEssentials === true };
 }
 
 function strings(v: unknown): string[] {

@@ -27,6 +27,8 @@ interface CoreOptions<Name extends string, Context extends ServiceContextBase, E
 
 /** The stable states: a change that asked for them is over once reached. */
 const SETTLED = new Set<ServiceState>(['down', 'ready', 'failed']);
+/** Requests: each starts a transition on behalf of its change, or of none. */
+const REQUESTS = new Set(['up', 'down', 'once', 'reload']);
 
 /** An event as the actor's own code sends it: `time` is stamped on delivery. */
 type Unstamped<Event> = Event extends unknown ? Omit<Event, 'time'> & { time?: number } : never;
@@ -47,6 +49,8 @@ export class ServiceCore<Name extends string, Context extends ServiceContextBase
   private delivering = false;
   private disposed = false;
   private changeId: number | null = null;
+  /** A oneshot's reload script is due or running: its events belong to the reload's change. */
+  private reloading = false;
   private listeners: Set<(status: ServiceStatus) => void> | null = null;
   private observable: Observable<ServiceStatus> | null = null;
 
@@ -79,16 +83,17 @@ export class ServiceCore<Name extends string, Context extends ServiceContextBase
 
   private deliver(event: Event): void {
     const from = this.state;
-    if (event.type === 'up' || event.type === 'down' || event.type === 'once') {
-      this.changeId = (event as { changeId?: number | null }).changeId ?? null;
-    }
+    // up, down, once, reload, and a longrun's reload signal carry the change they are part of.
+    if (REQUESTS.has(event.type) || 'changeId' in event) this.changeId = (event as { changeId?: number | null }).changeId ?? null;
+    if (event.type === 'reload') this.reloading = true;
+    else if (this.reloading && (event.type === 'script.exited' || event.type === 'script.spawnFailed')) this.reloading = false;
     const { snapshot, effects } = this.options.step(this.snapshot, event);
     this.snapshot = snapshot;
     const to = snapshot.value as ServiceState;
     const { type, ...payload } = event;
     const changeId = this.changeId;
     // Once settled, later events (a crash, a respawn) were not caused by that change.
-    if (SETTLED.has(to)) this.changeId = null;
+    if (SETTLED.has(to) && !this.reloading) this.changeId = null;
     this.options.sink([{ time: event.time, service: this.name, type, from, to, payload, changeId, context: snapshot.context }]);
     for (const effect of effects) this.perform(effect);
     if (this.listeners?.size) {

@@ -200,8 +200,9 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
     },
     cancelUpTimer: () => clearTimeout(upTimer),
     sendSignal: ({ context, event }) => {
-      const signal = event.type === 'control.signal' ? signalName(event.signal) : null;
-      if (context.pid !== null && signal) sendSignal(context.pid, signal);
+      if (event.type !== 'control.signal' || context.pid === null) return;
+      const signal = signalName(event.signal);
+      if (signal) (event.group ? signalGroup : sendSignal)(context.pid, signal);
     },
   };
 
@@ -254,8 +255,8 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
     up: (changeId = null) => send({ type: 'up', changeId }),
     down: (changeId = null) => send({ type: 'down', changeId }),
     once: (changeId = null) => send({ type: 'once', changeId }),
-    signal: (signal) => send({ type: 'control.signal', signal }),
-    reload: () => send({ type: 'control.signal', signal: spec.reloadSignal, reason: 'reload' }),
+    signal: (signal, group = false) => send({ type: 'control.signal', signal, ...(group ? { group } : {}) }),
+    reload: (changeId = null) => send({ type: 'control.signal', signal: spec.reloadSignal, reason: 'reload', changeId }),
     redefine(next, where) {
       spec = next as Longrun;
       if (where.serviceDir) dir = where.serviceDir;

@@ -37,8 +37,8 @@ export interface ServiceHandle {
   up(changeId?: number | null): void;
   /** Want down: stop (down-signal, SIGCONT, SIGKILL after timeout-kill); for a oneshot, run `down`. */
   down(changeId?: number | null): void;
-  /** s6-svc style control: a signal to a longrun's run, or to the process group of a oneshot's running script. */
-  signal(signal: NodeJS.Signals): void;
+  /** s6-svc style control: a signal to a longrun's run (`group`: its whole process group, s6-svc -P/-C/-K), or to the process group of a oneshot's running script. */
+  signal(signal: NodeJS.Signals, group?: boolean): void;
   /** `s6rc reload` (s6-rc 0.7): a longrun gets its reload-signal, a oneshot runs its `reload` script. */
   reload(changeId?: number | null): void;
   /** s6-svc -o (longruns): start run if down, but do not restart it when it dies. Oneshots lack it. */

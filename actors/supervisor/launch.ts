@@ -16,6 +16,17 @@ import { supervisorAlive } from './supervisorAlive.js';
 const BIN = fileURLToPath(new URL('../../../bin/s6rc.cjs', import.meta.url));
 
 /**
+ * The pid of the supervisor running on `live` (0 when it answers but its pid
+ * is unknown), or null when none runs there or `live` does not exist. An
+ * existing live directory that is not ours is refused first (Fatal 111).
+ */
+export async function runningSupervisor(live: string): Promise<number | null> {
+  if (!existsSync(live)) return null;
+  checkLiveDir(live);
+  return supervisorAlive(live);
+}
+
+/**
  * Creates live (0700), or checks an existing one is ours, has no living
  * supervisor and no orphaned services; checks that the event log the
  * supervisor will open (`store`, `-s`) is absent or readable, so a bad one

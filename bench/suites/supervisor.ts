@@ -146,7 +146,7 @@ function clientRows(live: string, runs: number): Row[] {
   for (const [name, args] of [
     ['status', ['status', '-l', live, 's00000']],
     ['wait', ['wait', '-l', live, '-U', 's00000']],
-    ['svc', ['svc', '-l', live, '-u', 's00000']],
+    ['svc', ['svc', '--livedir', live, '-u', 's00000']],
   ] as const) {
     const m = clientStart([...args], runs);
     const ratio = m.median / m.node;

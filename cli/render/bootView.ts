@@ -46,8 +46,15 @@ export class LiveView {
 
   constructor(
     private readonly out: NodeJS.WriteStream,
-    private readonly order: string[],
+    private order: string[],
   ) {}
+
+  /** Another database's services (boot's SIGHUP reload): statuses arrive again from a new subscription. */
+  reset(order: string[]): void {
+    this.order = order;
+    this.services.clear();
+    this.schedule();
+  }
 
   update(s: ServiceLine): void {
     this.services.set(s.name, s);

@@ -23,7 +23,9 @@
  *   finish.exited {code, signal, error?}  finish ended (error: it could not be spawned)
  *   finish.timeout {timeout}        timeout-finish elapsed → SIGKILL finish
  *   kill.timeout {timeout}          timeout-kill elapsed while stopping → SIGKILL run
- *   control.signal {signal, reason?} s6-svc style signal (SIGSTOP/SIGCONT also set `paused`); reason when the supervisor sent it
+ *   control.signal {signal, reason?, group?, changeId?}
+ *                                   s6-svc style signal (SIGSTOP/SIGCONT also set `paused`); reason when the supervisor
+ *                                   sent it; group: to run's process group (-P/-C/-K); changeId: a reload's
  *   definition.changed {name, notifies, hasFinish, maxDeathTally}  `update` switched databases: the service
  *                                   runs on, with its new name and definition (used from its next start)
  *
@@ -67,7 +69,7 @@ export type LongrunEvent =
   | ({ type: 'finish.exited'; code: number | null; signal: string | null; error?: string } & Timed)
   | ({ type: 'finish.timeout'; timeout: number } & Timed)
   | ({ type: 'kill.timeout'; timeout: number } & Timed)
-  | ({ type: 'control.signal'; signal: string; reason?: string } & Timed)
+  | ({ type: 'control.signal'; signal: string; reason?: string; group?: boolean; changeId?: number | null } & Timed)
   | ({ type: 'definition.changed' } & Omit<LongrunInput, 'since'> & Timed);
 
 export type OneshotEvent =

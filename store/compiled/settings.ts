@@ -3,9 +3,10 @@
  * the compiled database's `settings` table: one row per service and setting
  * that is not at its default, keyed by the source file's name, the value as
  * JSON. A setting added here is written, read back and checksummed with no
- * change to the tables (a database without it reads its default).
+ * change to the tables (a database without it reads its default). A oneshot's
+ * `reload` script is a command, in the `commands` table with `up` and `down`.
  */
-import type { Atomic, Command, Longrun, Oneshot } from '../../machines/model.js';
+import type { Atomic, Longrun, Oneshot } from '../../machines/model.js';
 
 interface Setting<S extends Atomic> {
   type: S['type'];
@@ -15,7 +16,6 @@ interface Setting<S extends Atomic> {
 }
 
 const longrun = (s: Setting<Longrun>) => s;
-const oneshot = (s: Setting<Oneshot>) => s;
 
 export const SETTINGS: Record<string, Setting<Longrun> | Setting<Oneshot>> = {
   'reload-signal': longrun({
@@ -27,11 +27,6 @@ export const SETTINGS: Record<string, Setting<Longrun> | Setting<Oneshot>> = {
     type: 'longrun',
     write: (s) => (s.killProcessGroup ? true : undefined),
     read: (s, v) => void (s.killProcessGroup = v === true),
-  }),
-  reload: oneshot({
-    type: 'oneshot',
-    write: (s) => s.reload ?? undefined,
-    read: (s, v) => void (s.reload = v as Command),
   }),
 };
 

@@ -127,6 +127,7 @@ function insertModel(db: Database.Database, model: CompiledModel, sources: strin
   insertRows(db, 'pipelines', rows.pipelines);
   insertRows(db, 'pipeline_members', rows.pipelineMembers);
   insertRows(db, 'files', rows.files, { columns: 'service_id, path, kind, mode, sha256, content', values: contents });
+  insertRows(db, 'settings', rows.settings);
   insertRows(db, 'meta', [
     ['schema_version', String(SCHEMA_VERSION)],
     ['sources', JSON.stringify(sources)],

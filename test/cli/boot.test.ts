@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S6RC, s6rc, tempDir } from '../helpers/cli.js';
@@ -75,7 +75,7 @@ function boot(services: Record<string, SourceService>, args: string[] = [], useC
   return b;
 }
 
-function statusJson(live: string): { name: string; state: string; pid: number | null }[] {
+function statusJson(live: string): { name: string; type: string; state: string; pid: number | null }[] {
   const r = s6rc(['status', '-l', live, '--json']);
   return JSON.parse(r.stdout);
 }
@@ -180,6 +180,41 @@ describe('s6rc boot', () => {
     expect(text).toMatch(/s6rc: info: supervisor stopped; history: s6rc history -l /);
     for (const p of [...services, supervisor]) expect(isAlive(p)).toBe(false);
     expect(processesUnder(t.dir)).toEqual([]);
+  });
+
+  it('SIGHUP recompiles the source and updates: only what changed restarts, new members of the selection come up, a compile error changes nothing', async () => {
+    const b = boot(STACK);
+    await until(() => b.err().includes('Ctrl-C'), 30_000, 'boot to bring default up');
+    const before = Object.fromEntries(statusJson(b.live).map((s) => [s.name, s]));
+    const source = join(b.root, 'source');
+    // app becomes a oneshot (a type change: it restarts); web is new in the bundle; db and migrate are untouched.
+    writeSource(source, {
+      app: { type: 'oneshot', up: '/bin/true' },
+      web: { type: 'longrun', run: 'exec sleep 1000', dependencies: ['db'] },
+      default: { type: 'bundle', contents: ['app', 'web'] },
+    });
+    rmSync(join(source, 'app', 'run'));
+    b.child.kill('SIGHUP');
+    await until(() => b.err().includes('s6rc: info: reloaded: update exited 0, bringing default up exited 0'), 30_000, 'the reload');
+    const after = Object.fromEntries(statusJson(b.live).map((s) => [s.name, s]));
+    expect(after.db.pid).toBe(before.db.pid);
+    expect(after.app.type).toBe('oneshot');
+    expect(after.app.state).toBe('ready');
+    expect(isAlive(before.app.pid!)).toBe(false);
+    expect(after.web.state).toBe('ready');
+    expect(s6rc(['-l', b.live, 'db', 'type', 'app']).stdout).toBe('oneshot\n');
+
+    writeFileSync(join(source, 'web', 'type'), 'daemon\n');
+    b.child.kill('SIGHUP');
+    await until(() => /nothing changed\n/.test(b.err()), 30_000, 'the failed reload');
+    expect(b.err()).toMatch(/s6rc: warning: .*web.*type.*; nothing changed\n/);
+    expect(statusJson(b.live).find((s) => s.name === 'web')!.pid).toBe(after.web.pid);
+
+    b.child.kill('SIGTERM');
+    expect(await b.exit).toBe(0);
+    const history = s6rc(['history', '-l', b.live, '--changes', '--json']).stdout.trim().split('\n');
+    const changes = history.map((line) => JSON.parse(line) as { argv: string[] });
+    expect(changes.some((c) => c.argv.join(' ').endsWith('(SIGHUP)'))).toBe(true);
   });
 
   it('bad input: no such source 111, unknown service 3, missing operand 100', () => {

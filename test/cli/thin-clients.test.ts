@@ -20,7 +20,7 @@ describe('thin clients', () => {
       ['status', '-l', l.live],
       ['-l', l.live, 'status'],
       ['wait', '-l', l.live, '-d', 'a'],
-      ['svc', '-l', l.live, '-u', '-wu', 'a'],
+      ['svc', '--livedir', l.live, '-u', '-wu', 'a'],
       ['shutdown', '-l', l.live],
     ]) {
       const urls = importsOf(args);

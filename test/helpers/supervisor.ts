@@ -55,7 +55,7 @@ export interface TestLive {
   root: string;
   live: string;
   compiled: string;
-  /** Runs `s6rc` with `-l live` inserted after the subcommand. */
+  /** Runs `s6rc` with `--livedir live` inserted after the subcommand. */
   run(sub: string, ...args: string[]): CliResult;
   supervisorPid(): number | null;
   /** Kills the supervisor and every process working inside the live directory, then removes everything. */
@@ -78,7 +78,7 @@ export function makeLive(services: Record<string, SourceService>): TestLive {
     root: t.dir,
     live,
     compiled,
-    run: (sub, ...args) => s6rc([sub, '-l', live, ...args], { env: { ...process.env, S6RC_STORE: '' } }),
+    run: (sub, ...args) => s6rc([sub, '--livedir', live, ...args], { env: { ...process.env, S6RC_STORE: '' } }),
     supervisorPid: () => readPid(join(live, 'pid')),
     cleanup: () => {
       killEverything(live, self.supervisorPid());

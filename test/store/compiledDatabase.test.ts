@@ -55,6 +55,9 @@ describe('round trip', () => {
       ...oneshot('script', '#!/bin/sh\nprintf "%s\\n" "ünï"\n'),
       ...oneshot('with space', 'echo "tab\there"\n', { down: 'echo bye\n' }),
       ...longrun('bin', { 'data/blob': { content: '\u0000\u00ff\u0001', mode: 0o640 }, 'data/ü-file': 'x' }),
+      // s6-rc 0.7's files: settings rows and a `reload` command, checksummed as the rest.
+      ...longrun('reloadable', { 'reload-signal': 'USR1\n', 'flag-timeout-killpg': '' }),
+      ...oneshot('refresh', 'true\n', { reload: 'echo again\n' }),
     });
     writeFileSync(join(src, 'bin/data/raw'), Buffer.from([0, 0xff, 0xfe, 0x80]));
     const model = compileSources([src]);
@@ -64,6 +67,8 @@ describe('round trip', () => {
     expect(loaded).toEqual(model);
     const raw = (loaded.services.get('bin') as Longrun).files.find((f) => f.path === 'data/raw')!;
     expect([...raw.content]).toEqual([0, 0xff, 0xfe, 0x80]);
+    expect(loaded.services.get('reloadable')).toMatchObject({ reloadSignal: 'SIGUSR1', killProcessGroup: true });
+    expect(loaded.services.get('refresh')).toMatchObject({ reload: { kind: 'argv', argv: ['echo', 'again'] } });
   });
 
   it('checksums in the writer exactly what readers read back', () => {

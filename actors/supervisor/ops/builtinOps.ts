@@ -4,6 +4,8 @@
  */
 import { constants } from 'node:os';
 import type { OpHandler, Reply, SupervisorApi } from '../api.js';
+import type { Longrun } from '../../../machines/model.js';
+import type { ServiceHandle } from '../../service/types.js';
 import { statusView } from '../statusView.js';
 import { resolveNames, UnknownName } from './resolveNames.js';
 
@@ -45,6 +47,32 @@ async function inBatches(names: string[], each: (name: string) => void): Promise
   }
 }
 
+/**
+ * Reloads one service that is up: resolves null once done (a longrun as soon as its signal is sent;
+ * a oneshot when its reload script exits zero), else why it failed.
+ */
+function reloadService(handle: ServiceHandle, changeId: number): Promise<string | null> {
+  if (handle.status().type !== 'oneshot') {
+    handle.reload(changeId);
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve) => {
+    let sent = false;
+    let started = false;
+    // The first status (replayed at once) is from before the reload: only later ones count.
+    const sub = handle.status$.subscribe((st) => {
+      if (!sent) return;
+      if (st.pid !== null) started = true;
+      else if (started || st.error) {
+        queueMicrotask(() => sub.unsubscribe());
+        resolve(st.error);
+      }
+    });
+    sent = true;
+    handle.reload(changeId);
+  });
+}
+
 export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> {
   return {
     ping: (_req, reply) => reply.end({ pong: true, pid: process.pid, boot: sup.boot }),
@@ -76,14 +104,25 @@ export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> 
         void inBatches(names, (n) => sup.services.get(n)!.down(null)).then(() => reply.end({ services: names }));
       }, false),
 
-    /** To a longrun's run, or to the process group of a oneshot's running script (a stuck `up` can be killed). */
+    /**
+     * To a longrun's run (`group`: its process group, s6-svc -P/-C/-K), or to the process group of a
+     * oneshot's running script (a stuck `up` can be killed). `reloadSignal` instead of `signal`: each
+     * longrun's own reload-signal (s6-svc -l).
+     */
     signal: (req, reply) =>
       withNames(req, reply, sup, (names) => {
+        if (req.reloadSignal === true) {
+          if (!longrunsOnly(sup, names, reply)) return;
+          for (const n of names) sup.services.get(n)!.signal((sup.model.services.get(n) as Longrun).reloadSignal as NodeJS.Signals);
+          return reply.end({ services: names });
+        }
         const signal = String(req.signal ?? '');
         if (!(signal in constants.signals)) return reply.fail(100, `unknown signal: ${signal}`);
+        const group = req.group === true;
+        if (group && !longrunsOnly(sup, names, reply)) return;
         const idle = names.find((n) => sup.model.services.get(n)?.type === 'oneshot' && sup.services.get(n)!.status().pid === null);
         if (idle) return reply.fail(5, `service ${idle} is a oneshot with no script running`);
-        for (const n of names) sup.services.get(n)!.signal(signal as NodeJS.Signals);
+        for (const n of names) sup.services.get(n)!.signal(signal as NodeJS.Signals, group);
         reply.end({ services: names, signal });
       }, false),
 
@@ -99,36 +138,36 @@ export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> 
       }, false),
 
     /**
-     * s6-rc 0.7 `reload`: the named services (which must be in the live state) get a reload,
-     * no dependency engine: a longrun its reload-signal, a oneshot its `reload` script, awaited.
+     * s6-rc 0.7 `reload` `{ services, argv, user, verbosity, timeout }`: the services, which must all be
+     * up, get a reload, with no dependency engine: a longrun its reload-signal, a oneshot its `reload`
+     * script, awaited. One change in the event log; progress `{ changeId }`, `{ err }`; then `{ exitCode }`.
      */
     reload: (req, reply) =>
       withNames(req, reply, sup, (names) => {
         const down = names.find((n) => !sup.liveNow.has(n));
         if (down) return reply.fail(1, `service ${down} is not up`);
-        const scripts = names.filter((n) => sup.model.services.get(n)?.type === 'oneshot');
-        const failed: string[] = [];
-        let waiting = scripts.length;
-        const done = () => reply.end({ services: names, failed, exitCode: failed.length ? 1 : 0 });
-        for (const n of names.filter((x) => !scripts.includes(x))) sup.services.get(n)!.reload(null);
-        for (const n of scripts) {
-          const handle = sup.services.get(n)!;
-          let sent = false;
-          let started = false;
-          // The first status (replayed at once) is from before the reload: only later ones count.
-          const sub = handle.status$.subscribe((st) => {
-            if (!sent) return;
-            if (st.pid !== null) started = true;
-            else if (started || st.error) {
-              if (st.error) failed.push(n);
-              queueMicrotask(() => sub.unsubscribe());
-              if (--waiting === 0) done();
-            }
-          });
-          sent = true;
-          handle.reload(null);
-        }
-        if (waiting === 0) done();
+        const argv = Array.isArray(req.argv) && req.argv.length ? req.argv.map(String) : ['s6rc', 'reload', ...names];
+        const changeId = sup.log.startChange(argv, typeof req.user === 'string' ? req.user : 'request');
+        reply.progress({ changeId });
+        const verbosity = typeof req.verbosity === 'number' ? req.verbosity : 1;
+        const timeout = typeof req.timeout === 'number' && req.timeout > 0 ? req.timeout : 0;
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<'timeout'>((resolve) => timeout && (timer = setTimeout(() => resolve('timeout'), timeout)));
+        const outcomes = names.map(async (n) => {
+          const error = await reloadService(sup.services.get(n)!, changeId);
+          if (error) reply.progress({ err: `s6rc: warning: unable to reload service ${n}: ${error}\n` });
+          else if (verbosity >= 2) reply.progress({ err: `s6rc: info: service ${n} successfully reloaded\n` });
+          return error === null;
+        });
+        void Promise.race([Promise.all(outcomes), timedOut]).then((done) => {
+          clearTimeout(timer);
+          const ok = done === 'timeout' ? 0 : done.filter(Boolean).length;
+          const exitCode = done === 'timeout' ? 2 : ok === names.length ? 0 : 1;
+          if (done === 'timeout') reply.progress({ err: `s6rc: fatal: timed out\n` });
+          sup.log.endChange(changeId, exitCode, ok, names.length - ok);
+          sup.log.flush();
+          reply.end({ services: names, exitCode });
+        });
       }, false),
 
     /** s6-svc -o: up once, not restarted when it dies. */
