@@ -21,6 +21,8 @@ export const spec: CommandSpec = {
     '  [-u|-d] timeout S | contents B | [-u|-d] dependencies S | pipeline S',
     '  [-u|-d] script S (argv NUL-terminated, or the #! script) | flags S',
     '  atomics S... | [-u|-d] all-dependencies S...',
+    'pipeline prints one producer/consumer line per link of the pipeline, producers first;',
+    '  for a longrun in no pipeline, its name, as the s6-rc-db page says (s6-rc-db 0.7 prints nothing).',
     'Exit codes: 3 unknown name, 4 invalid database, 5 wrong type, 100 usage, 111 cannot open.',
     `Without -c, uses <live>/compiled (live: -l, $S6RC_LIVE or the default), else ${DEFAULT_COMPILED}.`,
   ].join('\n'),
@@ -135,8 +137,11 @@ function answer(q: CompiledQueries, sub: string, services: ServiceRow[], directi
       return print(q.atomics(ids));
     case 'dependencies':
       return print(q.dependencies(ids, direction));
-    case 'pipeline':
-      return print(q.pipeline(s.id));
+    case 'pipeline': {
+      // The page says a longrun in no pipeline prints its name; s6-rc-db 0.7's code prints nothing. We follow the page.
+      const links = q.pipeline(s.id);
+      return print(links.length ? links.map(([producer, consumer]) => `${producer}/${consumer}`) : [s.name]);
+    }
     case 'flags':
       // Bit 0: essential (s6-rc-db prints the flags in hexadecimal).
       return print([(s.essential ? 1 : 0).toString(16)]);

@@ -87,15 +87,54 @@ export class CompiledQueries {
     );
   }
 
-  /** The pipeline the longrun is in, producers first; just itself when in none. */
-  pipeline(id: number): string[] {
-    const members = this.statement(
-      `SELECT s.name FROM pipeline_members m JOIN services s ON s.id = m.service_id
-       WHERE m.pipeline_id = (SELECT pipeline_id FROM pipeline_members WHERE service_id = ?) ORDER BY m.position`,
+  /**
+   * The links of the pipeline the longrun is in, as s6-rc-db's print_pipeline
+   * orders them: from the last consumer, post-order, each producer's own feeders
+   * before the producer itself, producers of one consumer by name. Empty when
+   * the longrun is in no pipeline. An explicit stack, since a pipeline may be
+   * thousands of longruns deep.
+   *
+   * @example
+   *   q.pipeline(id) // → [['p1', 'c'], ['p2', 'c'], ['c', 'log']]
+   */
+  pipeline(id: number): [producer: string, consumer: string][] {
+    const rows = this.statement(
+      `SELECT l.service_id, s.name, l.producer_for FROM pipeline_members m
+       JOIN longruns l ON l.service_id = m.service_id JOIN services s ON s.id = m.service_id
+       WHERE m.pipeline_id = (SELECT pipeline_id FROM pipeline_members WHERE service_id = ?)`,
     )
-      .pluck()
-      .all(id) as string[];
-    return members.length ? members : (this.statement('SELECT name FROM services WHERE id = ?').pluck().all(id) as string[]);
+      .raw()
+      .all(id) as [number, string, number | null][];
+    const name = new Map(rows.map(([sid, n]) => [sid, n]));
+    const consumerOf = new Map(rows.map(([sid, , consumer]) => [sid, consumer]));
+    const producersOf = new Map<number, number[]>();
+    for (const [sid, , consumer] of rows) {
+      if (consumer === null) continue;
+      const producers = producersOf.get(consumer);
+      if (producers) producers.push(sid);
+      else producersOf.set(consumer, [sid]);
+    }
+    for (const producers of producersOf.values()) producers.sort((a, b) => byName(name.get(a)!, name.get(b)!));
+    if (!name.has(id)) return [];
+    // Along producer-for to the last consumer; a database that leaves the pipeline or loops is damaged.
+    let last = id;
+    for (let steps = 0, next; (next = consumerOf.get(last)!) !== null; last = next) {
+      if (!name.has(next) || ++steps > rows.length) throw new Error(`pipeline of ${name.get(id)} is inconsistent at ${name.get(last)}`);
+    }
+    const links: [string, string][] = [];
+    // Each frame: a longrun, the consumer it feeds (null for the last consumer), how many of its producers are done.
+    const stack: { node: number; consumer: number | null; done: number }[] = [{ node: last, consumer: null, done: 0 }];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const producers = producersOf.get(top.node) ?? [];
+      if (top.done < producers.length) {
+        stack.push({ node: producers[top.done++], consumer: top.node, done: 0 });
+        continue;
+      }
+      stack.pop();
+      if (top.consumer !== null) links.push([name.get(top.node)!, name.get(top.consumer)!]);
+    }
+    return links;
   }
 
   /** A oneshot's up or down command; null when it has none (down absent). */
