@@ -23,6 +23,7 @@ export const spec: CommandSpec = {
     '  atomics S... | [-u|-d] all-dependencies S...',
     'pipeline prints one producer/consumer line per link of the pipeline, producers first;',
     '  for a longrun in no pipeline, its name, as the s6-rc-db page says (s6-rc-db 0.7 prints nothing).',
+    'flags prints 8 hex digits: 00000001 for an essential service, else 00000000.',
     'Exit codes: 3 unknown name, 4 invalid database, 5 wrong type, 100 usage, 111 cannot open.',
     `Without -c, uses <live>/compiled (live: -l, $S6RC_LIVE or the default), else ${DEFAULT_COMPILED}.`,
   ].join('\n'),
@@ -143,8 +144,8 @@ function answer(q: CompiledQueries, sub: string, services: ServiceRow[], directi
       return print(links.length ? links.map(([producer, consumer]) => `${producer}/${consumer}`) : [s.name]);
     }
     case 'flags':
-      // Bit 0: essential (s6-rc-db prints the flags in hexadecimal).
-      return print([(s.essential ? 1 : 0).toString(16)]);
+      // Bit 0: essential. Bit 1 (recommended) serves s6-rc's repo commands, which s6rc does not have.
+      return print([(s.essential ? 1 : 0).toString(16).padStart(8, '0')]);
     case 'atomics':
       return print(q.atomics(ids));
     case 'all-dependencies':
