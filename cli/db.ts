@@ -28,11 +28,13 @@ export const spec: CommandSpec = {
     `Without -c, uses <live>/compiled (live: -l, $S6RC_LIVE or the default), else ${DEFAULT_COMPILED}.`,
   ].join('\n'),
   options: [
-    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'read the database the live directory live was initialised with (live/compiled)' },
-    { key: 'compiled', short: 'c', kind: 'string', argName: 'compiled', help: 'read this compiled database (wins over -l)' },
-    { key: 'block', short: 'b', kind: 'flag', help: 'accepted for s6-rc-db compatibility; compiled databases are never locked' },
-    { key: 'direction', short: 'u', kind: 'flag', value: 'up', help: 'up data (default): up timeout, dependencies, up script' },
-    { key: 'direction', short: 'd', kind: 'flag', value: 'down', help: 'down data: down timeout, reverse dependencies, down script' },
+    { key: 'live', short: 'l', long: 'livedir', kind: 'string', argName: 'live', help: 'read the database the live directory live was initialised with (live/compiled)' },
+    { key: 'compiled', short: 'c', long: 'compiled', kind: 'string', argName: 'compiled', help: 'read this compiled database (wins over -l)' },
+    { key: 'block', short: 'b', long: 'block', kind: 'flag', help: 'accepted for s6-rc-db compatibility; compiled databases are never locked' },
+    { key: 'direction', short: 'u', long: 'up', kind: 'flag', value: 'up', help: 'up data (default): up timeout, dependencies, up script' },
+    { key: 'direction', short: 'd', long: 'down', kind: 'flag', value: 'down', help: 'down data: down timeout, reverse dependencies, down script' },
+    { key: 'withoutEssentials', short: 'E', long: 'with-essentials', kind: 'flag', value: false, help: 'list essential atomics too (the default)' },
+    { key: 'withoutEssentials', short: 'e', long: 'without-essentials', kind: 'flag', value: true, help: 'leave essential atomics out of list services|oneshots|longruns, contents, dependencies, atomics, all-dependencies' },
   ],
 };
 
@@ -84,7 +86,7 @@ export async function run(parsed: ParseResult): Promise<number> {
   let path = '';
   const db = await withCompiled(values, (p) => openCompiledQuick((path = p)));
   try {
-    const q = new CompiledQueries(db);
+    const q = new CompiledQueries(db, { withoutEssentials: values.withoutEssentials === true });
     if (sub === 'list') return print(q.list(args[0] as (typeof LISTS)[number]));
     const services = args.map((name) => {
       const s = q.service(name);

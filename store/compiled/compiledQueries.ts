@@ -32,10 +32,26 @@ const EDGE = {
   down: { from: 'dependency_id', to: 'service_id' },
 };
 
+export interface QueryOptions {
+  /**
+   * Leave essential atomics out of what lists atomics (s6-rc-db -e): `list
+   * services|oneshots|longruns`, `atomics`, `dependencies`, `all-dependencies`.
+   * `list all` and `list bundles` list every name, as s6-rc-db's do.
+   */
+  withoutEssentials?: boolean;
+}
+
 export class CompiledQueries {
   private readonly statements = new Map<string, Database.Statement>();
+  /** Appended to the WHERE of every query that lists atomics. */
+  private readonly shown: string;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    { withoutEssentials = false }: QueryOptions = {},
+  ) {
+    this.shown = withoutEssentials ? ' AND essential = 0' : '';
+  }
 
   private statement(sql: string): Database.Statement {
     let s = this.statements.get(sql);
@@ -59,19 +75,19 @@ export class CompiledQueries {
   /** Every service name of one kind: all, services (atomics), oneshots, longruns, bundles. */
   list(which: 'all' | 'services' | 'oneshots' | 'longruns' | 'bundles'): string[] {
     const where = { all: '1', services: "type != 'bundle'", oneshots: "type = 'oneshot'", longruns: "type = 'longrun'", bundles: "type = 'bundle'" }[which];
-    return this.names(`SELECT name FROM services WHERE ${where}`);
+    return this.names(`SELECT name FROM services WHERE ${where}${which === 'all' || which === 'bundles' ? '' : this.shown}`);
   }
 
   /** The atomics the services stand for (union). */
   atomics(ids: number[]): string[] {
-    return this.names(`SELECT name FROM services WHERE id IN (${ATOMICS_OF})`, { ids: JSON.stringify(ids) });
+    return this.names(`SELECT name FROM services WHERE id IN (${ATOMICS_OF})${this.shown}`, { ids: JSON.stringify(ids) });
   }
 
   /** Direct dependencies (`up`) or dependents (`down`) of the services' atomics, as s6-rc-db prints them. */
   dependencies(ids: number[], direction: Direction): string[] {
     const e = EDGE[direction];
     return this.names(
-      `SELECT name FROM services WHERE id IN (SELECT d.${e.to} FROM dependencies d WHERE d.${e.from} IN (${ATOMICS_OF}))`,
+      `SELECT name FROM services WHERE id IN (SELECT d.${e.to} FROM dependencies d WHERE d.${e.from} IN (${ATOMICS_OF}))${this.shown}`,
       { ids: JSON.stringify(ids) },
     );
   }
@@ -82,7 +98,7 @@ export class CompiledQueries {
     return this.names(
       `WITH RECURSIVE closure(id) AS (${ATOMICS_OF}
          UNION SELECT d.${e.to} FROM dependencies d JOIN closure c ON d.${e.from} = c.id)
-       SELECT name FROM services WHERE id IN (SELECT id FROM closure)`,
+       SELECT name FROM services WHERE id IN (SELECT id FROM closure)${this.shown}`,
       { ids: JSON.stringify(ids) },
     );
   }
