@@ -21,15 +21,20 @@ export const spec: CommandSpec = {
     '  [-u|-d] timeout S | contents B | [-u|-d] dependencies S | pipeline S',
     '  [-u|-d] script S (argv NUL-terminated, or the #! script) | flags S',
     '  atomics S... | [-u|-d] all-dependencies S...',
+    'pipeline prints one producer/consumer line per link of the pipeline, producers first;',
+    '  for a longrun in no pipeline, its name, as the s6-rc-db page says (s6-rc-db 0.7 prints nothing).',
+    'flags prints 8 hex digits: 00000001 for an essential service, else 00000000.',
     'Exit codes: 3 unknown name, 4 invalid database, 5 wrong type, 100 usage, 111 cannot open.',
     `Without -c, uses <live>/compiled (live: -l, $S6RC_LIVE or the default), else ${DEFAULT_COMPILED}.`,
   ].join('\n'),
   options: [
-    { key: 'live', short: 'l', kind: 'string', argName: 'live', help: 'read the database the live directory live was initialised with (live/compiled)' },
-    { key: 'compiled', short: 'c', kind: 'string', argName: 'compiled', help: 'read this compiled database (wins over -l)' },
-    { key: 'block', short: 'b', kind: 'flag', help: 'accepted for s6-rc-db compatibility; compiled databases are never locked' },
-    { key: 'direction', short: 'u', kind: 'flag', value: 'up', help: 'up data (default): up timeout, dependencies, up script' },
-    { key: 'direction', short: 'd', kind: 'flag', value: 'down', help: 'down data: down timeout, reverse dependencies, down script' },
+    { key: 'live', short: 'l', long: 'livedir', kind: 'string', argName: 'live', help: 'read the database the live directory live was initialised with (live/compiled)' },
+    { key: 'compiled', short: 'c', long: 'compiled', kind: 'string', argName: 'compiled', help: 'read this compiled database (wins over -l)' },
+    { key: 'block', short: 'b', long: 'block', kind: 'flag', help: 'accepted for s6-rc-db compatibility; compiled databases are never locked' },
+    { key: 'direction', short: 'u', long: 'up', kind: 'flag', value: 'up', help: 'up data (default): up timeout, dependencies, up script' },
+    { key: 'direction', short: 'd', long: 'down', kind: 'flag', value: 'down', help: 'down data: down timeout, reverse dependencies, down script' },
+    { key: 'withoutEssentials', short: 'E', long: 'with-essentials', kind: 'flag', value: false, help: 'list essential atomics too (the default)' },
+    { key: 'withoutEssentials', short: 'e', long: 'without-essentials', kind: 'flag', value: true, help: 'leave essential atomics out of list services|oneshots|longruns, contents, dependencies, atomics, all-dependencies' },
   ],
 };
 
@@ -81,7 +86,7 @@ export async function run(parsed: ParseResult): Promise<number> {
   let path = '';
   const db = await withCompiled(values, (p) => openCompiledQuick((path = p)));
   try {
-    const q = new CompiledQueries(db);
+    const q = new CompiledQueries(db, { withoutEssentials: values.withoutEssentials === true });
     if (sub === 'list') return print(q.list(args[0] as (typeof LISTS)[number]));
     const services = args.map((name) => {
       const s = q.service(name);
@@ -135,11 +140,14 @@ function answer(q: CompiledQueries, sub: string, services: ServiceRow[], directi
       return print(q.atomics(ids));
     case 'dependencies':
       return print(q.dependencies(ids, direction));
-    case 'pipeline':
-      return print(q.pipeline(s.id));
+    case 'pipeline': {
+      // The page says a longrun in no pipeline prints its name; s6-rc-db 0.7's code prints nothing. We follow the page.
+      const links = q.pipeline(s.id);
+      return print(links.length ? links.map(([producer, consumer]) => `${producer}/${consumer}`) : [s.name]);
+    }
     case 'flags':
-      // Bit 0: essential (s6-rc-db prints the flags in hexadecimal).
-      return print([(s.essential ? 1 : 0).toString(16)]);
+      // Bit 0: essential. Bit 1 (recommended) serves s6-rc's repo commands, which s6rc does not have.
+      return print([(s.essential ? 1 : 0).toString(16).padStart(8, '0')]);
     case 'atomics':
       return print(q.atomics(ids));
     case 'all-dependencies':

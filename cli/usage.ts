@@ -5,7 +5,7 @@
  */
 export const USAGE = {
   compile: 'compile [-v verbosity] compiled source...',
-  db: 'db [-l live] [-c compiled] [-b] [-u|-d] help|check|list|type|timeout|contents|dependencies|pipeline|script|flags|atomics|all-dependencies ...',
+  db: 'db [-l live] [-c compiled] [-b] [-u|-d] [-E|-e] help|check|list|type|timeout|contents|dependencies|pipeline|script|flags|atomics|all-dependencies ...',
   init: 'init [-c compiled] [-l live] [-t timeout] [-b] [-s store]',
   daemon: 'daemon [-l live] [-N fd] [-s store] [-t stoptimeout]',
   shutdown: 'shutdown [-l live] [-t timeout]',

@@ -32,10 +32,26 @@ const EDGE = {
   down: { from: 'dependency_id', to: 'service_id' },
 };
 
+export interface QueryOptions {
+  /**
+   * Leave essential atomics out of what lists atomics (s6-rc-db -e): `list
+   * services|oneshots|longruns`, `atomics`, `dependencies`, `all-dependencies`.
+   * `list all` and `list bundles` list every name, as s6-rc-db's do.
+   */
+  withoutEssentials?: boolean;
+}
+
 export class CompiledQueries {
   private readonly statements = new Map<string, Database.Statement>();
+  /** Appended to the WHERE of every query that lists atomics. */
+  private readonly shown: string;
 
-  constructor(private readonly db: Database.Database) {}
+  constructor(
+    private readonly db: Database.Database,
+    { withoutEssentials = false }: QueryOptions = {},
+  ) {
+    this.shown = withoutEssentials ? ' AND essential = 0' : '';
+  }
 
   private statement(sql: string): Database.Statement {
     let s = this.statements.get(sql);
@@ -59,19 +75,19 @@ export class CompiledQueries {
   /** Every service name of one kind: all, services (atomics), oneshots, longruns, bundles. */
   list(which: 'all' | 'services' | 'oneshots' | 'longruns' | 'bundles'): string[] {
     const where = { all: '1', services: "type != 'bundle'", oneshots: "type = 'oneshot'", longruns: "type = 'longrun'", bundles: "type = 'bundle'" }[which];
-    return this.names(`SELECT name FROM services WHERE ${where}`);
+    return this.names(`SELECT name FROM services WHERE ${where}${which === 'all' || which === 'bundles' ? '' : this.shown}`);
   }
 
   /** The atomics the services stand for (union). */
   atomics(ids: number[]): string[] {
-    return this.names(`SELECT name FROM services WHERE id IN (${ATOMICS_OF})`, { ids: JSON.stringify(ids) });
+    return this.names(`SELECT name FROM services WHERE id IN (${ATOMICS_OF})${this.shown}`, { ids: JSON.stringify(ids) });
   }
 
   /** Direct dependencies (`up`) or dependents (`down`) of the services' atomics, as s6-rc-db prints them. */
   dependencies(ids: number[], direction: Direction): string[] {
     const e = EDGE[direction];
     return this.names(
-      `SELECT name FROM services WHERE id IN (SELECT d.${e.to} FROM dependencies d WHERE d.${e.from} IN (${ATOMICS_OF}))`,
+      `SELECT name FROM services WHERE id IN (SELECT d.${e.to} FROM dependencies d WHERE d.${e.from} IN (${ATOMICS_OF}))${this.shown}`,
       { ids: JSON.stringify(ids) },
     );
   }
@@ -82,20 +98,59 @@ export class CompiledQueries {
     return this.names(
       `WITH RECURSIVE closure(id) AS (${ATOMICS_OF}
          UNION SELECT d.${e.to} FROM dependencies d JOIN closure c ON d.${e.from} = c.id)
-       SELECT name FROM services WHERE id IN (SELECT id FROM closure)`,
+       SELECT name FROM services WHERE id IN (SELECT id FROM closure)${this.shown}`,
       { ids: JSON.stringify(ids) },
     );
   }
 
-  /** The pipeline the longrun is in, producers first; just itself when in none. */
-  pipeline(id: number): string[] {
-    const members = this.statement(
-      `SELECT s.name FROM pipeline_members m JOIN services s ON s.id = m.service_id
-       WHERE m.pipeline_id = (SELECT pipeline_id FROM pipeline_members WHERE service_id = ?) ORDER BY m.position`,
+  /**
+   * The links of the pipeline the longrun is in, as s6-rc-db's print_pipeline
+   * orders them: from the last consumer, post-order, each producer's own feeders
+   * before the producer itself, producers of one consumer by name. Empty when
+   * the longrun is in no pipeline. An explicit stack, since a pipeline may be
+   * thousands of longruns deep.
+   *
+   * @example
+   *   q.pipeline(id) // → [['p1', 'c'], ['p2', 'c'], ['c', 'log']]
+   */
+  pipeline(id: number): [producer: string, consumer: string][] {
+    const rows = this.statement(
+      `SELECT l.service_id, s.name, l.producer_for FROM pipeline_members m
+       JOIN longruns l ON l.service_id = m.service_id JOIN services s ON s.id = m.service_id
+       WHERE m.pipeline_id = (SELECT pipeline_id FROM pipeline_members WHERE service_id = ?)`,
     )
-      .pluck()
-      .all(id) as string[];
-    return members.length ? members : (this.statement('SELECT name FROM services WHERE id = ?').pluck().all(id) as string[]);
+      .raw()
+      .all(id) as [number, string, number | null][];
+    const name = new Map(rows.map(([sid, n]) => [sid, n]));
+    const consumerOf = new Map(rows.map(([sid, , consumer]) => [sid, consumer]));
+    const producersOf = new Map<number, number[]>();
+    for (const [sid, , consumer] of rows) {
+      if (consumer === null) continue;
+      const producers = producersOf.get(consumer);
+      if (producers) producers.push(sid);
+      else producersOf.set(consumer, [sid]);
+    }
+    for (const producers of producersOf.values()) producers.sort((a, b) => byName(name.get(a)!, name.get(b)!));
+    if (!name.has(id)) return [];
+    // Along producer-for to the last consumer; a database that leaves the pipeline or loops is damaged.
+    let last = id;
+    for (let steps = 0, next; (next = consumerOf.get(last)!) !== null; last = next) {
+      if (!name.has(next) || ++steps > rows.length) throw new Error(`pipeline of ${name.get(id)} is inconsistent at ${name.get(last)}`);
+    }
+    const links: [string, string][] = [];
+    // Each frame: a longrun, the consumer it feeds (null for the last consumer), how many of its producers are done.
+    const stack: { node: number; consumer: number | null; done: number }[] = [{ node: last, consumer: null, done: 0 }];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const producers = producersOf.get(top.node) ?? [];
+      if (top.done < producers.length) {
+        stack.push({ node: producers[top.done++], consumer: top.node, done: 0 });
+        continue;
+      }
+      stack.pop();
+      if (top.consumer !== null) links.push([name.get(top.node)!, name.get(top.consumer)!]);
+    }
+    return links;
   }
 
   /** A oneshot's up or down command; null when it has none (down absent). */

@@ -133,17 +133,22 @@ function resolvePipelines(defs: Map<string, SourceService>): Pipeline[] {
     if (l.consumerFor.length > 0 && l.producerFor === null) lastConsumers.push(s);
   }
   // Every chain of producer-for must end at a last consumer; one that comes back is a cycle.
-  const inPipeline = new Set<string>();
+  // A chain stops at a service already known to end well, so a deep pipeline is walked once, not once per member.
+  const endsWell = new Set<string>();
   for (const s of defs.values()) {
     if (!s.longrun?.producerFor) continue;
     const path = [s.name];
+    const onPath = new Set(path);
     let cur = s;
-    while (cur.longrun!.producerFor !== null) {
+    while (cur.longrun!.producerFor !== null && !endsWell.has(cur.name)) {
       cur = defs.get(cur.longrun!.producerFor)!;
-      if (path.includes(cur.name)) throw sourceError(`pipeline cycle ${[...path, cur.name].join(' -> ')}`, `${s.dir}/producer-for`);
+      if (onPath.has(cur.name)) throw sourceError(`pipeline cycle ${[...path, cur.name].join(' -> ')}`, `${s.dir}/producer-for`);
       path.push(cur.name);
+      onPath.add(cur.name);
     }
+    for (const name of path) endsWell.add(name);
   }
+  const inPipeline = new Set<string>();
   const pipelines: Pipeline[] = [];
   const pipelineNames = new Map<string, string>();
   lastConsumers.sort((a, b) => byName(a.name, b.name));

@@ -17,6 +17,13 @@ export function s6rc(args: string[], opts: SpawnSyncOptions = {}): CliResult {
   return { code: r.status, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
+/** Runs `s6rc compile compiled sources...` and returns `compiled`; throws with its stderr if it fails. */
+export function compileOrThrow(compiled: string, ...sources: string[]): string {
+  const r = s6rc(['compile', compiled, ...sources]);
+  if (r.code !== 0) throw new Error(`s6rc compile exited ${r.code}: ${r.stderr}`);
+  return compiled;
+}
+
 const TRACE = resolve(__dirname, '../fixtures/trace-imports.mjs');
 
 /** Runs `s6rc args` and returns it with every module it loaded (ES modules as URLs, CommonJS as paths). */
