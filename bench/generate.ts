@@ -75,6 +75,28 @@ export function shapeDependencies(shape: Shape, count: number, seed = 1): number
   return deps;
 }
 
+/** Writes one atomic service of the bench's kind (see the module comment) into the source directory `dir`. */
+export function writeService(dir: string, name: string, kind: 'longrun' | 'oneshot', dependencies: readonly string[]): void {
+  const sdir = join(dir, name);
+  mkdirSync(sdir);
+  writeFileSync(join(sdir, 'type'), `${kind}\n`);
+  if (dependencies.length) writeFileSync(join(sdir, 'dependencies'), dependencies.join('\n') + '\n');
+  if (kind === 'longrun') {
+    writeFileSync(join(sdir, 'run'), LONGRUN_RUN, { mode: 0o755 });
+    writeFileSync(join(sdir, 'notification-fd'), '3\n');
+  } else {
+    writeFileSync(join(sdir, 'up'), '/bin/true\n');
+    writeFileSync(join(sdir, 'down'), '/bin/true\n');
+  }
+}
+
+/** Writes a bundle of `contents` into the source directory `dir`. */
+export function writeBundle(dir: string, name: string, contents: readonly string[]): void {
+  mkdirSync(join(dir, name));
+  writeFileSync(join(dir, name, 'type'), 'bundle\n');
+  writeFileSync(join(dir, name, 'contents'), contents.join('\n') + '\n');
+}
+
 export function generateSource(dir: string, opts: GenerateOptions): GeneratedSource {
   const width = Math.max(4, String(opts.count - 1).length);
   const names = Array.from({ length: opts.count }, (_, i) => `s${String(i).padStart(width, '0')}`);
@@ -82,25 +104,11 @@ export function generateSource(dir: string, opts: GenerateOptions): GeneratedSou
   const dependencies = new Map<string, string[]>();
   mkdirSync(dir, { recursive: true });
   names.forEach((name, i) => {
-    const sdir = join(dir, name);
-    mkdirSync(sdir);
-    writeFileSync(join(sdir, 'type'), `${opts.kind}\n`);
     const mine = deps[i].map((d) => names[d]);
     dependencies.set(name, mine);
-    if (mine.length) writeFileSync(join(sdir, 'dependencies'), mine.join('\n') + '\n');
-    if (opts.kind === 'longrun') {
-      writeFileSync(join(sdir, 'run'), LONGRUN_RUN, { mode: 0o755 });
-      writeFileSync(join(sdir, 'notification-fd'), '3\n');
-    } else {
-      writeFileSync(join(sdir, 'up'), '/bin/true\n');
-      writeFileSync(join(sdir, 'down'), '/bin/true\n');
-    }
+    writeService(dir, name, opts.kind, mine);
   });
   const bundle = opts.bundle === undefined ? 'all' : opts.bundle;
-  if (bundle !== null) {
-    mkdirSync(join(dir, bundle));
-    writeFileSync(join(dir, bundle, 'type'), 'bundle\n');
-    writeFileSync(join(dir, bundle, 'contents'), names.join('\n') + '\n');
-  }
+  if (bundle !== null) writeBundle(dir, bundle, names);
   return { names, dependencies, bundle };
 }

@@ -46,9 +46,12 @@ export function medianOf(runs: number, once: () => number, setup?: () => void): 
   return median(xs);
 }
 
+/** One bare `node -e 0`, for suites that alternate it with their subject. */
+export const nodeOnce = (): number => timeProcess(process.execPath, ['-e', '0']);
+
 /** The baseline every ratio refers to. */
 export function bareNode(runs = 11): number {
-  return medianOf(runs, () => timeProcess(process.execPath, ['-e', '0']));
+  return medianOf(runs, nodeOnce);
 }
 
 export function s6rcTime(args: string[], opts: SpawnSyncOptions = {}, okCodes = [0]): number {

@@ -18,6 +18,7 @@ const SUITES: Record<string, () => Promise<{ run: Suite }>> = {
   change: () => import('./suites/change.js'),
   supervisor: () => import('./suites/supervisor.js'),
   history: () => import('./suites/history.js'),
+  update: () => import('./suites/update.js'),
 };
 
 function format(rows: Row[]): string {

@@ -7,12 +7,12 @@
  *
  * Engine overhead per transition = (change − node -e 0 − baseline) / transitions.
  */
-import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSource, LONGRUN_RUN, shapeDependencies, type Shape } from '../generate.js';
-import { median, S6RC, s6rcTime, timeProcess, type Row } from '../measure.js';
+import { BENCH_ENV, startLive, type Live } from '../live.js';
+import { median, nodeOnce, s6rcTime, type Row } from '../measure.js';
 import type { BenchContext } from '../run.js';
 import { spawnBaseline } from './changeBaseline.js';
 
@@ -21,42 +21,7 @@ const DRY_TARGET = 4;
 const OVERHEAD_TARGET_MS = 0.5;
 const INDEPENDENT_TARGET = 2;
 
-interface Live {
-  live: string;
-  stop(): void;
-}
-
-/** Compiles `source` and starts a supervisor on it; `stop` shuts it down and kills it by pid if needed. */
-function startLive(root: string, name: string, source: string): Live {
-  const compiled = join(root, `${name}.compiled`);
-  const live = join(root, `${name}.live`);
-  for (const args of [['compile', compiled, source], ['init', '-c', compiled, '-l', live]]) {
-    const r = spawnSync(process.execPath, [S6RC, ...args], { encoding: 'utf8', env: { ...process.env, S6RC_STORE: '' } });
-    if (r.status !== 0) throw new Error(`s6rc ${args[0]} failed: ${r.stderr}`);
-  }
-  return {
-    live,
-    stop() {
-      let pid = 0;
-      try {
-        pid = Number(readFileSync(join(live, 'pid'), 'utf8'));
-      } catch {
-        /* not running */
-      }
-      spawnSync(process.execPath, [S6RC, 'shutdown', '-l', live, '-t', '5000'], { stdio: 'ignore', timeout: 60_000 });
-      if (pid > 0) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
-    },
-  };
-}
-
-const nodeOnce = () => timeProcess(process.execPath, ['-e', '0']);
-const rc = (live: string, ...args: string[]) => s6rcTime(['-l', live, ...args], { env: { ...process.env, S6RC_STORE: '' } });
+const rc = (live: string, ...args: string[]) => s6rcTime(['-l', live, ...args], { env: BENCH_ENV });
 
 function ratioRow(caseName: string, ms: number, node: number, target: number): Row {
   const ratio = ms / node;

@@ -1,15 +1,18 @@
 /**
- * The plain-Node baseline for the change bench: the same processes, spawned
- * in the same dependency order with the same parallelism, by a few lines of
- * Node with no engine, no supervisor and no log. Oneshots are `/bin/true`
+ * The plain-Node baseline for the change and update benches: the same
+ * processes, spawned in the same dependency order with the same parallelism,
+ * by a few lines of Node with no engine, no supervisor and no log. Oneshots are `/bin/true`
  * (done at exit); longruns run the bench's `run` script and are done at the
  * first newline on fd 3 (then killed, which is not timed).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 
-/** Wall time in ms to bring up `deps.length` services in dependency order. */
-export async function spawnBaseline(deps: number[][], kind: 'oneshot' | 'longrun', runScript: string): Promise<number> {
+export type Kind = 'oneshot' | 'longrun';
+
+/** Wall time in ms to bring up `deps.length` services in dependency order; `kind` is one for all, or one per service. */
+export async function spawnBaseline(deps: number[][], kind: Kind | readonly Kind[], runScript: string): Promise<number> {
   const n = deps.length;
+  const kindOf = (i: number): Kind => (typeof kind === 'string' ? kind : kind[i]);
   const waiting = deps.map((d) => d.length);
   const dependents: number[][] = deps.map(() => []);
   deps.forEach((ds, i) => ds.forEach((d) => dependents[d].push(i)));
@@ -23,7 +26,7 @@ export async function spawnBaseline(deps: number[][], kind: 'oneshot' | 'longrun
       for (const j of dependents[i]) if (--waiting[j] === 0) start(j);
     };
     const start = (i: number) => {
-      if (kind === 'oneshot') {
+      if (kindOf(i) === 'oneshot') {
         const child = spawn('/bin/true', [], { stdio: 'ignore' });
         child.on('error', reject);
         child.on('close', () => done(i));
