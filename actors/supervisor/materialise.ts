@@ -23,11 +23,14 @@ export function materialiseServiceDirs(servicedirs: string, model: CompiledModel
 
 /**
  * After a database switch: renamed longruns' directories follow their new
- * name (their processes keep working in them), every longrun of the new
- * database gets its files written (the definition a running service uses
- * from its next start), and the directories of longruns that are gone go.
+ * name (their processes keep working in them), the directories of longruns
+ * that are gone go, and each longrun of the new database whose files are not
+ * those of its directory gets them written (the definition a running service
+ * uses from its next start). `previous` names, for each new name, the
+ * definition its directory holds; without it (recovery, where a switch may
+ * have stopped half-way), every directory is written again.
  */
-export function switchServiceDirs(servicedirs: string, next: CompiledModel, renames: ReadonlyMap<string, string>, removed: readonly string[]): void {
+export function switchServiceDirs(servicedirs: string, next: CompiledModel, renames: ReadonlyMap<string, string>, removed: readonly string[], previous?: ReadonlyMap<string, Longrun>): void {
   for (const [from, to] of renames) {
     const source = join(servicedirs, from);
     if (!existsSync(source)) continue;
@@ -37,8 +40,26 @@ export function switchServiceDirs(servicedirs: string, next: CompiledModel, rena
   for (const name of removed) rmSync(join(servicedirs, name), { recursive: true, force: true });
   for (const name of next.atomics) {
     const s = next.services.get(name);
-    if (s?.type === 'longrun') writeServiceDir(join(servicedirs, name), s);
+    if (s?.type !== 'longrun') continue;
+    const before = previous?.get(name);
+    if (before && sameFiles(before, s)) continue;
+    const dir = join(servicedirs, name);
+    if (before) {
+      // Files the new definition no longer has go (the directory itself stays: it is a running process's cwd).
+      const paths = new Set(s.files.map((f) => f.path));
+      for (const f of before.files) if (!paths.has(f.path)) rmSync(join(dir, f.path), { recursive: true, force: true });
+    }
+    writeServiceDir(dir, s);
   }
+}
+
+/** The same files, kinds, modes and contents, in the same order (compile sorts them). */
+function sameFiles(a: Longrun, b: Longrun): boolean {
+  if (a.files.length !== b.files.length) return false;
+  return a.files.every((f, i) => {
+    const g = b.files[i];
+    return f.path === g.path && f.kind === g.kind && f.mode === g.mode && Buffer.compare(f.content, g.content) === 0;
+  });
 }
 
 function writeServiceDir(dir: string, s: Longrun): void {

@@ -5,7 +5,7 @@
 import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PayloadOf } from '../../machines/events.js';
-import type { Atomic, CompiledModel } from '../../machines/model.js';
+import type { Atomic, CompiledModel, Longrun } from '../../machines/model.js';
 import type { DatabaseRef, EventStore } from '../../store/events/types.js';
 import type { ServiceEventRecord, ServiceHandle, ServiceState } from '../service/types.js';
 import type { ChangeEngine, EventLog, OpHandler, SupervisorApi } from './api.js';
@@ -130,7 +130,12 @@ export class Supervisor implements SupervisorInternals {
     installDatabase(this.live, database);
     crashPoint('update.installed');
     const paths = livePaths(this.live);
-    switchServiceDirs(paths.servicedirs, next, renames, removed);
+    const holds = new Map<string, Longrun>(); // what each kept longrun's directory holds now
+    for (const [target, name] of kept) {
+      const s = previous.services.get(name);
+      if (s?.type === 'longrun') holds.set(target, s);
+    }
+    switchServiceDirs(paths.servicedirs, next, renames, removed, holds);
     this.model = next;
     // A pipeline that changed had its members restarted (planUpdate): they get the new pipes.
     const pipelinesChanged = JSON.stringify(previous.pipelines.map((p) => ({ ...p, members: p.members.map((m) => (renames.get(m) ?? m)) }))) !== JSON.stringify(next.pipelines);

@@ -4,7 +4,7 @@
  * the conversion file, its exit codes, and a supervisor killed at each step.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { s6rc, tempDir } from '../helpers/cli.js';
@@ -116,6 +116,21 @@ describe('s6rc update', () => {
     expect(statuses(l).get('a')!.pid).toBe(was.get('a')!.pid);
     expect(runs(l, 'b')).toBe(1);
     expect(l.events().filter((e) => e.event === 'definition.changed' || e.event === 'transition.scheduled' && e.change === 2)).toEqual([]);
+  });
+
+  it("writes only the service directories whose files changed; a file the new definition lacks goes", () => {
+    const l = startLive({ same: longrun('exec sleep 1000', { files: { 'data/keep': 'k\n' } }), edited: longrun('exec sleep 1000', { files: { 'data/old': 'o\n' } }) });
+    expect(l.rc('change', 'same', 'edited').code).toBe(0);
+    const file = (service: string, rel: string) => join(l.live, 'servicedirs', service, rel);
+    const past = new Date(Math.floor(Date.now() / 1000) * 1000 - 3_600_000);
+    for (const f of [file('same', 'run'), file('same', 'data/keep'), file('edited', 'run')]) utimesSync(f, past, past);
+    const next = compileNew(l, { same: longrun('exec sleep 1000', { files: { 'data/keep': 'k\n' } }), edited: longrun('exec sleep 999', { files: { 'data/new': 'n\n' } }) });
+    expect(l.run('update', next)).toMatchObject({ code: 0, stderr: '' });
+    expect(statSync(file('same', 'run')).mtimeMs).toBe(past.getTime());
+    expect(statSync(file('same', 'data/keep')).mtimeMs).toBe(past.getTime());
+    expect(readFileSync(file('edited', 'run'), 'utf8')).toContain('exec sleep 999');
+    expect(existsSync(file('edited', 'data/old'))).toBe(false);
+    expect(readFileSync(file('edited', 'data/new'), 'utf8')).toBe('n\n');
   });
 
   it('-n prints the transitions it would perform and changes nothing', () => {
