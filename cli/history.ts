@@ -114,7 +114,7 @@ async function printChanges(log: Log, values: ParseResult['values'], since?: num
   const rows = log.changes({ id: values.change as number | undefined, since, until, limit: values.limit as number | undefined });
   if (values.json) {
     if (rows.length) process.stdout.write(rows.map(fmt.changeJson).join('\n') + '\n');
-  } else process.stdout.write(fmt.table(fmt.CHANGE_HEADER, rows.map(fmt.changeCells)));
+  } else process.stdout.write(fmt.changesTable(rows));
   return EXIT.ok;
 }
 

@@ -35,6 +35,8 @@ export type ChangeEvent =
       start: string[];
       /** Old name → new name of the services that run on renamed. */
       renamed: Record<string, string>;
+      /** Old name → new name of the stopped services that start again renamed (a rename with `restart`). */
+      restartedAs?: Record<string, string>;
       essentialKept: string[];
     }
   | {

@@ -78,6 +78,7 @@ export async function runUpdate(orchestrator: Orchestrator, options: UpdateOptio
         stop: Object.fromEntries(plan.stop),
         start: plan.start,
         renamed: Object.fromEntries([...plan.kept].filter(([a, b]) => a !== b)),
+        restartedAs: Object.fromEntries([...plan.stop.keys()].map((name) => [name, plan.identity.get(name)]).filter(([name, to]) => to && to !== name)),
         essentialKept: plan.essentialKept,
       },
     });

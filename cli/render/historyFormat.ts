@@ -1,31 +1,123 @@
 /** How one event reads in `history`: a table row for people, one JSON object per line for programs. */
+import type { LoggedEvent } from '../../machines/events.js';
+import type { StopReason } from '../../machines/plan/update.js';
 import type { ChangeRow, EventRow } from '../../store/events/types.js';
 import { withProgramName } from '../invocation.js';
 import { formatDuration, formatTime } from './timeArg.js';
 
 /**
- * Why a transition happened, from the event type and payload: the exit code
- * or signal of a process, readiness, a timeout, an error, and who asked (the
- * change and its user).
+ * Why a transition happened, from the event and its payload: the exit code
+ * or signal of a process, readiness, a timeout, an error, what an update
+ * planned, and who asked (the change and its user).
  */
 export function describeCause(e: EventRow, users: ReadonlyMap<number, string>): string {
-  const p = e.payload;
-  const parts: string[] = [];
-  const code = p.code ?? p.exitCode;
-  if (typeof p.signal === 'string' && p.signal) parts.push(`signal ${p.signal}`);
-  else if (typeof code === 'number') parts.push(`exit ${code}`);
-  if (/ready|readiness|notif/i.test(e.type)) parts.push('readiness');
-  if (/timeout|timed/i.test(e.type) || p.timeout !== undefined) parts.push(typeof p.timeout === 'number' ? `timeout ${p.timeout}ms` : 'timeout');
-  if (typeof p.pid === 'number' && /spawn/i.test(e.type)) parts.push(`pid ${p.pid}`);
-  if (typeof p.error === 'string' && p.error) parts.push(p.error);
-  if (typeof p.reason === 'string' && p.reason) parts.push(p.reason);
-  if (e.type === 'change.started' && Array.isArray(p.argv)) parts.push(`argv ${withProgramName((p.argv as unknown[]).map(String)).join(' ')}`);
-  if (e.type === 'change.ended' && typeof p.exitCode === 'number' && !parts.length) parts.push(`exit ${p.exitCode}`);
+  // A log may come from another s6rc version: a payload is read as its type says, every field checked where used.
+  const parts = causeOf({ type: e.type, ...e.payload } as LoggedEvent).filter((p) => p !== '');
   if (e.changeId !== null) {
-    const user = users.get(e.changeId) ?? (typeof p.user === 'string' ? p.user : undefined);
+    const user = users.get(e.changeId) ?? (typeof e.payload.user === 'string' ? e.payload.user : undefined);
     parts.push(`by change ${e.changeId}${user ? ` (${user})` : ''}`);
   }
   return parts.join(', ');
+}
+
+function causeOf(ev: LoggedEvent): string[] {
+  switch (ev.type) {
+    case 'run.spawned':
+    case 'script.spawned':
+    case 'run.adopted':
+    case 'script.adopted':
+      return [`pid ${ev.pid}`];
+    case 'run.exited':
+    case 'script.exited':
+      return exitOf(ev.code, ev.signal);
+    case 'finish.exited':
+      return [...exitOf(ev.code, ev.signal), ev.error ?? ''];
+    case 'run.spawnFailed':
+    case 'script.spawnFailed':
+      return [ev.error];
+    case 'run.lost':
+    case 'script.lost':
+      return [typeof ev.pid === 'number' ? `pid ${ev.pid} gone with no exit recorded` : 'gone with no exit recorded'];
+    case 'readiness.notified':
+      return ['readiness'];
+    case 'readiness.gaveUp':
+      return ['readiness', ev.reason];
+    case 'readiness.timeout':
+      return ['readiness', timeoutOf(ev.timeout)];
+    case 'finish.timeout':
+    case 'kill.timeout':
+    case 'script.timeout':
+      return [timeoutOf(ev.timeout)];
+    case 'control.signal':
+      return [`signal ${ev.signal}`, ev.reason ?? ''];
+    case 'change.started':
+      return Array.isArray(ev.argv) ? [`argv ${withProgramName(ev.argv.map(String)).join(' ')}`] : [];
+    case 'change.ended':
+      return [typeof ev.exitCode === 'number' ? `exit ${ev.exitCode}` : 'exit unknown', ev.reason ?? ''];
+    case 'change.timeout':
+      return ['timeout', `${ev.inFlight} in flight`];
+    case 'change.cancelled':
+      return ['cancelled', ev.why ?? ''];
+    case 'transition.failed':
+      return [...exitOf(ev.code, ev.signal), ev.reason ?? ''];
+    case 'transition.blocked':
+      return [ev.by ? `blocked by ${ev.by}` : 'blocked'];
+    case 'reconcile.corrected':
+      return [`actor was ${ev.actorState}`];
+    case 'update.planned':
+      return describePlan(ev);
+    case 'update.switched':
+      return [`to ${ev.path}`, `database ${ev.database}`];
+    case 'supervisor.started':
+      return [`pid ${ev.pid}`, `${ev.services} services`, ev.recovered ? 'recovering' : ''];
+    case 'supervisor.recovered':
+      return [`pid ${ev.pid}`, ...(['adopted', 'restarted', 'down', 'unknown', 'stopped'] as const).map((k) => (Array.isArray(ev[k]) && ev[k].length ? `${k} ${ev[k].length}` : ''))];
+    case 'supervisor.stopping':
+      return [ev.reason, typeof ev.timeout === 'number' ? timeoutOf(ev.timeout) : ''];
+    case 'supervisor.stopped':
+      return [ev.reason, Array.isArray(ev.killed) && ev.killed.length ? `killed ${ev.killed.join(' ')}` : '', ev.timedOut ? 'timeout' : ''];
+    case 'supervisor.shutdown.timeout':
+      return ['timeout', Array.isArray(ev.killed) && ev.killed.length ? `killed ${ev.killed.join(' ')}` : ''];
+    case 'supervisor.shutdown.error':
+      return [ev.error];
+    default:
+      return [];
+  }
+}
+
+const exitOf = (code: number | null | undefined, signal: string | null | undefined): string[] =>
+  signal ? [`signal ${signal}`] : typeof code === 'number' ? [`exit ${code}`] : [];
+
+const timeoutOf = (ms: number | undefined): string => (typeof ms === 'number' ? `timeout ${ms}ms` : 'timeout');
+
+const REASON: Record<StopReason, string> = {
+  gone: 'gone',
+  type: 'changed type',
+  restart: 'restart asked',
+  pipeline: 'pipeline changed',
+  dependency: 'depends on a restarted or new service',
+  dependent: 'a dependency restarts',
+};
+
+/** What an update restarts, stops, renames and starts, and why: "restart b (changed type); stop a (gone); start e". */
+export function describePlan(plan: Omit<Extract<LoggedEvent, { type: 'update.planned' }>, 'type'>): string[] {
+  const stop = Object.entries(plan.stop ?? {});
+  const start = new Set(plan.start ?? []);
+  const renamed = plan.renamed ?? {};
+  const as = plan.restartedAs ?? {};
+  const newName = (name: string) => as[name] ?? name;
+  const restarted = stop.filter(([name]) => start.has(newName(name)));
+  const stopped = stop.filter(([name]) => !start.has(newName(name)));
+  const restartedNew = new Set(restarted.map(([name]) => newName(name)));
+  const started = [...start].filter((name) => !restartedNew.has(name));
+  const why = (list: [string, StopReason][]) => list.map(([name, r]) => `${name}${as[name] ? ` → ${as[name]}` : ''} (${REASON[r] ?? r})`).join(' ');
+  return [
+    restarted.length ? `restart ${why(restarted)}` : '',
+    stopped.length ? `stop ${why(stopped)}` : '',
+    started.length ? `start ${started.join(' ')}` : '',
+    Object.keys(renamed).length ? `rename ${Object.entries(renamed).map(([a, b]) => `${a} → ${b}`).join(' ')}` : '',
+    plan.essentialKept?.length ? `essential kept ${plan.essentialKept.join(' ')}` : '',
+  ];
 }
 
 /** The stable NDJSON shape of one event (field names are an interface: only ever add). */
@@ -88,5 +180,17 @@ export function changeJson(c: ChangeRow): string {
     reason: c.reason,
     done: c.done,
     failed: c.failed,
+    update: c.update,
   });
+}
+
+/** The changes as a table; an update's row is followed by what it restarted, stopped and started, and why. */
+export function changesTable(rows: ChangeRow[]): string {
+  const lines = table(CHANGE_HEADER, rows.map(changeCells)).split('\n');
+  const out = [lines[0]];
+  rows.forEach((c, i) => {
+    out.push(lines[i + 1]);
+    if (c.update) for (const part of describePlan(c.update).filter(Boolean)) out.push(`    ${part}`);
+  });
+  return out.join('\n') + '\n';
 }

@@ -7,6 +7,7 @@
  * rows however long the log is.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import type { PayloadOf } from '../../machines/events.js';
 import type { ChangeRow, ChangesQuery, DatabaseRow, EventLogReader, EventRow, FoldEventRow, HistoryQuery, StoredActorState } from './types.js';
 
 /** The columns every event query selects, in the shape `toEventRow` expects. */
@@ -35,6 +36,7 @@ interface RawChange {
   done: number;
   failed: number;
   reason?: string | null;
+  update_plan: string | null;
 }
 
 /** A payload as stored; a damaged one reads as `{}` rather than hiding the rest of its row. */
@@ -113,7 +115,8 @@ export class LogReader implements EventLogReader {
     if (q.until !== undefined) (where.push('started <= ?'), args.push(q.until));
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const limit = q.limit !== undefined ? ` LIMIT ${Math.floor(q.limit)}` : '';
-    const rows = this.statement(`SELECT * FROM (SELECT * FROM changes ${filter} ORDER BY id DESC${limit}) ORDER BY id`).all(...args) as RawChange[];
+    const plan = "(SELECT payload FROM events WHERE change_id = c.id AND type = 'update.planned' ORDER BY seq LIMIT 1) AS update_plan";
+    const rows = this.statement(`SELECT c.*, ${plan} FROM (SELECT * FROM changes ${filter} ORDER BY id DESC${limit}) AS c ORDER BY id`).all(...args) as RawChange[];
     return rows.map((r) => ({
       id: r.id,
       boot: r.boot,
@@ -125,6 +128,7 @@ export class LogReader implements EventLogReader {
       done: r.done,
       failed: r.failed,
       reason: r.reason ?? null,
+      update: r.update_plan === null ? null : (parsePayload(r.update_plan) as unknown as PayloadOf<'update.planned'>),
     }));
   }
 

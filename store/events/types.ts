@@ -4,6 +4,7 @@
  * supervisor, the only writer). Both come from open.ts; the SQL behind them
  * lives in reader.ts and writer.ts.
  */
+import type { PayloadOf } from '../../machines/events.js';
 
 /** One row of `events`, as an appender hands it in (seq and boot are filled in). */
 export interface EventInput {
@@ -76,6 +77,8 @@ export interface ChangeRow {
   failed: number;
   /** Why it ended with no exit code (e.g. `supervisor died`), else null. */
   reason: string | null;
+  /** An `update`'s plan (its `update.planned` event): what it restarted, stopped and started, and why; else null. */
+  update: PayloadOf<'update.planned'> | null;
 }
 
 export interface ChangesQuery {

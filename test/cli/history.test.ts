@@ -61,7 +61,7 @@ describe('s6rc history', () => {
     const json = s6rc(['history', '-l', fx.live, '--changes', '--json']).stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(json[0]).toEqual({
       id: 1, boot: 1, argv: ['s6rc', '-u', 'change', 'default'], user: 'tester',
-      started: '2026-11-22T03:00:00.000Z', ended: '2026-11-22T03:00:00.901Z', durationMs: 901, exitCode: 1, reason: null, done: 4, failed: 1,
+      started: '2026-11-22T03:00:00.000Z', ended: '2026-11-22T03:00:00.901Z', durationMs: 901, exitCode: 1, reason: null, done: 4, failed: 1, update: null,
     });
   });
 

@@ -101,6 +101,13 @@ describe('s6rc update', () => {
     // One change in the log, with what stopped and why; replay agrees across the switch.
     const changes = l.run('history', '--changes', '--json').stdout.trim().split('\n').map((x) => JSON.parse(x));
     expect(changes.at(-1)).toMatchObject({ exitCode: 0, argv: expect.arrayContaining(['update', next]) });
+    expect(changes.at(-1).update).toMatchObject({ compiled: next, stop: { gone: 'gone', retyped: 'type' } });
+    // The table says it in words, under the update's row.
+    const table = l.run('history', '--changes').stdout;
+    expect(table).toMatch(/ update .*\n    restart .*\bforced \(restart asked\).*\bretyped \(changed type\)/);
+    expect(table).toMatch(/\brenamedRestart → movedRestart \(restart asked\)/);
+    expect(table).toMatch(/\n    stop gone \(gone\)\n/);
+    expect(table).toMatch(/\n    rename renamed → moved\n/);
     const planned = l.events().find((e) => e.event === 'update.planned')!;
     expect(planned.payload.stop).toEqual({ forced: 'restart', gone: 'gone', needsNew: 'dependency', onRetyped: 'dependent', renamedRestart: 'restart', retyped: 'type' });
     expect(l.events().some((e) => e.event === 'update.switched')).toBe(true);
