@@ -103,7 +103,7 @@ async function startChange(orchestrator: Orchestrator, options: ChangeOptions, b
   const deadline = options.timeout > 0 ? Date.now() + options.timeout : 0;
   const release = await takeLock(orchestrator, describe('a change', options.argv), block, options.timeout, reply);
   if (!release) return;
-  if (deadline) options.timeout = Math.max(1, deadline - Date.now());
+  if (deadline) Object.assign(options, { timeoutAsked: options.timeout, timeout: Math.max(1, deadline - Date.now()) });
   const change = runChange(sup, options, replySink(reply), release);
   if (change.changeId === null) return;
   const id = change.changeId;

@@ -23,6 +23,8 @@ export interface ChangeOptions extends ChangeRequest {
   dryRun: number | null;
   /** `-t`: ms for the whole change; 0 = none. */
   timeout: number;
+  /** The `-t` the client gave, when `timeout` is what is left of it (after a wait for the lock): what messages say. */
+  timeoutAsked?: number;
   /** The client's command line and user, recorded with `change.started`. */
   argv: string[];
   user: string;
@@ -104,7 +106,7 @@ export function runChange(
       else log.append({ type: 'change.cancelled', changeId, payload: { why, inFlight } });
     }
     if (by === 'timeout' && verbose >= 1) {
-      sink.stderr(warning(`timed out after ${options.timeout} ms${inFlight ? `; ${inFlight} transition${inFlight > 1 ? 's' : ''} in flight will finish under the supervisor` : ''}`));
+      sink.stderr(warning(`timed out after ${options.timeoutAsked ?? options.timeout} ms${inFlight ? `; ${inFlight} transition${inFlight > 1 ? 's' : ''} in flight will finish under the supervisor` : ''}`));
     }
     sink.finish(exitCode, { changeId, stoppedBy: by });
     release();

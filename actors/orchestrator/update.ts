@@ -133,7 +133,7 @@ async function phase(
   const answer = new Promise<OrchestratorOutput>((resolve) => (answered = resolve));
   const change = runChange(
     orchestrator.supervisor,
-    { ...what, all: false, prune: false, verbosity: options.verbosity, dryRun: null, timeout, argv: options.argv, user: options.user, partOf: changeId },
+    { ...what, all: false, prune: false, verbosity: options.verbosity, dryRun: null, timeout, timeoutAsked: options.timeout, argv: options.argv, user: options.user, partOf: changeId },
     // The phase's output goes to the client; its answer is not the update's.
     {
       ...sink,
