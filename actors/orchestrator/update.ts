@@ -15,7 +15,8 @@ import { parseConversions, planUpdate, UpdateError, type UpdatePlan } from '../.
 import type { OrchestratorOutput } from '../../machines/orchestrator.js';
 import { loadCompiled } from '../../store/compiled/loadCompiled.js';
 import { crashPoint } from '../supervisor/crashPoint.js';
-import { keepDatabase } from '../supervisor/databases.js';
+import { fileSha256, keepDatabase } from '../supervisor/databases.js';
+import { livePaths } from '../supervisor/liveDir.js';
 import { debug, info, warning } from './messages.js';
 import type { Orchestrator } from './orchestrator.js';
 import { reconcileLive } from './reconcile.js';
@@ -40,6 +41,15 @@ export interface UpdateOptions {
 
 const NOT_SWITCHED = { failed: 9, timedOut: 10 } as const;
 
+/** Whether two files hold the same bytes (false if either cannot be read: loading says why). */
+function sameBytes(a: string, b: string): boolean {
+  try {
+    return fileSha256(a) === fileSha256(b);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Runs one update while the change lock is held (`release` gives it back);
  * its exit code goes to `sink.finish`.
@@ -52,7 +62,8 @@ export async function runUpdate(orchestrator: Orchestrator, options: UpdateOptio
   try {
     let next: CompiledModel;
     try {
-      next = loadCompiled(options.compiled);
+      // Byte for byte the database running (a redeploy, or boot's SIGHUP with nothing edited): its model is in memory.
+      next = sameBytes(options.compiled, livePaths(sup.live).compiled) ? sup.model : loadCompiled(options.compiled);
     } catch (err) {
       if (err instanceof Fatal) throw new UpdateError(EXIT.invalidDatabase, err.message);
       throw new UpdateError(EXIT.invalidDatabase, `unable to read compiled database ${options.compiled}: ${(err as Error).message}`);

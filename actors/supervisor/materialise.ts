@@ -1,6 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompiledModel, Longrun } from '../../machines/model.js';
+import { sameFiles } from '../../machines/plan/update.js';
 
 /**
  * Writes each longrun's service directory (`run`, `finish`, `data/`, `env/`,
@@ -51,15 +52,6 @@ export function switchServiceDirs(servicedirs: string, next: CompiledModel, rena
     }
     writeServiceDir(dir, s);
   }
-}
-
-/** The same files, kinds, modes and contents, in the same order (compile sorts them). */
-function sameFiles(a: Longrun, b: Longrun): boolean {
-  if (a.files.length !== b.files.length) return false;
-  return a.files.every((f, i) => {
-    const g = b.files[i];
-    return f.path === g.path && f.kind === g.kind && f.mode === g.mode && Buffer.compare(f.content, g.content) === 0;
-  });
 }
 
 function writeServiceDir(dir: string, s: Longrun): void {

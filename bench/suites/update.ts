@@ -6,6 +6,9 @@
  * - to an identical database (the same source compiled again into another
  *   path), flipping between the two copies: nothing may restart, so every
  *   longrun's pid must be the same afterwards; target < 2× node;
+ * - to a database with one longrun's run script edited, and back: the new
+ *   database is loaded and compared service by service, and still nothing
+ *   restarts (no target: how much an actual edit costs over the identical case);
  * - to a database in which 10 of the longruns are oneshots, and back (each
  *   direction restarts the same 10 and their 2 longrun dependents each):
  *   exactly those 30 pids may change. The restarts' own cost is a plain-Node
@@ -16,7 +19,7 @@
  * A run whose restarts are not the expected ones says so in its row, on
  * stderr, and in the bench's exit status.
  */
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSource, LONGRUN_RUN, writeBundle, writeService } from '../generate.js';
@@ -110,7 +113,13 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
     live = startLive(root, 'A', join(root, 'A'));
     const again = join(root, 'A-again.compiled');
     const retypedDb = join(root, 'B.compiled');
+    const editedDb = join(root, 'A-edited.compiled');
     s6rcOk(['compile', again, join(root, 'A')]);
+    // The same source with one longrun's run script edited: a different database in which nothing restarts.
+    cpSync(join(root, 'A'), join(root, 'A-edited'), { recursive: true });
+    const editedRun = join(root, 'A-edited', set.dependents[0], 'run');
+    writeFileSync(editedRun, `${LONGRUN_RUN}# edited\n`, { mode: 0o755 });
+    s6rcOk(['compile', editedDb, join(root, 'A-edited')]);
     s6rcOk(['compile', retypedDb, join(root, 'B')]);
     s6rcOk(['-l', live.live, 'change', 'all']);
     const update = (compiled: string) => s6rcTime(['update', '-l', live!.live, compiled], { env: BENCH_ENV });
@@ -136,6 +145,26 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       vsNode: m / n,
       target: `< ${IDENTICAL_TARGET}×`,
       note: `${m / n < IDENTICAL_TARGET ? 'ok' : 'MISSED'}; ${identicalCheck} (node -e 0: ${n.toFixed(1)} ms)`,
+    });
+
+    // One run script edited: the new database is loaded and compared, nothing restarts.
+    const editedNode: number[] = [];
+    const edited: number[] = [];
+    const editedSeen: string[][] = [];
+    for (let i = 0; i < runs; i++) {
+      editedNode.push(nodeOnce());
+      edited.push(update(i % 2 ? live.compiled : editedDb));
+      editedSeen.push(restarted(first, pids(live.live)));
+    }
+    const en = median(editedNode);
+    const em = median(edited);
+    rows.push({
+      suite: 'update',
+      case: `one run script edited, ${count} longruns up`,
+      median: em,
+      vsNode: em / en,
+      target: '',
+      note: `${checkRestarts('one run script edited', editedSeen, [])} (node -e 0: ${en.toFixed(1)} ms)`,
     });
 
     // 10 retyped, A → B then B → A: the same 30 restart each way.

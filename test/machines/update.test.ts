@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { CompiledModel } from '../../machines/model.js';
-import { parseConversions, planUpdate, UpdateError, type Conversion } from '../../machines/plan/update.js';
+import type { Atomic, CompiledModel, Longrun } from '../../machines/model.js';
+import { parseConversions, planUpdate, sameDefinition, UpdateError, type Conversion } from '../../machines/plan/update.js';
 import { buildModel, type AtomicSpec } from './fixtures.js';
 import { graphArb, withDependencies } from './generators.js';
 
@@ -240,5 +240,25 @@ describe('planUpdate on random databases (properties)', () => {
       }),
       { numRuns: 400 },
     );
+  });
+});
+
+describe('sameDefinition', () => {
+  const withFiles = (files: { path: string; content: string; mode?: number }[], timeoutUp = 0) => {
+    const m = buildModel({ a: { type: 'longrun' } });
+    const a = m.services.get('a') as Longrun;
+    return { ...a, timeoutUp, files: files.map((f) => ({ path: f.path, kind: 'file' as const, mode: f.mode ?? 0o755, content: Buffer.from(f.content) })) } as Longrun;
+  };
+  const run = { path: 'run', content: '#!/bin/sh\nexec sleep 1000\n' };
+
+  it('two loads of the same definition are the same; a byte, a mode, a file or a setting more are not', () => {
+    expect(sameDefinition(withFiles([run]), withFiles([run]))).toBe(true);
+    expect(sameDefinition(withFiles([run]), withFiles([{ ...run, content: run.content.replace('1000', '1001') }]))).toBe(false);
+    expect(sameDefinition(withFiles([run]), withFiles([{ ...run, mode: 0o644 }]))).toBe(false);
+    expect(sameDefinition(withFiles([run]), withFiles([run, { path: 'data/x', content: '' }]))).toBe(false);
+    expect(sameDefinition(withFiles([run]), withFiles([run], 500))).toBe(false);
+    const oneshot = buildModel({ a: {} }).services.get('a') as Atomic;
+    expect(sameDefinition(withFiles([run]), oneshot)).toBe(false);
+    expect(sameDefinition(oneshot, buildModel({ a: {} }).services.get('a') as Atomic)).toBe(true);
   });
 });
