@@ -7,9 +7,9 @@ import { statIfPresent } from '../pathAccess.js';
 /** The compiled database at `path`; exit 4 when missing or invalid, 111 when this user may not read it. */
 export async function loadModel(path: string): Promise<CompiledModel> {
   if (!statIfPresent(path, 'compiled database')) throw new Fatal(EXIT.invalidDatabase, `unable to read compiled database ${path}: no such file or directory`);
-  const mod = (await import('../../store/compiled/loadCompiled.js' as string)) as { loadCompiled: (p: string) => CompiledModel | Promise<CompiledModel> };
+  const { loadCompiled } = await import('../../store/compiled/loadCompiled.js');
   try {
-    return await mod.loadCompiled(path);
+    return loadCompiled(path);
   } catch (err) {
     if (err instanceof Fatal) throw err;
     throw new Fatal(EXIT.invalidDatabase, `invalid compiled database ${path}: ${(err as Error).message}`);
