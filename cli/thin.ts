@@ -3,8 +3,9 @@
  * the supervisor's socket (`status`, `wait`, `svc`, `shutdown`, and the s6-rc
  * command's `list`, `listall`, `diff`, `change`, `start`, `stop`). esbuild
  * bundles this file into one CommonJS file, `dist/thin.cjs`, which
- * `bin/s6rc.cjs` tries first: Node 20's ES module loader costs these
- * commands ~10 ms of cold start, more than all their own work. Anything else
+ * `bin/s6rc.cjs` tries first: Node 20's ES module loader would cost these
+ * commands more cold start than all their own work (docs/PERFORMANCE.md).
+ * Anything else
  * (help, usage errors, the rest of the suite) goes to `cli/main.ts`.
  *
  * xstate, rxjs and better-sqlite3 are external to the bundle: if this path
