@@ -1,37 +1,40 @@
 import { isSameProcess } from './procStartTime.js';
 
+const POLL_MS = 250;
+
 /**
  * Watches adopted processes: after a supervisor crash, `run` processes are no
- * longer our children, so there is no exit event and no waitpid. One shared
- * interval (not one per service) checks every watched pid with
- * `process.kill(pid, 0)` and its /proc start time every 250 ms, and stops
- * itself when nothing is watched.
+ * longer our children, so there is no exit event and no waitpid. One interval
+ * per watcher (the supervisor has one for all its services, not one per
+ * service) checks every watched pid with `process.kill(pid, 0)` and its /proc
+ * start time, and stops itself when nothing is watched.
  */
-const POLL_MS = 250;
-const watched = new Map<number, { startTime: string | null; onGone: () => void }>();
-let interval: NodeJS.Timeout | undefined;
+export class AdoptedProcesses {
+  private readonly watched = new Map<number, { startTime: string | null; onGone: () => void }>();
+  private interval: NodeJS.Timeout | undefined;
 
-function poll(): void {
-  for (const [pid, watch] of watched) {
-    if (isSameProcess(pid, watch.startTime)) continue;
-    watched.delete(pid);
-    watch.onGone();
+  /** Calls `onGone` once when `pid` (started at `startTime`) is gone. Returns an unwatch function. */
+  watch(pid: number, startTime: string | null, onGone: () => void): () => void {
+    this.watched.set(pid, { startTime, onGone });
+    this.interval ??= setInterval(() => this.poll(), POLL_MS);
+    return () => {
+      if (this.watched.get(pid)?.onGone !== onGone) return;
+      this.watched.delete(pid);
+      if (this.watched.size === 0) this.stopPolling();
+    };
   }
-  if (watched.size === 0) stopPolling();
-}
 
-function stopPolling(): void {
-  clearInterval(interval);
-  interval = undefined;
-}
+  private poll(): void {
+    for (const [pid, watch] of this.watched) {
+      if (isSameProcess(pid, watch.startTime)) continue;
+      this.watched.delete(pid);
+      watch.onGone();
+    }
+    if (this.watched.size === 0) this.stopPolling();
+  }
 
-/** Calls `onGone` once when `pid` (started at `startTime`) is gone. Returns an unwatch function. */
-export function watchAdopted(pid: number, startTime: string | null, onGone: () => void): () => void {
-  watched.set(pid, { startTime, onGone });
-  interval ??= setInterval(poll, POLL_MS);
-  return () => {
-    if (watched.get(pid)?.onGone !== onGone) return;
-    watched.delete(pid);
-    if (watched.size === 0) stopPolling();
-  };
+  private stopPolling(): void {
+    clearInterval(this.interval);
+    this.interval = undefined;
+  }
 }

@@ -5,7 +5,7 @@ import { longrunInput, type LongrunEffect } from '../../machines/longrun.js';
 import type { LongrunContext, LongrunEvent } from '../../machines/service/events.js';
 import { initialServiceSnapshot, longrunStep, restoreServiceSnapshot } from '../../machines/service/snapshots.js';
 import type { Longrun } from '../../machines/model.js';
-import { watchAdopted } from './adoption.js';
+import { AdoptedProcesses } from './adoption.js';
 import { ServiceCore, type EffectImplementations } from './core.js';
 import { pollCheck } from './notifyOnCheck.js';
 import type { ServiceActorOptions } from './options.js';
@@ -229,7 +229,7 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
     const startTime = restore.adopt ? restore.adopt.startTime : context.startTime;
     if (pid !== null && isSameProcess(pid, startTime)) {
       send({ type: 'run.adopted', pid, startTime });
-      unwatchAdopted = watchAdopted(pid, startTime, () => {
+      unwatchAdopted = (options.adopted ?? new AdoptedProcesses()).watch(pid, startTime, () => {
         unwatchAdopted = null;
         clearTimeout(killTimer);
         send({ type: 'run.exited', pid, code: null, signal: null });

@@ -2,11 +2,11 @@ import type { OneshotEffect } from '../../machines/oneshot.js';
 import type { OneshotContext, OneshotEvent } from '../../machines/service/events.js';
 import { initialServiceSnapshot, oneshotStep, restoreServiceSnapshot } from '../../machines/service/snapshots.js';
 import type { Command, Oneshot } from '../../machines/model.js';
-import { watchAdopted } from './adoption.js';
+import { AdoptedProcesses } from './adoption.js';
 import { ServiceCore, type EffectImplementations } from './core.js';
 import type { ServiceActorOptions } from './options.js';
 import { isSameProcess, readProcessStartTime } from './procStartTime.js';
-import { writeScriptFile } from './scriptFile.js';
+import { ScriptFiles } from './scriptFile.js';
 import { signalGroup, signalName } from './signals.js';
 import { SpawnError, spawnErrorMessage, spawnProcess } from './spawnProcess.js';
 import type { ServiceHandle } from './types.js';
@@ -26,6 +26,9 @@ export function createOneshotActor(definition: Oneshot, options: ServiceActorOpt
   const cwd = options.serviceDir ?? process.cwd();
   const grace = options.scriptKillGrace ?? 1000;
   const whenRecorded = options.whenRecorded ?? ((run: () => void) => run());
+  const ownScripts = options.scripts ? null : new ScriptFiles();
+  const scripts = options.scripts ?? ownScripts!;
+  const adopted = options.adopted ?? new AdoptedProcesses();
   let scriptTimer: NodeJS.Timeout | undefined;
   let graceTimer: NodeJS.Timeout | undefined;
   let unwatchAdopted: (() => void) | null = null;
@@ -51,7 +54,7 @@ export function createOneshotActor(definition: Oneshot, options: ServiceActorOpt
     } else {
       let written;
       try {
-        written = writeScriptFile(`${spec.name}-${which}`, command.script);
+        written = scripts.write(`${spec.name}-${which}`, command.script);
       } catch (error) {
         send({ type: 'script.spawnFailed', script: which, error: `unable to write the ${which} script: ${(error as Error).message}` });
         return;
@@ -103,7 +106,7 @@ export function createOneshotActor(definition: Oneshot, options: ServiceActorOpt
       if (pid === null) return;
       unwatchAdopted?.();
       // Not our child: no exit status will ever reach us, so its outcome stays unknown.
-      unwatchAdopted = watchAdopted(pid, startTime, () => {
+      unwatchAdopted = adopted.watch(pid, startTime, () => {
         unwatchAdopted = null;
         clearTimeout(graceTimer);
         send({ type: 'script.lost', pid });
@@ -173,6 +176,7 @@ export function createOneshotActor(definition: Oneshot, options: ServiceActorOpt
       clearTimeout(scriptTimer);
       clearTimeout(graceTimer);
       unwatchAdopted?.();
+      ownScripts?.close();
       core.dispose();
     },
   } as ServiceHandle;

@@ -1,5 +1,7 @@
 import type { Atomic } from '../../machines/model.js';
 import type { PersistedService } from '../../machines/service/events.js';
+import type { AdoptedProcesses } from './adoption.js';
+import type { ScriptFiles } from './scriptFile.js';
 import type { ServiceEventRecord } from './types.js';
 
 /** Options of `createServiceActor`. */
@@ -45,4 +47,8 @@ export interface ServiceActorOptions {
   whenRecorded?(spawn: () => void): void;
   /** Variables added to the environment of `run` and of the oneshot scripts (the supervisor's recovery markers). */
   env?: Record<string, string>;
+  /** Oneshots: where stored `#!` scripts are written (the supervisor's `<live>/scripts`). Default: the actor's own, in /tmp, removed on dispose. */
+  scripts?: ScriptFiles;
+  /** Who watches an adopted process for its end (the supervisor's one watcher). Default: the actor's own. */
+  adopted?: AdoptedProcesses;
 }

@@ -2,50 +2,55 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-let dir: string | null = null;
-let counter = 0;
-let cleanupArmed = false;
-
 /**
- * Where `#!` scripts are written from now on: the supervisor uses
- * `<live>/scripts` (inside the 0700 live directory), emptied when it starts,
- * so even a supervisor killed with SIGKILL leaves nothing behind for long.
+ * Where a oneshot's stored `#!` scripts are written, to be run directly (the
+ * kernel reads the `#!` line; no shell is involved otherwise): one 0700
+ * directory. The supervisor gives its `<live>/scripts`, emptied here, so even
+ * a supervisor killed with SIGKILL leaves nothing behind for long; without
+ * one, a directory is made by mkdtemp on first use (a fresh name nobody else
+ * could have prepared in the shared /tmp). `close()` removes it, and so does
+ * the process's exit at the latest.
  */
-export function useScriptDir(path: string): void {
-  rmSync(path, { recursive: true, force: true });
-  mkdirSync(path, { recursive: true, mode: 0o700 });
-  dir = path;
-  armCleanup();
-}
+export class ScriptFiles {
+  private dir: string | null = null;
+  private counter = 0;
 
-/** Removes the scripts directory now (the next script creates a new one). */
-export function removeScriptDir(): void {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = null;
-}
-
-function armCleanup(): void {
-  if (cleanupArmed) return;
-  cleanupArmed = true;
-  process.once('exit', removeScriptDir);
-}
-
-/**
- * Writes a stored `#!` script to a private executable file so it can be run
- * directly (the kernel reads the `#!` line; no shell is involved otherwise).
- * Files live in one 0700 directory per process: the one `useScriptDir` set,
- * else one made by mkdtemp (a fresh name nobody else could have prepared in
- * the shared /tmp); it is removed when the process exits.
- *
- * @returns the path and a function that removes the file.
- */
-export function writeScriptFile(name: string, script: string): { path: string; remove(): void } {
-  if (!dir) {
-    dir = mkdtempSync(join(tmpdir(), 's6rc-scripts-'));
-    armCleanup();
+  constructor(dir?: string) {
+    if (dir === undefined) return;
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    this.open(dir);
   }
-  const path = join(dir, `${name.replace(/[^\w.-]/g, '_')}-${++counter}`);
-  writeFileSync(path, script, { mode: 0o700 });
-  chmodSync(path, 0o700);
-  return { path, remove: () => rmSync(path, { force: true }) };
+
+  /** Writes `script` to a new private executable file; returns its path and a function that removes it. */
+  write(name: string, script: string): { path: string; remove(): void } {
+    const dir = this.dir ?? this.open(mkdtempSync(join(tmpdir(), 's6rc-scripts-')));
+    const path = join(dir, `${name.replace(/[^\w.-]/g, '_')}-${++this.counter}`);
+    writeFileSync(path, script, { mode: 0o700 });
+    chmodSync(path, 0o700);
+    return { path, remove: () => rmSync(path, { force: true }) };
+  }
+
+  /** Removes the directory now (a later `write` makes a new one). */
+  close(): void {
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true });
+    this.dir = null;
+    open.delete(this);
+  }
+
+  private open(dir: string): string {
+    this.dir = dir;
+    open.add(this);
+    if (!exitHookArmed) {
+      exitHookArmed = true;
+      process.once('exit', () => {
+        for (const files of open) files.close();
+      });
+    }
+    return dir;
+  }
 }
+
+/** The directories not yet closed, removed by one exit hook for the whole process. */
+const open = new Set<ScriptFiles>();
+let exitHookArmed = false;

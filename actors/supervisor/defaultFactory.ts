@@ -19,6 +19,8 @@ export const defaultServiceFactory: ServiceFactory = (spec) => {
     since: spec.since,
     env: spec.env,
     whenRecorded: spec.whenRecorded,
+    scripts: spec.scripts,
+    adopted: spec.adopted,
   });
 };
 

@@ -3,6 +3,8 @@
  * actors/service/'s `createServiceActor`; tests may pass their own.
  */
 import type { Atomic } from '../../machines/model.js';
+import type { AdoptedProcesses } from '../service/adoption.js';
+import type { ScriptFiles } from '../service/scriptFile.js';
 import type { ServiceEventRecord, ServiceHandle, ServiceState } from '../service/types.js';
 
 export interface ServiceSpec {
@@ -24,6 +26,9 @@ export interface ServiceSpec {
   stdout?: number;
   /** The boot's start: `updownSince` of an actor no event has touched yet. */
   since?: number;
+  /** The supervisor's directory for oneshots' `#!` scripts, and its watcher of adopted processes. */
+  scripts?: ScriptFiles;
+  adopted?: AdoptedProcesses;
 }
 
 export type ServiceFactory = (spec: ServiceSpec) => ServiceHandle;

@@ -19,7 +19,8 @@ import { materialiseServiceDirs, switchServiceDirs } from './materialise.js';
 import { findServiceProcesses, serviceEnvironment, type FoundProcess } from './orphans.js';
 import { isSameProcess } from '../service/procStartTime.js';
 import { signalGroup } from '../service/signals.js';
-import { useScriptDir } from '../service/scriptFile.js';
+import { AdoptedProcesses } from '../service/adoption.js';
+import { ScriptFiles } from '../service/scriptFile.js';
 import { builtinOps, type SupervisorInternals } from './ops/builtinOps.js';
 import { bringAllDown, type DownAllResult } from './shutdown.js';
 import type { ServiceFactory } from './serviceFactory.js';
@@ -75,6 +76,9 @@ export class Supervisor implements SupervisorInternals {
   private server: ControlServer | null = null;
   private stopping: Promise<unknown> | null = null;
   private pipelineFds: PipelineFds | null = null;
+  /** Oneshots' `#!` scripts under `<live>/scripts` (made at start), and the watcher of processes adopted after a crash. */
+  private scripts: ScriptFiles | null = null;
+  private readonly adopted = new AdoptedProcesses();
   private readonly engine: ChangeEngine | null;
 
   constructor(private readonly options: SupervisorOptions) {
@@ -193,7 +197,7 @@ export class Supervisor implements SupervisorInternals {
         switchServiceDirs(paths.servicedirs, model, new Map(change.renames.map(({ from, to }) => [from, to])), change.removed);
       }
     }
-    useScriptDir(paths.scripts);
+    this.scripts = new ScriptFiles(paths.scripts);
     writeFileSync(paths.pid, `${process.pid}\n`);
     this.pipelineFds = model.pipelines.length && this.options.openPipelines ? this.options.openPipelines(model, recovering) : null;
 
@@ -277,6 +281,8 @@ export class Supervisor implements SupervisorInternals {
       whenRecorded: (spawn) => this.options.store.whenCommitted(spawn),
       stdin: fds?.stdin,
       stdout: fds?.stdout,
+      scripts: this.scripts ?? undefined,
+      adopted: this.adopted,
     });
     this.services.set(name, handle);
     return handle;

@@ -48,14 +48,20 @@ describe('oneshot actor', () => {
     expect(statSync(dirname(path)).mode & 0o777).toBe(0o700);
   });
 
-  it('the scripts directory goes away when the supervisor process exits', () => {
+  it('the scripts directories go away when the supervisor process exits, made or given', () => {
     const module = join(import.meta.dirname, '../../dist/actors/service/scriptFile.js');
-    const code = `import(${JSON.stringify(module)}).then((m) => console.log(m.writeScriptFile('x', '#!/bin/sh\\n').path))`;
+    const given = join(h.root, 'given-scripts');
+    const code = `import(${JSON.stringify(module)}).then((m) => {
+      console.log(new m.ScriptFiles().write('x', '#!/bin/sh\\n').path);
+      console.log(new m.ScriptFiles(${JSON.stringify(given)}).write('y', '#!/bin/sh\\n').path);
+    })`;
     const r = spawnSync(process.execPath, ['-e', code], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    const path = r.stdout.trim();
-    expect(path).toMatch(/s6rc-scripts-/);
-    expect(existsSync(dirname(path))).toBe(false);
+    const [made, inGiven] = r.stdout.trim().split('\n');
+    expect(made).toMatch(/s6rc-scripts-/);
+    expect(dirname(inGiven)).toBe(given);
+    expect(existsSync(dirname(made))).toBe(false);
+    expect(existsSync(given)).toBe(false);
   });
 
   it('a null down succeeds at once', () => {
