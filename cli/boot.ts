@@ -17,8 +17,9 @@ import { usageError } from './options.js';
 import { EXIT, Fatal, say, systemFatal } from './fatal.js';
 import { invocationArgv, invokingUser } from './invocation.js';
 import { liveDir } from './paths.js';
+import type { ProgressOf } from '../protocol/types.js';
 import type { ControlClient } from './client.js';
-import type { LiveView, ServiceLine } from './render/bootView.js';
+import type { LiveView } from './render/bootView.js';
 import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
@@ -130,13 +131,14 @@ async function supervise(
   const watch = () => {
     if (!view) return;
     const v = view;
-    void watcher.request('subscribe', { services: [] }, (m) => v.update(m.status as ServiceLine)).catch(() => {});
+    void watcher.request('subscribe', { services: [] }, (m) => v.update(m.status)).catch(() => {});
   };
   watch();
   note(`s6rc: info: supervisor ${daemon.pid} running on ${live}; bringing up ${names.join(' ')}`);
   const changeClient = await ControlClient.connect(live);
-  const narrate = (m: Record<string, unknown>) => {
-    for (const key of ['out', 'err'] as const) if (typeof m[key] === 'string' && m[key]) note((m[key] as string).replace(/\n$/, ''));
+  // A change's progress, or an update's (its text only).
+  const narrate = (m: ProgressOf<'change'>) => {
+    if (!('changeId' in m)) for (const text of [m.out, m.err]) if (text) note(text.replace(/\n$/, ''));
   };
   const bringUp = () =>
     changeClient.request(
@@ -146,7 +148,7 @@ async function supervise(
     );
   let changeExit: number = EXIT.ok;
   const change = bringUp()
-    .then((r) => (changeExit = Number(r.exitCode ?? 0)))
+    .then((r) => (changeExit = r.exitCode))
     .catch((err: Error) => {
       changeExit = err instanceof Fatal ? err.exitCode : EXIT.failed;
       if (!stopRequested) note(`s6rc: warning: ${err.message}`);
@@ -173,7 +175,7 @@ async function supervise(
       { compiled, conversions: [], dryRun: false, timeout: 0, verbosity: 2, forceEssentials: false, block: true, argv: [...invocationArgv(), '(SIGHUP)'], user: invokingUser() },
       narrate,
     );
-    const code = Number(updated.exitCode ?? EXIT.system);
+    const code = updated.exitCode;
     if (code !== EXIT.ok && code !== EXIT.failed && code !== EXIT.timedOut) return void note(`s6rc: warning: update exited ${code}; still running the previous database`);
     if (view) {
       view.reset(next.atomics);
@@ -182,7 +184,7 @@ async function supervise(
       watch();
     }
     const up = await bringUp();
-    note(`s6rc: info: reloaded: update exited ${code}, bringing ${names.join(' ')} up exited ${Number(up.exitCode ?? 0)}`);
+    note(`s6rc: info: reloaded: update exited ${code}, bringing ${names.join(' ')} up exited ${up.exitCode}`);
   };
   const onHangup = () => {
     reloads = reloads.then(reload).catch((err: Error) => void note(`s6rc: warning: reload failed: ${err.message}`));
@@ -213,10 +215,12 @@ async function supervise(
     let narrated = false;
     await stopper
       .request('shutdown', { user: invokingUser() }, (m) => {
-        if (typeof m.text === 'string' && m.text) {
-          narrated = true;
-          note(m.text.replace(/\n$/, ''));
-        } else if (!narrated && !view && m.event && m.service) note(`s6rc: info: service ${m.service}: ${m.event}`);
+        if ('text' in m) {
+          if (m.text) {
+            narrated = true;
+            note(m.text.replace(/\n$/, ''));
+          }
+        } else if (!narrated && !view) note(`s6rc: info: service ${m.service}: ${m.event}`);
       })
       .catch(() => {});
     stopper.close();

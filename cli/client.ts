@@ -5,6 +5,7 @@
 import { connect as netConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { socketAddress, type SocketAddress } from '../protocol/socketAddress.js';
+import type { Answer, Op, ProgressOf, Requests, Results } from '../protocol/types.js';
 import { EXIT, Fatal } from './fatal.js';
 
 /** The supervisor is not there (no socket, refused) or went away before answering. */
@@ -18,11 +19,17 @@ export class SupervisorGone extends Error {
   }
 }
 
-type Pending = {
-  resolve: (data: Record<string, unknown>) => void;
-  reject: (err: Error) => void;
-  progress?: (data: Record<string, unknown>) => void;
-};
+/**
+ * A request waiting for its answer. One map holds the requests of every op;
+ * an answer reaches the one with its id, so its data is of that one's op.
+ * (Methods, not function properties: TypeScript then lets a `Pending<'status'>`
+ * into the map of `Pending<Op>`.)
+ */
+interface Pending<O extends Op = Op> {
+  resolve(data: Results[O]): void;
+  reject(err: Error): void;
+  progress?(data: ProgressOf<O>): void;
+}
 
 export class ControlClient {
   private nextId = 1;
@@ -73,12 +80,15 @@ export class ControlClient {
    * Sends one request; `progress` gets every progress message; resolves with
    * the result, rejects with `Fatal` (the supervisor's error and exit code) or
    * `SupervisorGone`.
+   *
+   * @example const { services } = await client.request('status', { services: ['web'] });
    */
-  request(op: string, args: Record<string, unknown> = {}, progress?: (data: Record<string, unknown>) => void): Promise<Record<string, unknown>> {
+  request<O extends Op>(op: O, args: Requests[O], progress?: (data: ProgressOf<O>) => void): Promise<Results[O]> {
     if (this.closedReason) return Promise.reject(this.closedReason);
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject, progress });
+    return new Promise<Results[O]>((resolve, reject) => {
+      const pending: Pending<O> = { resolve, reject, progress };
+      this.pending.set(id, pending);
       this.socket.write(JSON.stringify({ ...args, id, op }) + '\n');
     });
   }
@@ -101,18 +111,20 @@ export class ControlClient {
       const line = this.buffer.slice(0, nl);
       this.buffer = this.buffer.slice(nl + 1);
       if (!line) continue;
-      let msg: { id: number; type: string; data?: Record<string, unknown>; exitCode?: number; message?: string };
+      let msg: Answer;
       try {
-        msg = JSON.parse(line);
+        // The supervisor's answers are trusted to have the types of protocol/types.ts.
+        msg = JSON.parse(line) as Answer;
       } catch {
         continue;
       }
+      if (typeof msg.id !== 'number') continue;
       const p = this.pending.get(msg.id);
       if (!p) continue;
-      if (msg.type === 'progress') p.progress?.(msg.data ?? {});
+      if (msg.type === 'progress') p.progress?.(msg.data);
       else {
         this.pending.delete(msg.id);
-        if (msg.type === 'result') p.resolve(msg.data ?? {});
+        if (msg.type === 'result') p.resolve(msg.data);
         else p.reject(new Fatal(msg.exitCode ?? EXIT.system, msg.message ?? 'request failed'));
       }
     }
@@ -135,31 +147,11 @@ export async function connectOrDie(live: string): Promise<ControlClient> {
 }
 
 /** One request, with `SupervisorGone` turned into a 111 Fatal. */
-export async function call(client: ControlClient, op: string, args: Record<string, unknown> = {}, progress?: (d: Record<string, unknown>) => void) {
+export async function call<O extends Op>(client: ControlClient, op: O, args: Requests[O], progress?: (data: ProgressOf<O>) => void): Promise<Results[O]> {
   try {
     return await client.request(op, args, progress);
   } catch (err) {
     if (err instanceof SupervisorGone) throw new Fatal(EXIT.system, err.message);
     throw err;
   }
-}
-
-/** The status fields the supervisor sends for one service (actors/supervisor/statusView.ts). */
-export interface ServiceStatusView {
-  name: string;
-  type: 'longrun' | 'oneshot';
-  state: 'down' | 'starting' | 'up-unready' | 'ready' | 'stopping' | 'failed';
-  wantedUp: boolean;
-  pid: number | null;
-  exitCode: number | null;
-  signal: string | null;
-  paused: boolean;
-  updownSince: number;
-  readySince: number | null;
-  deathTally: number;
-  error: string | null;
-  /** Oneshots: the last script ran under a supervisor that died; its outcome is unknown. */
-  outcomeUnknown?: true;
-  normallyUp: boolean;
-  now: number;
 }

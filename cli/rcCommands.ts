@@ -5,6 +5,7 @@
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ProgressOf } from '../protocol/types.js';
 import { call, connectOrDie, type ControlClient } from './client.js';
 import { EXIT, Fatal, systemFatal } from './fatal.js';
 import { mustRead, statIfPresent } from './pathAccess.js';
@@ -105,8 +106,8 @@ async function list(client: ControlClient, sub: 'list' | 'listall', values: RcVa
   const down = values.direction === 'down' || values.direction === 'DOWN';
   // As s6-rc: -D hides essentials too, unless -E says otherwise.
   const hideEssentials = values.essentials === 'hide' || (values.direction === 'DOWN' && values.essentials !== 'show');
-  const result = await call(client, sub, { names, all: !!values.all, down, hideEssentials });
-  printLines(result.services as string[]);
+  const { services } = await call(client, sub, { names, all: !!values.all, down, hideEssentials });
+  printLines(services);
   return EXIT.ok;
 }
 
@@ -116,9 +117,7 @@ async function list(client: ControlClient, sub: 'list' | 'listall', values: RcVa
  * supervisor that died) is neither: a warning says so, and the exit is 1 too.
  */
 async function diff(client: ControlClient): Promise<number> {
-  const result = await call(client, 'diff');
-  const lines = result.lines as string[];
-  const unknown = (result.unknown as { service: string; error: string | null }[] | undefined) ?? [];
+  const { lines, unknown } = await call(client, 'diff', {});
   printLines(lines);
   for (const u of unknown) process.stderr.write(`s6rc: warning: service ${u.service}: ${u.error ?? 'outcome unknown'}; the next change decides\n`);
   return lines.length || unknown.length ? EXIT.failed : EXIT.ok;
@@ -128,12 +127,15 @@ function printLines(lines: string[]): void {
   if (lines.length) process.stdout.write(lines.join('\n') + '\n');
 }
 
-/** Prints what the supervisor streams for a change (`out`, `err`) and notes its id. */
-function streamed(onChangeId: (id: number) => void): (data: Record<string, unknown>) => void {
+/** Prints what the supervisor streams for a change or a reload (`out`, `err`) and notes its id. */
+function streamed(onChangeId: (id: number) => void): (data: ProgressOf<'change'>) => void {
   return (data) => {
-    if (typeof data.changeId === 'number') onChangeId(data.changeId);
-    if (typeof data.out === 'string') process.stdout.write(data.out);
-    if (typeof data.err === 'string') process.stderr.write(data.err);
+    if ('changeId' in data) {
+      if (data.changeId !== null) onChangeId(data.changeId);
+      return;
+    }
+    if (data.out !== undefined) process.stdout.write(data.out);
+    if (data.err !== undefined) process.stderr.write(data.err);
   };
 }
 
@@ -141,7 +143,7 @@ function streamed(onChangeId: (id: number) => void): (data: Record<string, unkno
 async function reload(client: ControlClient, values: RcValues, names: string[]): Promise<number> {
   const request = { services: names, verbosity: values.verbosity ?? 1, timeout: values.timeout ?? 0, argv: invocationArgv(), user: invokingUser() };
   const result = await call(client, 'reload', request, streamed(() => {}));
-  return Number(result.exitCode ?? EXIT.system);
+  return result.exitCode;
 }
 
 async function change(client: ControlClient, values: RcValues, names: string[]): Promise<number> {
@@ -175,7 +177,7 @@ async function change(client: ControlClient, values: RcValues, names: string[]):
       },
       streamed((id) => (changeId = id)),
     );
-    return interrupted ? EXIT.failed : Number(result.exitCode ?? EXIT.system);
+    return interrupted ? EXIT.failed : result.exitCode;
   } catch (err) {
     if (interrupted) return EXIT.failed;
     throw err;

@@ -12,17 +12,10 @@ export const spec: CommandSpec = {
   options: [{ key: 'live', short: 'l', long: 'livedir', kind: 'string', argName: 'live', help: 'live directory' }],
 };
 
-interface Correction {
-  service: string;
-  recordedUp: boolean;
-  actualUp: boolean;
-  state: string;
-}
-
 export async function run({ values }: ParseResult): Promise<number> {
   const client = await connectOrDie(liveDir(values.live));
   try {
-    const { corrections } = (await call(client, 'reconcile')) as { corrections: Correction[] };
+    const { corrections } = await call(client, 'reconcile', {});
     const updown = (up: boolean) => (up ? 'up' : 'down');
     const lines = corrections.map((c) => `${c.actualUp ? '+' : '-'}${c.service}: recorded ${updown(c.recordedUp)}, now ${updown(c.actualUp)} (${c.state})`);
     if (lines.length) process.stdout.write(lines.join('\n') + '\n');

@@ -114,8 +114,8 @@ async function supervisorStatus(live: string): Promise<ActualStatus[] | null> {
     throw err;
   }
   try {
-    const res = await client.request('status', {});
-    return (res.services as ActualStatus[]) ?? [];
+    const { services } = await client.request('status', {});
+    return services;
   } finally {
     client.close();
   }

@@ -1,6 +1,7 @@
 /** `s6rc shutdown`: every service down in reverse dependency order, then the supervisor exits. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Results } from '../protocol/types.js';
 import { ControlClient, SupervisorGone, connectOrDie } from './client.js';
 import { EXIT, Fatal, say } from './fatal.js';
 import type { CommandSpec, ParseResult } from './options.js';
@@ -23,19 +24,19 @@ export async function run({ values }: ParseResult): Promise<number> {
   const live = liveDir(values.live);
   const client: ControlClient = await connectOrDie(live);
   const gone = new Promise<void>((resolve) => client.onceClosed(resolve));
-  let result: Record<string, unknown>;
+  let result: Results['shutdown'];
   try {
-    result = await client.request('shutdown', { timeout: values.timeout ?? 0, user: invokingUser() }, (m) => {
+    result = await client.request('shutdown', { timeout: (values.timeout as number | undefined) ?? 0, user: invokingUser() }, (m) => {
       if (((values.verbose as number | undefined) ?? 0) < 2) return;
-      if (typeof m.text === 'string') process.stderr.write(m.text.endsWith('\n') ? m.text : m.text + '\n');
-      else if (m.event === 'stopped') say('info', `service ${String(m.service)} successfully stopped`);
+      if ('text' in m) process.stderr.write(m.text.endsWith('\n') ? m.text : m.text + '\n');
+      else if (m.event === 'stopped') say('info', `service ${m.service} successfully stopped`);
     });
   } catch (err) {
     if (err instanceof SupervisorGone) throw new Fatal(EXIT.system, `supervisor on ${live} went away before confirming the shutdown`);
     throw err;
   }
   await gone; // the supervisor closes the connection as it exits
-  if (result.timedOut) say('warning', `timed out: killed ${(result.killed as string[]).join(' ') || 'nothing'}`);
+  if (result.timedOut) say('warning', `timed out: killed ${result.killed.join(' ') || 'nothing'}`);
   for (let i = 0; i < 50 && existsSync(join(live, 'pid')); i++) await new Promise((r) => setTimeout(r, 20));
   return EXIT.ok;
 }

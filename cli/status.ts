@@ -1,5 +1,5 @@
 /** `s6rc status`: s6-svstat for services of a live directory, over the control socket. */
-import { call, connectOrDie, type ServiceStatusView } from './client.js';
+import { call, connectOrDie } from './client.js';
 import { EXIT } from './fatal.js';
 import { usageError, type CommandSpec, type ParseResult } from './options.js';
 import { liveDir } from './paths.js';
@@ -39,8 +39,7 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
   }
   const client = await connectOrDie(liveDir(values.live));
   try {
-    const result = await call(client, 'status', { services: operands });
-    const services = result.services as ServiceStatusView[];
+    const { services } = await call(client, 'status', { services: operands });
     if (values.json) {
       const rows = services.map((s) => ({ ...s, fields: Object.fromEntries(FIELDS.map((f) => [f, fieldValue(s, f)])) }));
       process.stdout.write(JSON.stringify(rows, null, 2) + '\n');

@@ -4,8 +4,9 @@
  * Manual controls do not change the live state (s6-rc semantics).
  */
 import { constants } from 'node:os';
+import type { Op } from '../protocol/types.js';
 import { call, connectOrDie } from './client.js';
-import { EXIT } from './fatal.js';
+import { EXIT, Fatal } from './fatal.js';
 import { usageError, type CommandSpec, type OptionSpec, type ParseResult } from './options.js';
 import { liveDir } from './paths.js';
 import { waitFor, type WaitFor } from './waitFor.js';
@@ -35,6 +36,10 @@ const CONTROLS: [string, string, string][] = [
   ['C', 'group:SIGCONT', 'send SIGCONT to the process group of run'],
   ['K', 'group:SIGKILL', 'send SIGKILL to the process group of run'],
 ];
+
+/** The controls that are socket operations of their own; the others send a signal. */
+const SERVICE_OPS = ['up', 'down', 'restart', 'once', 'exit'] as const satisfies readonly Op[];
+const isServiceOp = (control: string): control is (typeof SERVICE_OPS)[number] => (SERVICE_OPS as readonly string[]).includes(control);
 
 /** The signals -s accepts, as s6-svc: only those its letters send. */
 const SENDABLE = new Set(CONTROLS.map(([, value]) => value).filter((v) => v.startsWith('SIG')));
@@ -76,7 +81,8 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
       if (c.startsWith('SIG')) await call(client, 'signal', { services: operands, signal: c });
       else if (c.startsWith('group:')) await call(client, 'signal', { services: operands, signal: c.slice('group:'.length), group: true });
       else if (c === 'reload') await call(client, 'signal', { services: operands, reloadSignal: true });
-      else await call(client, c, { services: operands });
+      else if (isServiceOp(c)) await call(client, c, { services: operands });
+      else throw new Fatal(EXIT.system, `internal error: unknown control ${c}`);
     }
     return waiting ? await waiting : EXIT.ok;
   } finally {

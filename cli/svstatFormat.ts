@@ -4,18 +4,18 @@
  * the `-o` fields. Pure; no I/O, so `status` stays a thin client.
  */
 import { constants } from 'node:os';
-import type { ServiceStatusView } from './client.js';
+import type { StatusView } from '../protocol/types.js';
 
 export const FIELDS = ['up', 'wantedup', 'normallyup', 'ready', 'paused', 'pid', 'exitcode', 'signal', 'signum', 'updownsince', 'readysince', 'updownfor', 'readyfor'] as const;
 export type Field = (typeof FIELDS)[number];
 
 /** s6's notion of up: the run process exists (longrun), the up script succeeded (oneshot). */
-export function isUp(s: ServiceStatusView): boolean {
+export function isUp(s: StatusView): boolean {
   if (s.type === 'oneshot') return s.state === 'ready' || s.state === 'stopping';
   return s.pid !== null && s.state !== 'down' && s.state !== 'failed';
 }
 
-const isReady = (s: ServiceStatusView) => s.state === 'ready';
+const isReady = (s: StatusView) => s.state === 'ready';
 const seconds = (now: number, since: number | null) => Math.max(0, Math.floor((now - (since ?? now)) / 1000));
 
 function signum(name: string | null): number {
@@ -31,7 +31,7 @@ export function tai64n(ms: number | null): string {
   return '@' + secs.toString(16).padStart(16, '0') + nanos.toString(16).padStart(8, '0');
 }
 
-export function fieldValue(s: ServiceStatusView, field: Field): string {
+export function fieldValue(s: StatusView, field: Field): string {
   const up = isUp(s);
   switch (field) {
     case 'up':
@@ -64,7 +64,7 @@ export function fieldValue(s: ServiceStatusView, field: Field): string {
 }
 
 /** s6-svstat without options. `numeric`: `-n`, signal numbers instead of names. */
-export function humanSummary(s: ServiceStatusView, numeric = false): string {
+export function humanSummary(s: StatusView, numeric = false): string {
   const up = isUp(s);
   const what = s.type === 'oneshot' ? (s.pid !== null ? `running pid ${s.pid}` : 'oneshot') : `pid ${s.pid}`;
   let out = up ? `up (${what}) ` : s.signal ? `down (signal ${numeric ? signum(s.signal) : s.signal}) ` : `down (exitcode ${s.exitCode ?? 0}) `;

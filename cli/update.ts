@@ -52,11 +52,11 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
         user: invokingUser(),
       },
       (data) => {
-        if (typeof data.out === 'string') process.stdout.write(data.out);
-        if (typeof data.err === 'string') process.stderr.write(data.err);
+        if (data.out !== undefined) process.stdout.write(data.out);
+        if (data.err !== undefined) process.stderr.write(data.err);
       },
     );
-    return Number(result.exitCode ?? EXIT.system);
+    return result.exitCode;
   } finally {
     client.close();
   }

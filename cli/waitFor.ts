@@ -3,7 +3,8 @@
  * subscribe first (the supervisor replays each current status), then watch
  * the stream, so no transition falls between reading and waiting.
  */
-import { ControlClient, SupervisorGone, type ServiceStatusView } from './client.js';
+import type { StatusView } from '../protocol/types.js';
+import { ControlClient, SupervisorGone } from './client.js';
 import { EXIT, Fatal } from './fatal.js';
 import { isUp } from './svstatFormat.js';
 
@@ -11,7 +12,7 @@ import { isUp } from './svstatFormat.js';
 export type WaitFor = 'u' | 'U' | 'd' | 'D' | 'r' | 'R';
 
 /** Whether `s` satisfies the condition; `sawDown` is for -r/-R, which need a down edge first. */
-function reached(what: WaitFor, s: ServiceStatusView, sawDown: boolean): boolean {
+function reached(what: WaitFor, s: StatusView, sawDown: boolean): boolean {
   switch (what) {
     case 'u':
       return isUp(s);
@@ -30,7 +31,7 @@ function reached(what: WaitFor, s: ServiceStatusView, sawDown: boolean): boolean
 }
 
 /** A service that can no longer reach an up condition: s6-svwait's permanent failure. */
-const permanentlyFailed = (what: WaitFor, s: ServiceStatusView) => s.state === 'failed' && what !== 'd' && what !== 'D';
+const permanentlyFailed = (what: WaitFor, s: StatusView) => s.state === 'failed' && what !== 'd' && what !== 'D';
 
 export interface WaitOptions {
   what: WaitFor;
@@ -65,8 +66,7 @@ export async function waitFor(client: ControlClient, services: string[], opts: W
       if (opts.all ? failed > 0 && ok + failed === rows.length : failed === rows.length) finish(failed);
     };
     client
-      .request('subscribe', { services }, (msg) => {
-        const s = msg.status as ServiceStatusView;
+      .request('subscribe', { services }, ({ status: s }) => {
         const prev = state.get(s.name) ?? { ok: false, failed: false, sawDown: false };
         const sawDown = prev.sawDown || (state.has(s.name) && !isUp(s)) || (!state.has(s.name) && !isUp(s));
         state.set(s.name, { ok: reached(opts.what, s, sawDown), failed: permanentlyFailed(opts.what, s), sawDown });

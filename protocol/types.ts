@@ -1,9 +1,15 @@
 /**
- * The control socket's messages (docs/protocol.md), one module for both
- * sides: the supervisor's operations (actors/supervisor/, actors/orchestrator/)
- * and the thin clients (cli/). Types only: clients `import type` it, so it adds
- * nothing to their bundles.
+ * The control socket's messages: the typed form of docs/protocol.md, one
+ * module for both sides. The supervisor's operations (actors/supervisor/ops/,
+ * actors/orchestrator/) answer with these types and the thin clients (cli/)
+ * read them. Types only: clients `import type` it, so it adds nothing to
+ * their bundles.
+ *
+ * A request's fields marked optional have a default in the supervisor (named
+ * in each field's comment); a handler still checks every field it reads,
+ * since a request is JSON from whoever can connect.
  */
+import type { Discrepancy } from '../machines/plan/reality.js';
 import type { ServiceState } from '../machines/service/events.js';
 
 export type { ServiceState };
@@ -41,35 +47,87 @@ export interface StatusView extends ServiceStatus {
   now: number;
 }
 
-/** Service names: atomics or bundles (expanded to their atomics). */
+/** A request with no fields. */
+type NoFields = Record<string, never>;
+
+/** Service names: atomics or bundles (expanded to their atomics); an unknown one fails the request with exit 3. */
 interface Services {
+  /** `status`, `subscribe`: none = every atomic; the manual controls: none = nothing. */
   services?: string[];
 }
 
-/** A `change` as the client asks for it (its options, parsed). */
-export interface ChangeRequest {
-  /** Atomic or bundle names. */
-  names: string[];
-  direction: 'up' | 'down' | 'DOWN';
-  all: boolean;
-  prune: boolean;
-  /** 0 silent, 1 warnings, 2 one line per transition, 3 debug. */
-  verbosity: number;
-  /** `-n`: simulate, waiting this many ms per transition; null for a real change. */
-  dryRun: number | null;
-  /** `-t`: ms for the whole change; 0 = none. */
-  timeout: number;
-  /** `-b`: wait for the lock. */
-  block: boolean;
-  /** The client's command line and user, recorded with the change. */
-  argv: string[];
-  user: string;
+/** What a change records as its invocation. */
+interface Invocation {
+  /** The client's command line, program name first (default: none; `reload`: `s6rc reload names...`). */
+  argv?: string[];
+  /** Who asked (default: `unknown`; `reload`: `request`). */
+  user?: string;
 }
 
-/** Each operation's request fields. */
+/** A `change`: s6-rc's options, parsed by the client. */
+export interface ChangeRequest extends Invocation {
+  /** Atomic or bundle names (default: none). */
+  names?: string[];
+  /** Default `up`; `DOWN` stops essential services too. */
+  direction?: 'up' | 'down' | 'DOWN';
+  /** `-a`: add the live state's services to the selection (default false). */
+  all?: boolean;
+  /** `-p`: first bring down everything up but not wanted (default false). */
+  prune?: boolean;
+  /** 0 silent, 1 warnings (default), 2 one line per transition, 3 debug. */
+  verbosity?: number;
+  /** `-n`: simulate, waiting this many ms per transition; null (default) for a real change. */
+  dryRun?: number | null;
+  /** `-t`: ms for the whole change, the wait for the lock included; 0 (default) = none. */
+  timeout?: number;
+  /** `-b`: wait for the lock instead of failing with 111 (default false). */
+  block?: boolean;
+}
+
+/** An `update` (s6-rc-update), its conversion file read and lexed by the client. */
+export interface UpdateRequest extends Invocation {
+  /** The new compiled database, an absolute path (required: exit 100 without it). */
+  compiled: string;
+  /** The conversion file's lines, each lexed into words (default: none). */
+  conversions?: string[][];
+  /** `-n`: print what it would do, change nothing (default false). */
+  dryRun?: boolean;
+  /** `-t`: ms for the whole update; 0 (default) = none. */
+  timeout?: number;
+  /** As `change`'s (default 1). */
+  verbosity?: number;
+  /** `-e`: stop essential services like any other (default false). */
+  forceEssentials?: boolean;
+  /** `-b`: wait for the lock (default false). */
+  block?: boolean;
+}
+
+/** `list` / `listall`: s6-rc's selection, printed rather than changed. */
+export interface ListRequest {
+  /** Default: none. */
+  names?: string[];
+  /** `-a`: add the live state's services to the selection (default false). */
+  all?: boolean;
+  /** `-d`: `list` inverts the selection, `listall` follows dependents instead of dependencies (default false). */
+  down?: boolean;
+  /** `-e`, or `-D` without `-E`: leave essential services out (default false). */
+  hideEssentials?: boolean;
+}
+
+/**
+ * `signal`: a signal by name to the services (`group`: to a longrun's whole
+ * process group), or each longrun's own reload-signal (`reloadSignal`).
+ */
+export type SignalRequest = Services &
+  (
+    | { signal: string; group?: boolean; reloadSignal?: false }
+    | { reloadSignal: true; signal?: never; group?: never }
+  );
+
+/** Each operation's request fields (besides `id` and `op`, which the client adds). */
 export interface Requests {
-  ping: Record<string, never>;
-  info: Record<string, never>;
+  ping: NoFields;
+  info: NoFields;
   status: Services;
   subscribe: Services;
   up: Services;
@@ -77,53 +135,89 @@ export interface Requests {
   restart: Services;
   once: Services;
   exit: Services;
-  signal: Services & { signal: string };
-  shutdown: { timeout?: number; user?: string };
+  signal: SignalRequest;
+  /** s6-rc 0.7 `reload`; `verbosity` (default 1) and `timeout` (ms, default 0 = none) as `change`'s. */
+  reload: Services & Invocation & { verbosity?: number; timeout?: number };
+  shutdown: {
+    /** ms; on expiry SIGKILL what still runs (default: none). */
+    timeout?: number;
+    /** Recorded as the shutdown change's user (default `request`). */
+    user?: string;
+  };
   change: ChangeRequest;
-  'change-cancel': { changeId: number; why: string };
-  list: { names: string[]; all: boolean; down: boolean };
-  listall: { names: string[]; all: boolean; down: boolean };
-  diff: Record<string, never>;
-  reconcile: Record<string, never>;
+  /** `why` defaults to `cancelled`. */
+  'change-cancel': { changeId: number; why?: string };
+  update: UpdateRequest;
+  list: ListRequest;
+  listall: ListRequest;
+  diff: NoFields;
+  reconcile: NoFields;
 }
 
 export type Op = keyof Requests;
 
 /** A reconciliation: where the live state and the actors disagreed. */
-export interface Correction {
-  service: string;
-  recordedUp: boolean;
-  actualUp: boolean;
-  state: ServiceState;
-}
+export type Correction = Discrepancy;
+
+/** How a change ended besides its exit code: it ran to its end, stopped early (`-t`, a cancel), or could not be planned. */
+export type ChangeEnd =
+  | { changeId: number | null; succeeded: number; failed: number; blocked: number }
+  | { changeId: number | null; stoppedBy: 'timeout' | 'cancel' }
+  | { changeId: number | null; error: string };
+
+/** How an update ended besides its exit code: a dry run, not switched (a stop failed or the time ran out), or switched. */
+export type UpdateEnd =
+  | { switched: false }
+  | { changeId: number; switched: false }
+  | { changeId: number; switched: true; stopped: string[]; started: string[] };
 
 /** Each operation's final answer. */
 export interface Results {
   ping: { pong: true; pid: number; boot: number };
+  /** `openRequests`: the requests not yet answered, by op. */
   info: { pid: number; live: string; store: string; boot: number; started: number; services: number; rss: number; openRequests: Record<string, number> };
   status: { services: StatusView[] };
+  /** Never answered: it streams until the client cancels or goes away. */
   subscribe: never;
   up: { services: string[] };
   down: { services: string[] };
   restart: { services: string[] };
   once: { services: string[] };
   exit: { services: string[]; note: string };
-  signal: { services: string[]; signal: string };
+  /** `signal` is absent with `reloadSignal`. */
+  signal: { services: string[]; signal?: string };
+  reload: { services: string[]; exitCode: number };
   shutdown: { stopped: number; killed: string[]; timedOut: boolean };
-  change: { exitCode: number; changeId: number | null; succeeded?: number; failed?: number; blocked?: number; stoppedBy?: 'timeout' | 'cancel'; error?: string };
+  change: { exitCode: number } & ChangeEnd;
   'change-cancel': { cancelled: boolean };
+  update: { exitCode: number } & UpdateEnd;
   list: { services: string[] };
   listall: { services: string[] };
+  /** `lines`: `+name` / `-name`; `unknown`: oneshots whose outcome was lost with a dead supervisor. */
   diff: { lines: string[]; unknown: { service: string; error: string | null }[] };
   reconcile: { corrections: Correction[] };
 }
 
-/** Each operation's progress messages (none for most). */
+/** A change's id, sent first (null for a dry run). */
+export interface ChangeStarted {
+  changeId: number | null;
+}
+
+/** s6-rc's output for the client's stdout (`out`) and stderr (`err`); one or both. */
+export interface Output {
+  out?: string;
+  err?: string;
+}
+
+/** Each operation's progress messages (none for the others). */
 export interface Progress {
+  /** First the current status of each service, then one per change of it. */
   subscribe: { status: StatusView };
+  /** `text`: the orchestrated shutdown's lines; the events: what it stopped after it. */
   shutdown: { event: 'stopping' | 'stopped'; service: string } | { text: string };
-  /** The change's id first, then s6-rc's output for the client's stdout and stderr. */
-  change: { changeId: number | null } | { out?: string; err?: string };
+  change: ChangeStarted | Output;
+  update: Output;
+  reload: { changeId: number } | { err: string };
 }
 
 export type ProgressOf<O extends Op> = O extends keyof Progress ? Progress[O] : never;

@@ -1,5 +1,6 @@
 /**
- * The orchestrator's socket operations (docs/protocol.md, "change engine"):
+ * The orchestrator's socket operations (docs/protocol.md, "The change engine's
+ * operations"; their types: protocol/types.ts):
  *
  * - `change` `{ names, direction: 'up'|'down'|'DOWN', all, prune, verbosity, dryRun: ms|null, timeout, block, argv, user }`
  *   → progress `{ changeId }`, `{ out, err }` (text for the client's stdout/stderr), then `{ exitCode, ... }`;
@@ -9,14 +10,15 @@
  * - `diff` → `{ lines: ['+name', '-name'], unknown: [{ service, error }] }` (unknown: oneshots whose outcome was lost with a dead supervisor).
  * - `reconcile` → `{ corrections: [{ service, recordedUp, actualUp, state }] }`.
  * - `update` `{ compiled, conversions: [[word...]...], dryRun, timeout, verbosity, forceEssentials, block, argv, user }`
- *   → progress as `change`, then `{ exitCode, switched, ... }` (actors/orchestrator/update.ts); fails with
+ *   → progress `{ out, err }` (no id), then `{ exitCode, switched, ... }` (actors/orchestrator/update.ts); fails with
  *   3, 4, 5, 6 or 100 before anything changes, 111 when the lock is held and `block` is false.
  */
 import { EXIT } from '../../machines/errors.js';
 import { listClosedSelection, listSelection } from '../../machines/plan/list.js';
 import { resolveSelection, UnknownServiceError } from '../../machines/plan/resolve.js';
 import type { Direction } from '../../machines/plan/types.js';
-import type { OpHandler, Reply } from '../supervisor/api.js';
+import type { Op, Requests } from '../../protocol/types.js';
+import type { EngineOp, OpHandler, OpHandlers, Reply, Unchecked } from '../supervisor/api.js';
 import type { Orchestrator } from './orchestrator.js';
 import { currentDiscrepancies, diffLines, reconcileLive, unknownOutcomes } from './reconcile.js';
 import { runChange, type ChangeOptions } from './runChange.js';
@@ -24,31 +26,31 @@ import { replySink } from './sink.js';
 import { runUpdate, type UpdateOptions } from './update.js';
 
 
-/** `change`, `change-cancel`, `list`, `listall`, `diff` and `reconcile`, for the supervisor's socket. */
-export function orchestratorOps(orchestrator: Orchestrator): Record<string, OpHandler> {
-  const ops: Record<string, OpHandler> = {
-    change: (req, reply) => startChange(orchestrator, parseChange(req), req.block === true, reply),
+/** `change`, `change-cancel`, `update`, `list`, `listall`, `diff` and `reconcile`, for the supervisor's socket. */
+export function orchestratorOps(orchestrator: Orchestrator): Pick<OpHandlers, EngineOp> {
+  return {
+    change: guarded((req, reply) => startChange(orchestrator, parseChange(req), req.block === true, reply)),
 
-    update: async (req, reply) => {
+    update: guarded(async (req, reply) => {
       const options = parseUpdate(req);
       const release = await takeLock(orchestrator, describe('an update', options.argv), req.block === true, options.timeout, reply);
       if (!release) return;
       await runUpdate(orchestrator, options, replySink(reply), release);
-    },
+    }),
 
-    'change-cancel': (req, reply) => {
+    'change-cancel': guarded((req, reply) => {
       const change = orchestrator.running.get(Number(req.changeId));
       change?.cancel(String(req.why ?? 'cancelled'));
       reply.end({ cancelled: !!change });
-    },
+    }),
 
-    list: (req, reply, sup) => reply.end({ services: listSelection(sup.model, sup.log.liveSet(), parseList(req)) }),
+    list: guarded((req, reply, sup) => reply.end({ services: listSelection(sup.model, sup.log.liveSet(), parseList(req)) })),
 
-    listall: (req, reply, sup) => reply.end({ services: listClosedSelection(sup.model, sup.log.liveSet(), parseList(req)) }),
+    listall: guarded((req, reply, sup) => reply.end({ services: listClosedSelection(sup.model, sup.log.liveSet(), parseList(req)) })),
 
-    diff: (_req, reply, sup) => reply.end({ lines: diffLines(currentDiscrepancies(sup)), unknown: unknownOutcomes(sup) }),
+    diff: guarded((_req, reply, sup) => reply.end({ lines: diffLines(currentDiscrepancies(sup)), unknown: unknownOutcomes(sup) })),
 
-    reconcile: async (_req, reply, sup) => {
+    reconcile: guarded(async (_req, reply, sup) => {
       const acquired = orchestrator.lock.acquire({ what: 'a reconcile' }, false);
       if (!acquired) return reply.fail(EXIT.system, lockedMessage(orchestrator));
       const release = await acquired;
@@ -60,9 +62,8 @@ export function orchestratorOps(orchestrator: Orchestrator): Record<string, OpHa
       } finally {
         release();
       }
-    },
+    }),
   };
-  return Object.fromEntries(Object.entries(ops).map(([name, handler]) => [name, guarded(handler)]));
 }
 
 /**
@@ -70,7 +71,7 @@ export function orchestratorOps(orchestrator: Orchestrator): Record<string, OpHa
  * free, within `timeout` ms (0: no limit; exit 2 after it). Returns null, the
  * request answered, when it cannot.
  */
-async function takeLock(orchestrator: Orchestrator, what: string, block: boolean, timeout: number, reply: Reply): Promise<(() => void) | null> {
+async function takeLock<O extends Op>(orchestrator: Orchestrator, what: string, block: boolean, timeout: number, reply: Reply<O>): Promise<(() => void) | null> {
   let dropWaiter: (() => void) | undefined;
   const acquired = orchestrator.lock.acquire({ what }, block, (cancel) => (dropWaiter = cancel));
   if (!acquired) {
@@ -95,7 +96,7 @@ async function takeLock(orchestrator: Orchestrator, what: string, block: boolean
   return release;
 }
 
-async function startChange(orchestrator: Orchestrator, options: ChangeOptions, block: boolean, reply: Reply): Promise<void> {
+async function startChange(orchestrator: Orchestrator, options: ChangeOptions, block: boolean, reply: Reply<'change'>): Promise<void> {
   const sup = orchestrator.supervisor;
   // Unknown names end the request before anything changes (exit 3).
   resolveSelection(sup.model, options.names);
@@ -122,8 +123,8 @@ function describe(what: string, argv: string[]): string {
   return `${what} (${(argv[0] === 's6rc' ? argv : ['s6rc', ...argv]).join(' ')})`;
 }
 
-function parseChange(req: Record<string, unknown>): ChangeOptions {
-  const direction = req.direction === 'down' || req.direction === 'DOWN' ? (req.direction as Direction) : 'up';
+function parseChange(req: Unchecked<Requests['change']>): ChangeOptions {
+  const direction: Direction = req.direction === 'down' || req.direction === 'DOWN' ? req.direction : 'up';
   return {
     names: strings(req.names),
     direction,
@@ -137,7 +138,7 @@ function parseChange(req: Record<string, unknown>): ChangeOptions {
   };
 }
 
-function parseUpdate(req: Record<string, unknown>): UpdateOptions {
+function parseUpdate(req: Unchecked<Requests['update']>): UpdateOptions {
   if (typeof req.compiled !== 'string' || !req.compiled) throw new TypeError('update request: compiled must be a path');
   const conversions = Array.isArray(req.conversions) ? req.conversions.map((line) => strings(line)) : [];
   return {
@@ -152,7 +153,7 @@ function parseUpdate(req: Record<string, unknown>): UpdateOptions {
   };
 }
 
-function parseList(req: Record<string, unknown>) {
+function parseList(req: Unchecked<Requests['list' | 'listall']>) {
   return { names: strings(req.names), all: req.all === true, down: req.down === true, hideEssentials: req.hideEssentials === true };
 }
 
@@ -160,8 +161,8 @@ function strings(v: unknown): string[] {
   return Array.isArray(v) ? v.map(String) : [];
 }
 
-/** Maps errors to exit codes: unknown names 3, a damaged store 4, anything else 111. */
-function guarded(handler: OpHandler): OpHandler {
+/** Maps errors to exit codes: unknown names 3, a damaged store 4, a malformed request 100, anything else 111. */
+function guarded<O extends EngineOp>(handler: OpHandler<O>): OpHandler<O> {
   return async (req, reply, sup) => {
     try {
       await handler(req, reply, sup);

@@ -1,12 +1,13 @@
 /**
  * The change engine inside one supervisor: its socket operations (`change`,
- * `change-cancel`, `list`, `listall`, `diff`, `reconcile`, documented in
- * ops.ts), the one-change-at-a-time lock, the changes running now, and the
- * orchestrated `-Da change` a shutdown runs (`downAll`). One instance per
- * supervisor, created by it (actors/supervisor/runDaemon.ts wires them).
+ * `change-cancel`, `update`, `list`, `listall`, `diff`, `reconcile`,
+ * documented in ops.ts), the one-change-at-a-time lock, the changes running
+ * now, and the orchestrated `-Da change` a shutdown runs (`downAll`). One
+ * instance per supervisor, created by it (actors/supervisor/runDaemon.ts
+ * wires them).
  */
 import type { OrchestratorOutput } from '../../machines/orchestrator.js';
-import type { OpHandler, SupervisorApi } from '../supervisor/api.js';
+import type { EngineOp, OpHandlers, SupervisorApi } from '../supervisor/api.js';
 import { ChangeLock } from './changeLock.js';
 import { orchestratorOps } from './ops.js';
 import { runChange, type RunningChange } from './runChange.js';
@@ -31,7 +32,7 @@ export class Orchestrator {
   constructor(readonly supervisor: SupervisorApi) {}
 
   /** The socket operations it adds to the supervisor's. */
-  ops(): Record<string, OpHandler> {
+  ops(): Pick<OpHandlers, EngineOp> {
     return orchestratorOps(this);
   }
 

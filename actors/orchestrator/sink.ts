@@ -3,15 +3,15 @@
  * socket, batched into one progress message per event-loop turn (a dry run of
  * 3000 services is one write, not 3000), and the exit code the client ends with.
  */
+import type { ChangeEnd, ChangeStarted, Output, UpdateEnd } from '../../protocol/types.js';
 import type { Reply } from '../supervisor/api.js';
 
-export interface ChangeSink {
+/** Where the output of a request answered as a change is (`change`, `update`) goes; `End` is what its result holds besides the exit code. */
+export interface OutputSink<End> {
   stdout(text: string): void;
   stderr(text: string): void;
-  /** Any other progress data (e.g. `{ changeId }`), sent in order with the text. */
-  data(message: Record<string, unknown>): void;
   /** Ends the client's request with this exit code; later calls are ignored. */
-  finish(exitCode: number, extra?: Record<string, unknown>): void;
+  finish(exitCode: number, end: End): void;
   /** Ends it with an error the client reports as `s6rc: fatal: message` and this exit code. */
   fail(exitCode: number, message: string): void;
   /** True once the client went away or was answered. */
@@ -20,15 +20,26 @@ export interface ChangeSink {
   onGone(listener: () => void): void;
 }
 
-/** A sink over a socket reply (progress `{ out, err }`, end `{ exitCode }`). */
-export function replySink(reply: Reply): ChangeSink {
+/** A change's sink: its output, its id first, and how it ended. */
+export interface ChangeSink extends OutputSink<ChangeEnd> {
+  /** The change's id, sent in order with the text. */
+  data(message: ChangeStarted): void;
+}
+
+/**
+ * A sink over a socket reply (progress `{ out, err }`, end `{ exitCode, ...end }`).
+ * An update's reply gets no `data`: an update sends no id (its phases are changes under its own).
+ */
+export function replySink(reply: Reply<'change'>): ChangeSink;
+export function replySink(reply: Reply<'update'>): OutputSink<UpdateEnd>;
+export function replySink(reply: Reply<'change' | 'update'>): ChangeSink | OutputSink<UpdateEnd> {
   let out = '';
   let err = '';
   let scheduled = false;
   const flush = () => {
     scheduled = false;
     if (!out && !err) return;
-    const message: Record<string, unknown> = {};
+    const message: Output = {};
     if (out) message.out = out;
     if (err) message.err = err;
     out = err = '';
@@ -41,24 +52,24 @@ export function replySink(reply: Reply): ChangeSink {
     }
   };
   return {
-    stdout(text) {
+    stdout(text: string) {
       out += text;
       later();
     },
-    stderr(text) {
+    stderr(text: string) {
       err += text;
       later();
     },
-    data(message) {
+    data(message: ChangeStarted) {
       flush();
       reply.progress(message);
     },
-    finish(exitCode, extra = {}) {
+    finish(exitCode: number, end: ChangeEnd | UpdateEnd) {
       if (reply.closed) return;
       flush();
-      reply.end({ exitCode, ...extra });
+      reply.end({ exitCode, ...end });
     },
-    fail(exitCode, message) {
+    fail(exitCode: number, message: string) {
       if (reply.closed) return;
       flush();
       reply.fail(exitCode, message);
@@ -66,7 +77,7 @@ export function replySink(reply: Reply): ChangeSink {
     get closed() {
       return reply.closed;
     },
-    onGone(listener) {
+    onGone(listener: () => void) {
       reply.onClose(listener);
     },
   };

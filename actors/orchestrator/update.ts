@@ -13,6 +13,7 @@ import { EXIT, Fatal } from '../../machines/errors.js';
 import type { CompiledModel } from '../../machines/model.js';
 import { parseConversions, planUpdate, UpdateError, type UpdatePlan } from '../../machines/plan/update.js';
 import type { OrchestratorOutput } from '../../machines/orchestrator.js';
+import type { UpdateEnd } from '../../protocol/types.js';
 import { loadCompiled } from '../../store/compiled/loadCompiled.js';
 import { crashPoint } from '../supervisor/crashPoint.js';
 import { fileSha256, keepDatabase } from '../supervisor/databases.js';
@@ -21,7 +22,7 @@ import { debug, info, warning } from './messages.js';
 import type { Orchestrator } from './orchestrator.js';
 import { reconcileLive } from './reconcile.js';
 import { runChange } from './runChange.js';
-import type { ChangeSink } from './sink.js';
+import type { OutputSink } from './sink.js';
 
 export interface UpdateOptions {
   /** The new compiled database (absolute path). */
@@ -54,7 +55,7 @@ function sameBytes(a: string, b: string): boolean {
  * Runs one update while the change lock is held (`release` gives it back);
  * its exit code goes to `sink.finish`.
  */
-export async function runUpdate(orchestrator: Orchestrator, options: UpdateOptions, sink: ChangeSink, release: () => void): Promise<void> {
+export async function runUpdate(orchestrator: Orchestrator, options: UpdateOptions, sink: OutputSink<UpdateEnd>, release: () => void): Promise<void> {
   const sup = orchestrator.supervisor;
   const deadline = options.timeout > 0 ? Date.now() + options.timeout : 0;
   const left = () => (deadline ? Math.max(1, deadline - Date.now()) : 0);
@@ -138,7 +139,7 @@ async function phase(
   changeId: number,
   options: UpdateOptions,
   timeout: number,
-  sink: ChangeSink,
+  sink: OutputSink<UpdateEnd>,
 ): Promise<OrchestratorOutput> {
   let answered!: (output: OrchestratorOutput) => void;
   const answer = new Promise<OrchestratorOutput>((resolve) => (answered = resolve));
@@ -149,13 +150,13 @@ async function phase(
     {
       ...sink,
       data: () => {},
-      finish: (exitCode, extra = {}) =>
+      finish: (exitCode, end) =>
         answered({
           exitCode,
-          succeeded: Number(extra.succeeded ?? 0),
-          failed: Number(extra.failed ?? 0),
-          blocked: Number(extra.blocked ?? 0),
-          stoppedBy: (extra.stoppedBy as OrchestratorOutput['stoppedBy']) ?? null,
+          succeeded: 'succeeded' in end ? end.succeeded : 0,
+          failed: 'failed' in end ? end.failed : 0,
+          blocked: 'blocked' in end ? end.blocked : 0,
+          stoppedBy: 'stoppedBy' in end ? end.stoppedBy : null,
         }),
     },
     () => {},
@@ -166,7 +167,7 @@ async function phase(
 }
 
 /** `-n`: the transitions an update would perform, in order, one line each. */
-function dryRun(plan: UpdatePlan, options: UpdateOptions, sink: ChangeSink): void {
+function dryRun(plan: UpdatePlan, options: UpdateOptions, sink: OutputSink<UpdateEnd>): void {
   for (const [name, why] of plan.stop) sink.stdout(`s6rc-update-dryrun: down ${name} (${why})\n`);
   sink.stdout(`s6rc-update-dryrun: switch to ${options.compiled}\n`);
   for (const [from, to] of plan.kept) if (from !== to) sink.stdout(`s6rc-update-dryrun: rename ${from} -> ${to} (kept running)\n`);

@@ -5,6 +5,7 @@
  */
 import type { ChangeEvent, PayloadOf, SupervisorEvent } from '../../machines/events.js';
 import type { CompiledModel } from '../../machines/model.js';
+import type { Op, ProgressOf, Requests, Results } from '../../protocol/types.js';
 import type { DatabaseRef } from '../../store/events/types.js';
 import type { ServiceHandle } from '../service/types.js';
 
@@ -42,12 +43,15 @@ export interface EventLog {
   flush(): void;
 }
 
-/** A streaming reply to one request on the control socket (docs/protocol.md). */
-export interface Reply {
+/**
+ * A streaming reply to one `O` request on the control socket
+ * (docs/protocol.md): its progress and result have that op's types.
+ */
+export interface Reply<O extends Op> {
   /** A progress message; the client prints or acts on it. */
-  progress(message: Record<string, unknown>): void;
+  progress(message: ProgressOf<O>): void;
   /** The final answer; ends the request. */
-  end(result: Record<string, unknown>): void;
+  end(result: Results[O]): void;
   /** Ends the request with an error the client reports as `s6rc: fatal: message` and `exitCode`. */
   fail(exitCode: number, message: string): void;
   /** True once the client went away or the request ended. */
@@ -56,7 +60,24 @@ export interface Reply {
   onClose(listener: () => void): void;
 }
 
-export type OpHandler = (request: Record<string, unknown>, reply: Reply, supervisor: SupervisorApi) => void | Promise<void>;
+type KeysOfUnion<T> = T extends unknown ? keyof T : never;
+
+/**
+ * A request as it arrives: the fields its op names, each of unknown type.
+ * A request is JSON from whoever can connect, so a handler checks each
+ * field it reads; reading a field the protocol does not name fails to compile.
+ */
+export type Unchecked<R> = { readonly [K in KeysOfUnion<R>]?: unknown };
+
+/** Answers one `O` request. */
+export type OpHandler<O extends Op> = (request: Unchecked<Requests[O]>, reply: Reply<O>, supervisor: SupervisorApi) => void | Promise<void>;
+
+/** One handler per operation of protocol/types.ts. */
+export type OpHandlers = { [O in Op]: OpHandler<O> };
+
+/** The operations a change engine adds (actors/orchestrator/ops.ts); the supervisor answers the others itself (ops/builtinOps.ts). */
+export type EngineOp = 'change' | 'change-cancel' | 'update' | 'list' | 'listall' | 'diff' | 'reconcile';
+export type BuiltinOp = Exclude<Op, EngineOp>;
 
 export interface SupervisorApi {
   readonly live: string;
@@ -80,6 +101,6 @@ export interface SupervisorApi {
  * first (it records the change and the live state itself).
  */
 export interface ChangeEngine {
-  ops(): Record<string, OpHandler>;
+  ops(): Pick<OpHandlers, EngineOp>;
   downAll(options: { timeout?: number; argv?: string[]; user?: string; onText?: (text: string) => void }): Promise<unknown>;
 }

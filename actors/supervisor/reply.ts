@@ -1,3 +1,4 @@
+import type { Op, ProgressOf, Results } from '../../protocol/types.js';
 import type { Reply } from './api.js';
 
 /** Writes one protocol line to the connection (buffered per event-loop turn by the server). */
@@ -8,7 +9,7 @@ export type LineWriter = { write(line: string): void; readonly destroyed: boolea
  * any number of `progress` lines, then exactly one `result` or `error`.
  * Writes after the end, or after the client went away, are dropped.
  */
-export class SocketReply implements Reply {
+export class SocketReply implements Reply<Op> {
   private ended = false;
   private gone = false;
   private listeners: (() => void)[] = [];
@@ -25,11 +26,11 @@ export class SocketReply implements Reply {
     return this.ended || this.gone;
   }
 
-  progress(message: Record<string, unknown>): void {
+  progress(message: ProgressOf<Op>): void {
     this.write({ id: this.id, type: 'progress', data: message });
   }
 
-  end(result: Record<string, unknown>): void {
+  end(result: Results[Op]): void {
     if (this.closed) return;
     this.beforeEnd?.();
     this.write({ id: this.id, type: 'result', data: result });

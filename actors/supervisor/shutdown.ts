@@ -4,12 +4,13 @@
  * parallel. O(services + dependencies), no polling.
  */
 import type { Subscription } from 'rxjs';
+import type { ProgressOf } from '../../protocol/types.js';
 import type { SupervisorApi } from './api.js';
 import type { ServiceState } from '../service/types.js';
 
 export interface DownAllOptions {
   changeId?: number | null;
-  progress?: (message: Record<string, unknown>) => void;
+  progress?: (message: ProgressOf<'shutdown'>) => void;
 }
 
 export interface DownAllResult {

@@ -6,9 +6,10 @@ import { existsSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PayloadOf } from '../../machines/events.js';
 import type { Atomic, CompiledModel, Longrun } from '../../machines/model.js';
+import type { Op, ProgressOf, Results } from '../../protocol/types.js';
 import type { DatabaseRef, EventStore } from '../../store/events/types.js';
 import type { ServiceEventRecord, ServiceHandle, ServiceState } from '../service/types.js';
-import type { ChangeEngine, EventLog, OpHandler, SupervisorApi } from './api.js';
+import type { ChangeEngine, EventLog, OpHandlers, SupervisorApi } from './api.js';
 import { startControlServer, type ControlServer } from './controlServer.js';
 import { createEventLog } from './eventLog.js';
 import { crashPoint } from './crashPoint.js';
@@ -72,9 +73,10 @@ export class Supervisor implements SupervisorInternals {
   /** When this boot started: the `updownSince` of actors no event has touched yet (replay assumes the same). */
   private bootStart = 0;
   private readonly liveSet: Set<string>;
-  private readonly ops = new Map<string, OpHandler>();
+  /** Each operation's handler, by name (a Map: a request's `op` must not find `toString`). */
+  private readonly ops = new Map<string, OpHandlers[Op]>();
   private server: ControlServer | null = null;
-  private stopping: Promise<unknown> | null = null;
+  private stopping: Promise<Results['shutdown']> | null = null;
   private pipelineFds: PipelineFds | null = null;
   /** Oneshots' `#!` scripts under `<live>/scripts` (made at start), and the watcher of processes adopted after a crash. */
   private scripts: ScriptFiles | null = null;
@@ -321,7 +323,7 @@ export class Supervisor implements SupervisorInternals {
    * With a `timeout`, whatever still runs at the deadline is killed with its
    * process group, and the supervisor exits right after. A second call joins the first.
    */
-  shutdown(reason: string, timeout: number | undefined, progress?: (m: Record<string, unknown>) => void): Promise<unknown> {
+  shutdown(reason: string, timeout: number | undefined, progress?: (m: ProgressOf<'shutdown'>) => void): Promise<Results['shutdown']> {
     if (this.stopping) return this.stopping;
     this.stopping = (async () => {
       const deadline = timeout ? Date.now() + timeout : 0;

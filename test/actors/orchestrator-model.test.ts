@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { createTestModel } from '@xstate/graph';
 import { createMachine } from 'xstate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ControlClient, type ServiceStatusView } from '../../cli/client.js';
+import { ControlClient } from '../../cli/client.js';
 import { isAlive } from '../helpers/supervisor.js';
 import { cleanupAll, notifying, oneshot, startLive, type RcLive } from '../cli/changeHelpers.js';
 
@@ -145,8 +145,8 @@ describe('s6rc change along model paths, against the real supervisor', () => {
             const client = await ControlClient.connect(l.live);
             try {
               expect((await client.request('list', { all: true })).services).toEqual([...up].sort());
-              expect((await client.request('diff')).lines).toEqual([]);
-              const [b] = (await client.request('status', { services: ['b'] })).services as ServiceStatusView[];
+              expect((await client.request('diff', {})).lines).toEqual([]);
+              const [b] = (await client.request('status', { services: ['b'] })).services;
               expect([b.state, b.pid !== null && isAlive(b.pid)]).toEqual(up.has('b') ? ['ready', true] : ['down', false]);
             } finally {
               client.close();

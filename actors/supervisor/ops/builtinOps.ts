@@ -1,10 +1,11 @@
 /**
  * The supervisor's own socket operations (docs/protocol.md): ping, info,
- * status, up, down, signal, restart, subscribe, shutdown.
+ * status, subscribe, up, down, restart, once, exit, signal, reload, shutdown.
  */
 import { constants } from 'node:os';
-import type { OpHandler, Reply, SupervisorApi } from '../api.js';
+import type { BuiltinOp, OpHandlers, Reply, SupervisorApi } from '../api.js';
 import type { Longrun } from '../../../machines/model.js';
+import type { Op, ProgressOf, Results } from '../../../protocol/types.js';
 import type { ServiceHandle } from '../../service/types.js';
 import { statusView } from '../statusView.js';
 import { resolveNames, UnknownName } from './resolveNames.js';
@@ -15,14 +16,14 @@ export interface SupervisorInternals extends SupervisorApi {
   readonly liveNow: ReadonlySet<string>;
   readonly openRequests: ReadonlyMap<string, number>;
   /** Brings everything down and exits; resolves when the services are down. */
-  shutdown(reason: string, timeout: number | undefined, progress?: (m: Record<string, unknown>) => void): Promise<unknown>;
+  shutdown(reason: string, timeout: number | undefined, progress?: (m: ProgressOf<'shutdown'>) => void): Promise<Results['shutdown']>;
 }
 
-/** Runs `body` with the request's names resolved; an unknown name fails the request with exit 3. */
-function withNames(req: Record<string, unknown>, reply: Reply, sup: SupervisorApi, body: (names: string[]) => void, allIfEmpty = true): void {
+/** Runs `body` with the request's `services` resolved; an unknown name fails the request with exit 3. */
+function withNames<O extends Op>(services: unknown, reply: Reply<O>, sup: SupervisorApi, body: (names: string[]) => void, allIfEmpty = true): void {
   let names: string[];
   try {
-    names = resolveNames(sup, req.services, { allIfEmpty });
+    names = resolveNames(sup, services, { allIfEmpty });
   } catch (err) {
     if (err instanceof UnknownName) return reply.fail(3, err.message);
     throw err;
@@ -30,7 +31,7 @@ function withNames(req: Record<string, unknown>, reply: Reply, sup: SupervisorAp
   body(names);
 }
 
-const longrunsOnly = (sup: SupervisorApi, names: string[], reply: Reply): boolean => {
+const longrunsOnly = <O extends Op>(sup: SupervisorApi, names: string[], reply: Reply<O>): boolean => {
   const bad = names.find((n) => sup.model.services.get(n)?.type !== 'longrun');
   if (bad) reply.fail(5, `service ${bad} is not a longrun`);
   return !bad;
@@ -73,7 +74,7 @@ function reloadService(handle: ServiceHandle, changeId: number): Promise<string 
   });
 }
 
-export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> {
+export function builtinOps(sup: SupervisorInternals): Pick<OpHandlers, BuiltinOp> {
   return {
     ping: (_req, reply) => reply.end({ pong: true, pid: process.pid, boot: sup.boot }),
 
@@ -90,17 +91,17 @@ export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> 
       }),
 
     status: (req, reply) =>
-      withNames(req, reply, sup, (names) => {
+      withNames(req.services, reply, sup, (names) => {
         reply.end({ services: names.map((n) => statusView(sup.services.get(n)!.status(), sup.liveNow)) });
       }),
 
     up: (req, reply) =>
-      withNames(req, reply, sup, (names) => {
+      withNames(req.services, reply, sup, (names) => {
         void inBatches(names, (n) => sup.services.get(n)!.up(null)).then(() => reply.end({ services: names }));
       }, false),
 
     down: (req, reply) =>
-      withNames(req, reply, sup, (names) => {
+      withNames(req.services, reply, sup, (names) => {
         void inBatches(names, (n) => sup.services.get(n)!.down(null)).then(() => reply.end({ services: names }));
       }, false),
 
@@ -110,7 +111,7 @@ export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> 
      * longrun's own reload-signal (s6-svc -l).
      */
     signal: (req, reply) =>
-      withNames(req, reply, sup, (names) => {
+      withNames(req.services, reply, sup, (names) => {
         if (req.reloadSignal === true) {
           if (!longrunsOnly(sup, names, reply)) return;
           for (const n of names) sup.services.get(n)!.signal((sup.model.services.get(n) as Longrun).reloadSignal as NodeJS.Signals);
@@ -128,7 +129,7 @@ export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> 
 
     /** s6-svc -r: send the down-signal and let the supervisor respawn it (want stays up). */
     restart: (req, reply) =>
-      withNames(req, reply, sup, (names) => {
+      withNames(req.services, reply, sup, (names) => {
         if (!longrunsOnly(sup, names, reply)) return;
         for (const n of names) {
           const s = sup.model.services.get(n) as { downSignal?: string };
@@ -143,7 +144,7 @@ export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> 
      * script, awaited. One change in the event log; progress `{ changeId }`, `{ err }`; then `{ exitCode }`.
      */
     reload: (req, reply) =>
-      withNames(req, reply, sup, (names) => {
+      withNames(req.services, reply, sup, (names) => {
         const down = names.find((n) => !sup.liveNow.has(n));
         if (down) return reply.fail(1, `service ${down} is not up`);
         const argv = Array.isArray(req.argv) && req.argv.length ? req.argv.map(String) : ['s6rc', 'reload', ...names];
@@ -172,7 +173,7 @@ export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> 
 
     /** s6-svc -o: up once, not restarted when it dies. */
     once: (req, reply) =>
-      withNames(req, reply, sup, (names) => {
+      withNames(req.services, reply, sup, (names) => {
         if (!longrunsOnly(sup, names, reply)) return;
         for (const n of names) {
           const h = sup.services.get(n)! as { once?: (changeId?: number | null) => void };
@@ -184,14 +185,14 @@ export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> 
 
     /** s6-svc -x: we supervise every service in one process, so this is `down` (documented in docs/protocol.md). */
     exit: (req, reply) =>
-      withNames(req, reply, sup, (names) => {
+      withNames(req.services, reply, sup, (names) => {
         if (!longrunsOnly(sup, names, reply)) return;
         for (const n of names) sup.services.get(n)!.down(null);
         reply.end({ services: names, note: 'down: the supervisor keeps supervising every service' });
       }, false),
 
     subscribe: (req, reply) =>
-      withNames(req, reply, sup, (names) => {
+      withNames(req.services, reply, sup, (names) => {
         // status$ replays the current status first, so the client sees the
         // present state and then every change, with no gap between them.
         const subs = names.map((n) =>
@@ -204,8 +205,7 @@ export function builtinOps(sup: SupervisorInternals): Record<string, OpHandler> 
       const timeout = typeof req.timeout === 'number' && req.timeout > 0 ? req.timeout : undefined;
       // Who asked is recorded as the shutdown change's user, as for any change.
       const who = typeof req.user === 'string' && req.user ? req.user : 'request';
-      const result = await sup.shutdown(who, timeout, (m) => reply.progress(m));
-      reply.end((result ?? {}) as Record<string, unknown>);
+      reply.end(await sup.shutdown(who, timeout, (m) => reply.progress(m)));
     },
   };
 }
