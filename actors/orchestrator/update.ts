@@ -148,7 +148,14 @@ async function phase(
     { ...what, all: false, prune: false, verbosity: options.verbosity, dryRun: null, timeout, timeoutAsked: options.timeout, argv: options.argv, user: options.user, partOf: changeId },
     // The phase's output goes to the client; its answer is not the update's.
     {
-      ...sink,
+      stdout: (text) => sink.stdout(text),
+      stderr: (text) => sink.stderr(text),
+      fail: (exitCode, message) => sink.fail(exitCode, message),
+      onGone: (listener) => sink.onGone(listener),
+      // A getter, not a copy: whether the client is still there when the phase asks.
+      get closed() {
+        return sink.closed;
+      },
       data: () => {},
       finish: (exitCode, end) =>
         answered({

@@ -3,17 +3,10 @@
  * place with its state in colour; elsewhere, plain lines as things happen.
  */
 import { styleText } from 'node:util';
+import type { StatusView } from '../../protocol/types.js';
 
-export interface ServiceLine {
-  name: string;
-  type: string;
-  state: string;
-  pid: number | null;
-  normallyUp: boolean;
-  error: string | null;
-  exitCode: number | null;
-  signal: string | null;
-}
+/** What one line of the view shows of a service: the fields it reads of the status the socket sends. */
+export type ServiceLine = Pick<StatusView, 'name' | 'type' | 'state' | 'pid' | 'normallyUp' | 'error' | 'exitCode' | 'signal'>;
 
 type Color = Parameters<typeof styleText>[0];
 const STATE_STYLE: Record<string, Color> = {
