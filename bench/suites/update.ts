@@ -124,48 +124,31 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
     s6rcOk(['-l', live.live, 'change', 'all']);
     const update = (compiled: string) => s6rcTime(['update', '-l', live!.live, compiled], { env: BENCH_ENV });
 
-    // An identical database, flipping between the two compiles of A.
+    // Updates that restart nothing, flipping between A and `other`: every pid must stay the same.
     const first = pids(live.live);
-    const node: number[] = [];
-    const identical: number[] = [];
-    const identicalSeen: string[][] = [];
-    for (let i = 0; i < runs; i++) {
-      node.push(nodeOnce());
-      identical.push(update(i % 2 ? live.compiled : again));
-      identicalSeen.push(restarted(first, pids(live.live)));
-    }
-    const rows: Row[] = [];
-    const n = median(node);
-    const m = median(identical);
-    const identicalCheck = checkRestarts('identical database', identicalSeen, []);
-    rows.push({
-      suite: 'update',
-      case: `identical database, ${count} longruns up`,
-      median: m,
-      vsNode: m / n,
-      target: `< ${IDENTICAL_TARGET}×`,
-      note: `${m / n < IDENTICAL_TARGET ? 'ok' : 'MISSED'}; ${identicalCheck} (node -e 0: ${n.toFixed(1)} ms)`,
-    });
-
-    // One run script edited: the new database is loaded and compared, nothing restarts.
-    const editedNode: number[] = [];
-    const edited: number[] = [];
-    const editedSeen: string[][] = [];
-    for (let i = 0; i < runs; i++) {
-      editedNode.push(nodeOnce());
-      edited.push(update(i % 2 ? live.compiled : editedDb));
-      editedSeen.push(restarted(first, pids(live.live)));
-    }
-    const en = median(editedNode);
-    const em = median(edited);
-    rows.push({
-      suite: 'update',
-      case: `one run script edited, ${count} longruns up`,
-      median: em,
-      vsNode: em / en,
-      target: '',
-      note: `${checkRestarts('one run script edited', editedSeen, [])} (node -e 0: ${en.toFixed(1)} ms)`,
-    });
+    const noRestart = (what: string, other: string, target?: number): Row => {
+      const node: number[] = [];
+      const times: number[] = [];
+      const seen: string[][] = [];
+      for (let i = 0; i < runs; i++) {
+        node.push(nodeOnce());
+        times.push(update(i % 2 ? live!.compiled : other));
+        seen.push(restarted(first, pids(live!.live)));
+      }
+      const n = median(node);
+      const m = median(times);
+      const verdict = target === undefined ? '' : `${m / n < target ? 'ok' : 'MISSED'}; `;
+      return {
+        suite: 'update',
+        case: `${what}, ${count} longruns up`,
+        median: m,
+        vsNode: m / n,
+        target: target === undefined ? '' : `< ${target}×`,
+        note: `${verdict}${checkRestarts(what, seen, [])} (node -e 0: ${n.toFixed(1)} ms)`,
+      };
+    };
+    // An identical database (the two compiles of A); one run script edited (the new database is loaded and compared).
+    const rows: Row[] = [noRestart('identical database', again, IDENTICAL_TARGET), noRestart('one run script edited', editedDb)];
 
     // 10 retyped, A → B then B → A: the same 30 restart each way.
     const expected = [...set.retyped, ...set.dependents];
