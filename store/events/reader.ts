@@ -36,7 +36,8 @@ interface RawChange {
   done: number;
   failed: number;
   reason?: string | null;
-  update_plan: string | null;
+  /** Absent in a log older than the column (read-only readers do not migrate). */
+  update_plan?: string | null;
 }
 
 /** A payload as stored; a damaged one reads as `{}` rather than hiding the rest of its row. */
@@ -115,8 +116,7 @@ export class LogReader implements EventLogReader {
     if (q.until !== undefined) (where.push('started <= ?'), args.push(q.until));
     const filter = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const limit = q.limit !== undefined ? ` LIMIT ${Math.floor(q.limit)}` : '';
-    const plan = "(SELECT payload FROM events WHERE change_id = c.id AND type = 'update.planned' ORDER BY seq LIMIT 1) AS update_plan";
-    const rows = this.statement(`SELECT c.*, ${plan} FROM (SELECT * FROM changes ${filter} ORDER BY id DESC${limit}) AS c ORDER BY id`).all(...args) as RawChange[];
+    const rows = this.statement(`SELECT * FROM (SELECT * FROM changes ${filter} ORDER BY id DESC${limit}) ORDER BY id`).all(...args) as RawChange[];
     return rows.map((r) => ({
       id: r.id,
       boot: r.boot,
@@ -128,7 +128,7 @@ export class LogReader implements EventLogReader {
       done: r.done,
       failed: r.failed,
       reason: r.reason ?? null,
-      update: r.update_plan === null ? null : (parsePayload(r.update_plan) as unknown as PayloadOf<'update.planned'>),
+      update: r.update_plan ? (parsePayload(r.update_plan) as unknown as PayloadOf<'update.planned'>) : null,
     }));
   }
 

@@ -79,6 +79,12 @@ export const MIGRATIONS: string[] = [
   -- the database an event was produced under (NULL: recorded before s6rc kept track: the boot's)
   ALTER TABLE events ADD COLUMN database INTEGER;
   `,
+  /* 4 */ `
+  -- an update's plan (its \`update.planned\` payload), for \`history --changes\` without a scan of the events
+  ALTER TABLE changes ADD COLUMN update_plan TEXT;
+  UPDATE changes SET update_plan = (SELECT payload FROM events WHERE change_id = changes.id AND type = 'update.planned' ORDER BY seq LIMIT 1)
+    WHERE argv LIKE '%"update"%';
+  `,
 ];
 
 /**

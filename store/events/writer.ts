@@ -76,7 +76,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
   private commitListener: ((rows: EventRow[]) => void) | null = null;
   private closed = false;
   private readonly report: (line: string) => void;
-  private readonly insert: { event: Statement; actor: Statement; live: Statement; changeStart: Statement; changeEnd: Statement };
+  private readonly insert: { event: Statement; actor: Statement; live: Statement; changeStart: Statement; changeEnd: Statement; changePlan: Statement };
 
   constructor(db: Database, path: string, options: WriterOptions = {}) {
     super(db, path);
@@ -94,6 +94,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
       live: db.prepare('INSERT INTO live_state (service, up, seq) VALUES (?, ?, ?) ON CONFLICT(service) DO UPDATE SET up = excluded.up, seq = excluded.seq'),
       changeStart: db.prepare('INSERT INTO changes (id, boot, argv, user, started) VALUES (?, ?, ?, ?, ?)'),
       changeEnd: db.prepare('UPDATE changes SET ended = ?, exit_code = ?, done = ?, failed = ?, reason = ? WHERE id = ?'),
+      changePlan: db.prepare('UPDATE changes SET update_plan = ? WHERE id = ?'),
     };
   }
 
@@ -341,6 +342,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
           s.event.run(r.seq, r.time, r.boot, r.changeId, r.service, r.type, r.from, r.to, JSON.stringify(r.payload), w.database);
           if (w.actorState && r.service !== null) actors.set(r.service, { state: w.actorState.state, context: w.actorState.context, seq: r.seq });
           if (w.live !== undefined && r.service !== null) s.live.run(r.service, w.live ? 1 : 0, r.seq);
+          if (r.type === 'update.planned' && r.changeId !== null) s.changePlan.run(JSON.stringify(r.payload), r.changeId);
         } else if (w.kind === 'change.start') {
           s.changeStart.run(w.id, w.boot, w.argv, w.user, w.started);
         } else if (w.kind === 'change.end') {

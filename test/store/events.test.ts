@@ -68,6 +68,32 @@ describe('event store', () => {
     expect(events(s).map((e) => [e.type, e.changeId])).toEqual([['change.started', 1], ['change.ended', 1]]);
   });
 
+  it("keeps an update's plan with its change, and a log of schema 3 gets it back when migrated", () => {
+    const t = tempDir('s6rc-store-');
+    cleanups.push(t.cleanup);
+    const path = join(t.dir, 'events.db');
+    const plan = { compiled: '/new', stop: { a: 'type' }, start: ['a'], renamed: {}, restartedAs: {}, essentialKept: [] };
+    const s = openEventStore(path) as SqliteEventStore;
+    s.startBoot('/live', '/compiled');
+    const plain = s.startChange(['s6rc', 'change', 'a'], 'root');
+    s.endChange(plain, 0, 1, 0);
+    const id = s.startChange(['s6rc', 'update', '/new'], 'root');
+    s.append([{ type: 'update.planned', changeId: id, payload: plan }]);
+    s.endChange(id, 0, 2, 0);
+    s.flush();
+    expect(s.changes().map((c) => c.update)).toEqual([null, plan]);
+    // As a log written before the column: schema 3, the plan only in its event.
+    s.connection.exec('ALTER TABLE changes DROP COLUMN update_plan');
+    s.connection.pragma('user_version = 3');
+    s.close();
+    const reader = openEventLog(path);
+    expect(reader.changes().map((c) => c.update)).toEqual([null, null]); // read-only: not migrated
+    reader.close();
+    const again = openEventStore(path);
+    cleanups.push(() => again.close());
+    expect(again.changes().map((c) => c.update)).toEqual([null, plan]);
+  });
+
   it('continues sequence numbers and change ids across reopen', () => {
     const t = tempDir('s6rc-store-');
     cleanups.push(t.cleanup);
