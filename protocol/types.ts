@@ -10,31 +10,14 @@
  * since a request is JSON from whoever can connect.
  */
 import type { Discrepancy } from '../machines/plan/reality.js';
-import type { ServiceState } from '../machines/service/events.js';
+import type { ServiceContextBase, ServiceState } from '../machines/service/events.js';
 
 export type { ServiceState };
 
-/** What `s6rc status` shows of one service: s6-svstat's fields plus our state. */
-export interface ServiceStatus {
-  name: string;
+/** What `s6rc status` shows of one service: s6-svstat's fields (what both service machines keep) plus its type and state. */
+export interface ServiceStatus extends ServiceContextBase {
   type: 'longrun' | 'oneshot';
   state: ServiceState;
-  /** s6-svstat "want up". */
-  wantedUp: boolean;
-  /** For a longrun, the run process; for a oneshot, the running up/down script. */
-  pid: number | null;
-  /** Last exit of run (or of the oneshot script); null if it never exited. */
-  exitCode: number | null;
-  /** Signal name that killed it, if it was killed. */
-  signal: string | null;
-  paused: boolean;
-  /** ms since the epoch of the last up/down edge, and of readiness. */
-  updownSince: number;
-  readySince: number | null;
-  /** s6-supervise's death tally, bounded by max-death-tally. */
-  deathTally: number;
-  /** Text of the last failure (readiness timeout, spawn error, permanent failure). */
-  error: string | null;
   /** Oneshots: the last script ran under a supervisor that died and its outcome is unknown (present only then). */
   outcomeUnknown?: true;
 }

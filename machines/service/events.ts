@@ -87,15 +87,21 @@ export type OneshotEvent =
 /** What both machines keep: everything `s6rc status` (s6-svstat) shows. JSON-serialisable. */
 export interface ServiceContextBase {
   name: string;
+  /** s6-svstat "want up". */
   wantedUp: boolean;
-  /** run (longrun) or the running up/down script (oneshot). */
+  /** For a longrun, the run process; for a oneshot, the running up/down script. */
   pid: number | null;
+  /** Last exit of run (or of the oneshot script); null if it never exited. */
   exitCode: number | null;
+  /** Signal name that killed it, if it was killed. */
   signal: string | null;
   paused: boolean;
+  /** ms since the epoch of the last up/down edge, and of readiness. */
   updownSince: number;
   readySince: number | null;
+  /** s6-supervise's death tally, bounded by max-death-tally. */
   deathTally: number;
+  /** Text of the last failure (readiness timeout, spawn error, permanent failure). */
   error: string | null;
 }
 

@@ -5,6 +5,7 @@
  * lives in reader.ts and writer.ts.
  */
 import type { PayloadOf } from '../../machines/events.js';
+import type { FoldEvent } from '../../machines/replay/fold.js';
 
 /** One row of `events`, as an appender hands it in (seq and boot are filled in). */
 export interface EventInput {
@@ -35,15 +36,8 @@ export interface EventRow {
   payload: Record<string, unknown>;
 }
 
-/** One event as replay folds it (what `EventRow` has, minus what the fold never reads). */
-export interface FoldEventRow {
-  seq: number;
-  time: number;
-  boot: number;
-  service: string | null;
-  type: string;
-  payload: Record<string, unknown>;
-}
+/** One event as replay folds it (what `EventRow` has, minus what the fold never reads): the fold's own input. */
+export type FoldEventRow = FoldEvent;
 
 export interface HistoryQuery {
   service?: string;

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { S6RC } from '../helpers/cli.js';
-import { isAlive, makeLive, restartDaemon, until, type SourceService, type TestLive } from '../helpers/supervisor.js';
+import { initLive, isAlive, restartDaemon, until, type SourceService, type TestLive } from '../helpers/supervisor.js';
 
 const lives: TestLive[] = [];
 const clients: number[] = [];
@@ -24,13 +24,7 @@ afterEach(() => {
   while (lives.length) lives.pop()!.cleanup();
 });
 
-function started(services: Record<string, SourceService>): TestLive {
-  const l = makeLive(services);
-  lives.push(l);
-  const r = l.run('init', '-c', l.compiled);
-  if (r.code !== 0) throw new Error(r.stderr);
-  return l;
-}
+const started = (services: Record<string, SourceService>) => initLive(services, lives);
 
 /** `s6rc -l live ARGS` in the background (a client the test may abandon). */
 function background(l: TestLive, ...args: string[]): Promise<number | null> {

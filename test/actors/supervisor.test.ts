@@ -8,20 +8,14 @@ import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { s6rc, tempDir } from '../helpers/cli.js';
-import { isAlive, makeLive, restartDaemon, until, type TestLive } from '../helpers/supervisor.js';
+import { initLive, isAlive, restartDaemon, until, type SourceService, type TestLive } from '../helpers/supervisor.js';
 
 const lives: TestLive[] = [];
 afterEach(() => {
   while (lives.length) lives.pop()!.cleanup();
 });
 
-function started(services: Parameters<typeof makeLive>[0]): TestLive {
-  const l = makeLive(services);
-  lives.push(l);
-  const r = l.run('init', '-c', l.compiled);
-  if (r.code !== 0) throw new Error(r.stderr);
-  return l;
-}
+const started = (services: Record<string, SourceService>) => initLive(services, lives);
 
 const pidOf = (l: TestLive, name: string) => Number(l.run('status', '-p', name).stdout.trim());
 

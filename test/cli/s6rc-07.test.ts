@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { s6rc, tempDir } from '../helpers/cli.js';
-import { isAlive, makeLive, until, type SourceService, type TestLive } from '../helpers/supervisor.js';
+import { initLive, isAlive, makeLive, until, type SourceService, type TestLive } from '../helpers/supervisor.js';
 
 const lives: TestLive[] = [];
 const strays: number[] = [];
@@ -27,13 +27,7 @@ afterEach(() => {
 /** Records each signal it gets in ./data/signals, notifies readiness, keeps running. */
 const RECORDER = 'for s in HUP USR1 USR2; do trap "echo $s >> ./data/signals" $s; done; echo >&3; while :; do sleep 0.05; done';
 
-function started(services: Record<string, SourceService>): TestLive {
-  const l = makeLive(services);
-  lives.push(l);
-  const r = l.run('init', '-c', l.compiled);
-  if (r.code !== 0) throw new Error(r.stderr);
-  return l;
-}
+const started = (services: Record<string, SourceService>) => initLive(services, lives);
 
 const scratch: (() => void)[] = [];
 afterEach(() => scratch.splice(0).forEach((c) => c()));

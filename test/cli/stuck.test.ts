@@ -49,6 +49,18 @@ const stuckServices = () =>
     hung: { type: 'longrun', run: 'exec sleep 1000', notificationFd: 3 },
   });
 
+/** `s6rc daemon` in the foreground on an initialised live directory (as an operator runs it), with its stderr; `ready` once it notified. */
+function foregroundDaemon(l: RcLive, options: string[] = []) {
+  const daemon = spawn(process.execPath, [S6RC, 'daemon', '-l', l.live, ...options, '-N', '3'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  let log = '';
+  daemon.stderr!.on('data', (d) => (log += d));
+  const ready = new Promise<void>((resolve, reject) => {
+    daemon.stdio[3]!.once('data', () => resolve());
+    daemon.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${log}`)));
+  });
+  return { daemon, log: () => log, ready };
+}
+
 describe('a transition stuck in flight', () => {
   it('blocks only what needs it; down cancels it (kill the group, record, run down)', async () => {
     const l = stuckServices();
@@ -135,14 +147,9 @@ describe('a transition stuck in flight', () => {
     });
     // A supervisor run by hand with a short stop timeout, in place of init's.
     expect(l.run('shutdown').code).toBe(0);
-    const daemon = spawn(process.execPath, [S6RC, 'daemon', '-l', l.live, '-t', '800', '-N', '3'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
-    let log = '';
-    daemon.stderr!.on('data', (d) => (log += d));
+    const { daemon, log, ready } = foregroundDaemon(l, ['-t', '800']);
     try {
-      await new Promise<void>((resolve, reject) => {
-        daemon.stdio[3]!.once('data', () => resolve());
-        daemon.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${log}`)));
-      });
+      await ready;
       expect(l.rc('change', 'tough').code).toBe(0);
       expect(l.rc('-t', '300', 'change', 'stuck').code).toBe(2);
       const pids = [statusOf(l, 'tough').pid!, ...groupMembers(statusOf(l, 'stuck').pid!)];
@@ -152,7 +159,7 @@ describe('a transition stuck in flight', () => {
       expect(await exited).toBe(0);
       expect(Date.now() - t0).toBeLessThan(4000);
       for (const pid of pids) expect(isAlive(pid)).toBe(false);
-      expect(log).toMatch(/SIGTERM: bringing every service down \(at most 800 ms\)/);
+      expect(log()).toMatch(/SIGTERM: bringing every service down \(at most 800 ms\)/);
     } finally {
       if (daemon.exitCode === null) daemon.kill('SIGKILL');
     }
@@ -161,23 +168,18 @@ describe('a transition stuck in flight', () => {
   it('a signal during a shutdown escalates: every service is killed with its group and the supervisor exits 1', async () => {
     const l = startLive({ tough: notifying({ run: "trap '' TERM; echo >&3; while :; do sleep 0.1; done" }) });
     expect(l.run('shutdown').code).toBe(0);
-    const daemon = spawn(process.execPath, [S6RC, 'daemon', '-l', l.live, '-N', '3'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
-    let log = '';
-    daemon.stderr!.on('data', (d) => (log += d));
+    const { daemon, log, ready } = foregroundDaemon(l);
     try {
-      await new Promise<void>((resolve, reject) => {
-        daemon.stdio[3]!.once('data', () => resolve());
-        daemon.once('exit', (code) => reject(new Error(`daemon exited ${code}: ${log}`)));
-      });
+      await ready;
       expect(l.rc('change', 'tough').code).toBe(0);
       const pids = groupMembers(statusOf(l, 'tough').pid!);
       const exited = new Promise<number | null>((resolve) => daemon.once('exit', (code) => resolve(code)));
       daemon.kill('SIGTERM');
       // The first one waits for tough, which ignores it (default stop timeout: 30 s).
-      await until(() => log.includes('bringing every service down'), 5000, 'the shutdown to start');
+      await until(() => log().includes('bringing every service down'), 5000, 'the shutdown to start');
       daemon.kill('SIGTERM');
       expect(await exited).toBe(1);
-      expect(log).toMatch(/SIGTERM during the shutdown: killing every service and exiting/);
+      expect(log()).toMatch(/SIGTERM during the shutdown: killing every service and exiting/);
       for (const pid of pids) await until(() => !isAlive(pid), 3000, `pid ${pid} to die`);
     } finally {
       if (daemon.exitCode === null) daemon.kill('SIGKILL');

@@ -62,6 +62,15 @@ export interface TestLive {
   cleanup(): void;
 }
 
+/** A live directory for `services`, tracked in `lives` (the caller's afterEach cleans it up), with `s6rc init` run on it. */
+export function initLive(services: Record<string, SourceService>, lives: TestLive[]): TestLive {
+  const l = makeLive(services);
+  lives.push(l);
+  const r = l.run('init', '-c', l.compiled);
+  if (r.code !== 0) throw new Error(r.stderr);
+  return l;
+}
+
 /** Compiles `services` and returns a live directory (not yet initialised). */
 export function makeLive(services: Record<string, SourceService>): TestLive {
   const t = tempDir('s6rc-sup-');
