@@ -205,22 +205,17 @@ function readLongrun(dir: string, present: string[], text: (f: string) => string
     throw sourceError(`notification-fd and lock-fd are both ${numbers['lock-fd']}: they must differ`, `${dir}/lock-fd`);
   }
   const defaults = longrunDefaults();
-  let downSignal = defaults.downSignal;
-  const signalText = text('down-signal');
-  if (signalText !== null) {
-    const sig = signalName(signalText.trim());
-    if (sig === null) throw sourceError(`invalid signal ${quote(signalText.trim())}`, `${dir}/down-signal`);
-    downSignal = sig;
-    files.push({ path: 'down-signal', kind: 'file', mode: 0o644, content: textBytes(`${sig}\n`) });
-  }
-  let reloadSignal = defaults.reloadSignal;
-  const reloadText = text('reload-signal');
-  if (reloadText !== null) {
-    const sig = signalName(reloadText.trim());
-    if (sig === null) throw sourceError(`invalid signal ${quote(reloadText.trim())}`, `${dir}/reload-signal`);
-    reloadSignal = sig;
-    files.push({ path: 'reload-signal', kind: 'file', mode: 0o644, content: textBytes(`${sig}\n`) });
-  }
+  // A signal file (down-signal, reload-signal): a name or number, stored as the name.
+  const signalFile = (file: string, fallback: string): string => {
+    const written = text(file);
+    if (written === null) return fallback;
+    const sig = signalName(written.trim());
+    if (sig === null) throw sourceError(`invalid signal ${quote(written.trim())}`, `${dir}/${file}`);
+    files.push({ path: file, kind: 'file', mode: 0o644, content: textBytes(`${sig}\n`) });
+    return sig;
+  };
+  const downSignal = signalFile('down-signal', defaults.downSignal);
+  const reloadSignal = signalFile('reload-signal', defaults.reloadSignal);
   // Presence only, as every flag- file.
   const killProcessGroup = present.includes('flag-timeout-killpg');
   if (killProcessGroup) files.push({ path: 'flag-timeout-killpg', kind: 'file', mode: 0o644, content: textBytes('') });
