@@ -28,10 +28,9 @@ export async function run({ values }: ParseResult): Promise<number> {
   const compiled = resolve((values.compiled as string | undefined) ?? DEFAULT_COMPILED);
   const { loadCompiled } = await import('../store/compiled/loadCompiled.js');
   loadCompiled(compiled); // invalid → Fatal 4 before anything is created
-  const { prepareLiveDir, launchSupervisor } = await import('../actors/supervisor/launch.js');
+  const { prepareLiveDir, launchSupervisor, runningSupervisor } = await import('../actors/supervisor/launch.js');
   const release = await acquireInitLock(live, Boolean(values.block));
   try {
-    const { runningSupervisor } = await import('../actors/supervisor/launch.js');
     const pid = await runningSupervisor(live);
     if (pid !== null) {
       const { fileSha256 } = await import('../actors/supervisor/databases.js');

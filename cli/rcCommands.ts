@@ -128,7 +128,7 @@ function printLines(lines: string[]): void {
 }
 
 /** Prints what the supervisor streams for a change or a reload (`out`, `err`) and notes its id. */
-function streamed(onChangeId: (id: number) => void): (data: ProgressOf<'change'>) => void {
+export function streamed(onChangeId: (id: number) => void): (data: ProgressOf<'change'>) => void {
   return (data) => {
     if ('changeId' in data) {
       if (data.changeId !== null) onChangeId(data.changeId);

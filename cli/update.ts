@@ -4,13 +4,15 @@
  * performs it (actors/orchestrator/update.ts). This client reads and lexes the
  * conversion file, sends the request and streams the progress.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { call, connectOrDie } from './client.js';
-import { EXIT, Fatal } from './fatal.js';
+import { EXIT, Fatal, systemFatal } from './fatal.js';
 import { invocationArgv, invokingUser } from './invocation.js';
 import { usageError, type CommandSpec, type ParseResult } from './options.js';
+import { statIfPresent } from './pathAccess.js';
 import { liveDir } from './paths.js';
+import { streamed } from './rcCommands.js';
 import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
@@ -33,7 +35,7 @@ export const spec: CommandSpec = {
 export async function run({ values, operands }: ParseResult): Promise<number> {
   if (operands.length !== 1) throw usageError(spec, operands.length ? `unexpected operand ${operands[1]}` : 'missing newcompiled');
   const compiled = resolve(operands[0]);
-  if (!existsSync(compiled)) throw new Fatal(EXIT.invalidDatabase, `unable to read compiled database ${compiled}: no such file or directory`);
+  if (!statIfPresent(compiled, 'compiled database')) throw new Fatal(EXIT.invalidDatabase, `unable to read compiled database ${compiled}: no such file or directory`);
   const conversions = values.convfile === undefined ? [] : await readConversions(values.convfile as string);
   const client = await connectOrDie(liveDir(values.live));
   try {
@@ -51,10 +53,7 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
         argv: invocationArgv(),
         user: invokingUser(),
       },
-      (data) => {
-        if (data.out !== undefined) process.stdout.write(data.out);
-        if (data.err !== undefined) process.stderr.write(data.err);
-      },
+      streamed(() => {}),
     );
     return result.exitCode;
   } finally {
@@ -68,7 +67,7 @@ async function readConversions(path: string): Promise<string[][]> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new Fatal(EXIT.system, `unable to read conversion file ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw systemFatal(`unable to read conversion file ${path}`, err);
   }
   const { lexExecline, ExeclineSyntaxError } = await import('../store/source/execlineLexer.js');
   return text.split('\n').map((line, i) => {

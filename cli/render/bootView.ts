@@ -6,7 +6,7 @@ import { styleText } from 'node:util';
 import type { StatusView } from '../../protocol/types.js';
 
 /** What one line of the view shows of a service: the fields it reads of the status the socket sends. */
-export type ServiceLine = Pick<StatusView, 'name' | 'type' | 'state' | 'pid' | 'normallyUp' | 'error' | 'exitCode' | 'signal'>;
+type ServiceLine = Pick<StatusView, 'name' | 'type' | 'state' | 'pid' | 'normallyUp' | 'error' | 'exitCode' | 'signal'>;
 
 type Color = Parameters<typeof styleText>[0];
 const STATE_STYLE: Record<string, Color> = {

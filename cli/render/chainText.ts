@@ -2,7 +2,7 @@ import type { Bar, Timeline } from './timeline.js';
 import { formatDuration } from './timeArg.js';
 
 /** Lines indent two spaces a level up to this depth; deeper ones stay there and show their depth as a number. */
-export const MAX_CHAIN_INDENT = 16;
+const MAX_CHAIN_INDENT = 16;
 
 /**
  * The critical chain as systemd-analyze prints it: the last service first,

@@ -4,7 +4,7 @@
  * up to DAGRE_MAX services and bundles, by layeredLayout.ts beyond.
  */
 import dagre from '@dagrejs/dagre';
-import type { ServiceGraph } from './graphModel.js';
+import { walkClusters, type ServiceGraph } from './graphModel.js';
 import { colorsFor, STATE_COLORS, xml } from './stateColors.js';
 import { layeredLayout, type Box } from './layeredLayout.js';
 
@@ -17,10 +17,10 @@ const textWidth = (s: string, size = FONT) => Math.ceil(s.length * size * 0.62);
  * as deep as the graph (a 2000-deep chain overflows the stack) and takes
  * minutes on a few hundred services (docs/PERFORMANCE.md).
  */
-export const DAGRE_MAX = 200;
+const DAGRE_MAX = 200;
 
 /** Which layout `graphToSvg` uses for `g`. */
-export function layoutEngine(g: ServiceGraph): 'dagre' | 'layered' {
+function layoutEngine(g: ServiceGraph): 'dagre' | 'layered' {
   return g.nodes.length + g.clusters.length <= DAGRE_MAX ? 'dagre' : 'layered';
 }
 
@@ -73,23 +73,6 @@ function placeLayered(g: ServiceGraph): Placement {
   return { width: l.width, height: l.height, node: (name) => l.nodes.get(name)!, edge: (i) => l.edges[i], cluster: () => null };
 }
 
-/** How deep each bundle's box sits (0: outermost), walking parents without recursion. */
-function clusterDepths(g: ServiceGraph): Map<string, number> {
-  const parent = new Map(g.clusters.map((c) => [c.name, c.parent]));
-  const depth = new Map<string, number>();
-  for (const c of g.clusters) {
-    const chain: string[] = [];
-    let at: string | null = c.name;
-    while (at !== null && !depth.has(at) && !chain.includes(at)) {
-      chain.push(at);
-      at = parent.get(at) ?? null;
-    }
-    let d = at !== null && depth.has(at) ? depth.get(at)! : -1;
-    for (let i = chain.length - 1; i >= 0; i--) depth.set(chain[i], ++d);
-  }
-  return depth;
-}
-
 /** Lays the graph out and returns the SVG element (also used by tests and screenshots). */
 export function graphToSvg(g: ServiceGraph): string {
   const boxes = layoutEngine(g) === 'dagre';
@@ -105,7 +88,8 @@ export function graphToSvg(g: ServiceGraph): string {
       '<marker id="arrow-pipe" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0L10,5L0,10z" fill="#3a78d8"/></marker></defs>',
   ];
   // Outer clusters first so inner ones and nodes draw over them.
-  const depth = clusterDepths(g);
+  const depth = new Map<string, number>();
+  walkClusters(g.clusters, (c, d) => depth.set(c.name, d), () => {});
   for (const c of [...g.clusters].sort((a, b) => depth.get(a.name)! - depth.get(b.name)!)) {
     const b = place.cluster(c.name);
     if (!b) continue;

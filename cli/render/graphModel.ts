@@ -3,6 +3,7 @@
  * every format (dot, mermaid, json, html). Pure: no I/O.
  */
 import type { CompiledModel } from '../../machines/model.js';
+import { closeOverDependencies } from '../../machines/plan/closure.js';
 
 /** What a node is coloured by: the live state (up/down) refined by the actor's state when known. */
 export type NodeState = 'up' | 'down' | 'failed' | 'starting' | 'stopping' | 'up-unready' | 'unknown';
@@ -55,7 +56,7 @@ export function buildServiceGraph(
   selection: string[] = [],
   states?: ReadonlyMap<string, NodeState>,
 ): ServiceGraph {
-  const shown = closeOverDependencies(model, selection);
+  const shown = shownServices(model, selection);
   const nodes: GraphNode[] = [];
   for (const name of model.atomics) {
     if (!shown.has(name)) continue;
@@ -86,7 +87,8 @@ export function buildServiceGraph(
   return { nodes, edges, clusters: bundleClusters(model, shown) };
 }
 
-function closeOverDependencies(model: CompiledModel, selection: string[]): Set<string> {
+/** The selection (none: every atomic; a bundle: its atomics; unknown names skipped) and what it depends on. */
+function shownServices(model: CompiledModel, selection: string[]): Set<string> {
   const start: string[] = [];
   if (selection.length === 0) for (const a of model.atomics) start.push(a);
   for (const name of selection) {
@@ -95,16 +97,7 @@ function closeOverDependencies(model: CompiledModel, selection: string[]): Set<s
     if (s.type === 'bundle') for (const a of s.atomics) start.push(a);
     else start.push(name);
   }
-  const seen = new Set<string>();
-  const stack = [...start];
-  while (stack.length) {
-    const name = stack.pop()!;
-    if (seen.has(name)) continue;
-    seen.add(name);
-    const s = model.services.get(name);
-    if (s && s.type !== 'bundle') for (const d of s.dependencies) stack.push(d);
-  }
-  return seen;
+  return closeOverDependencies(model, start);
 }
 
 function bundleClusters(model: CompiledModel, shown: Set<string>): GraphCluster[] {
@@ -194,7 +187,7 @@ export function walkClusters(clusters: readonly GraphCluster[], open: (c: GraphC
 }
 
 /** Text outputs indent nested bundles by two spaces a level, up to this many levels, so their size stays linear. */
-export const MAX_INDENT_LEVELS = 16;
+const MAX_INDENT_LEVELS = 16;
 
 /** The indentation of a line `depth` levels deep (0: top level inside the graph). */
 export function indentAt(depth: number): string {

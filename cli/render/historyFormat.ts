@@ -100,7 +100,7 @@ const REASON: Record<StopReason, string> = {
 };
 
 /** What an update restarts, stops, renames and starts, and why: "restart b (changed type); stop a (gone); start e". */
-export function describePlan(plan: Omit<Extract<LoggedEvent, { type: 'update.planned' }>, 'type'>): string[] {
+function describePlan(plan: Omit<Extract<LoggedEvent, { type: 'update.planned' }>, 'type'>): string[] {
   const stop = Object.entries(plan.stop ?? {});
   const start = new Set(plan.start ?? []);
   const renamed = plan.renamed ?? {};
@@ -151,9 +151,9 @@ export function table(header: string[], rows: string[][]): string {
   return all.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat(widths[i] - [...c].length))).join('  ').trimEnd()).join('\n') + '\n';
 }
 
-export const CHANGE_HEADER = ['ID', 'BOOT', 'STARTED', 'DURATION', 'EXIT', 'DONE', 'FAILED', 'USER', 'ARGV'];
+const CHANGE_HEADER = ['ID', 'BOOT', 'STARTED', 'DURATION', 'EXIT', 'DONE', 'FAILED', 'USER', 'ARGV'];
 
-export function changeCells(c: ChangeRow): string[] {
+function changeCells(c: ChangeRow): string[] {
   return [
     String(c.id),
     String(c.boot),

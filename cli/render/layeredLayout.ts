@@ -32,7 +32,7 @@ export interface Box {
   height: number;
 }
 
-export interface PlacedEdge {
+interface PlacedEdge {
   points: { x: number; y: number }[];
   /** Where a label goes: the middle of the path. */
   x: number;
@@ -47,7 +47,7 @@ export interface Layout {
   edges: PlacedEdge[];
 }
 
-export interface LayeredOptions {
+interface LayeredOptions {
   nodesep: number;
   ranksep: number;
   marginx: number;
