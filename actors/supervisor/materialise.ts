@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CompiledModel, Longrun } from '../../machines/model.js';
 import { sameFiles } from '../../machines/plan/update.js';
@@ -29,16 +29,27 @@ export function materialiseServiceDirs(servicedirs: string, model: CompiledModel
  * those of its directory gets them written (the definition a running service
  * uses from its next start). `previous` names, for each new name, the
  * definition its directory holds; without it (recovery, where a switch may
- * have stopped half-way), every directory is written again.
+ * have stopped half-way), every directory is written again. Once done, it
+ * marks the directories as switched to `switched.database`.
  */
-export function switchServiceDirs(servicedirs: string, next: CompiledModel, renames: ReadonlyMap<string, string>, removed: readonly string[], previous?: ReadonlyMap<string, Longrun>): void {
-  for (const [from, to] of renames) {
-    const source = join(servicedirs, from);
-    if (!existsSync(source)) continue;
-    rmSync(join(servicedirs, to), { recursive: true, force: true });
-    renameSync(source, join(servicedirs, to));
-  }
+export function switchServiceDirs(
+  servicedirs: string,
+  next: CompiledModel,
+  switched: { database: number; renames: ReadonlyMap<string, string>; removed: readonly string[] },
+  previous?: ReadonlyMap<string, Longrun>,
+): void {
+  const { renames, removed } = switched;
   for (const name of removed) rmSync(join(servicedirs, name), { recursive: true, force: true });
+  // Through temporary names, so a swap or a chain of renames moves every directory.
+  const moving = [...renames].filter(([from]) => existsSync(join(servicedirs, from)));
+  moving.forEach(([from], i) => {
+    rmSync(join(servicedirs, `.renaming-${i}`), { recursive: true, force: true }); // left by a switch killed half-way
+    renameSync(join(servicedirs, from), join(servicedirs, `.renaming-${i}`));
+  });
+  moving.forEach(([, to], i) => {
+    rmSync(join(servicedirs, to), { recursive: true, force: true });
+    renameSync(join(servicedirs, `.renaming-${i}`), join(servicedirs, to));
+  });
   for (const name of next.atomics) {
     const s = next.services.get(name);
     if (s?.type !== 'longrun') continue;
@@ -51,6 +62,19 @@ export function switchServiceDirs(servicedirs: string, next: CompiledModel, rena
       for (const f of before.files) if (!paths.has(f.path)) rmSync(join(dir, f.path), { recursive: true, force: true });
     }
     writeServiceDir(dir, s);
+  }
+  // Last: the mark that this switch's directories are in place (a recovering supervisor reads it).
+  writeFileSync(join(servicedirs, SWITCHED_MARK), `${switched.database}\n`);
+}
+
+const SWITCHED_MARK = '.database';
+
+/** The database whose switch last finished moving the service directories, or null. */
+export function directoriesSwitchedTo(servicedirs: string): number | null {
+  try {
+    return Number(readFileSync(join(servicedirs, SWITCHED_MARK), 'utf8'));
+  } catch {
+    return null;
   }
 }
 

@@ -29,15 +29,18 @@ export interface FoundProcess {
  * The processes started for services of `live` that still run, by service:
  * those whose environment carries the live directory's markers and that lead
  * their own session (run and the scripts do: what they fork shares their
- * session and is found through them), oldest first. Also, for what an older
- * s6rc started without markers, processes working inside `<live>/servicedirs/<name>`.
+ * session and is found through them), oldest first; also processes working
+ * inside `<live>/servicedirs/<name>` (what an older s6rc started without
+ * markers). A process's working directory names its service before its
+ * marker does: `update` renames a longrun's directory with its process
+ * inside, while the marker keeps the name it was started under.
  */
 export function findServiceProcesses(live: string, { leadersOnly = true } = {}): Map<string, FoundProcess[]> {
   const found = new Map<string, FoundProcess[]>();
   const servicedirs = `${live}/servicedirs/`;
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
-    const service = markedService(entry, live) ?? workingIn(entry, servicedirs);
+    const service = workingIn(entry, servicedirs) ?? markedService(entry, live);
     if (service === null || (leadersOnly && !leadsSession(entry))) continue;
     const list = found.get(service) ?? [];
     list.push({ pid: Number(entry), startTime: readProcessStartTime(Number(entry)) });

@@ -14,9 +14,9 @@ import { startControlServer, type ControlServer } from './controlServer.js';
 import { createEventLog } from './eventLog.js';
 import { crashPoint } from './crashPoint.js';
 import { installDatabase, keepDatabase } from './databases.js';
-import { sameDefinition } from '../../machines/plan/update.js';
+import { sameDefinition, switchMembers } from '../../machines/plan/update.js';
 import { livePaths } from './liveDir.js';
-import { materialiseServiceDirs, switchServiceDirs } from './materialise.js';
+import { directoriesSwitchedTo, materialiseServiceDirs, switchServiceDirs } from './materialise.js';
 import { findServiceProcesses, serviceEnvironment, type FoundProcess } from './orphans.js';
 import { isSameProcess } from '../service/procStartTime.js';
 import { signalGroup } from '../service/signals.js';
@@ -141,7 +141,7 @@ export class Supervisor implements SupervisorInternals {
       const s = previous.services.get(name);
       if (s?.type === 'longrun') holds.set(target, s);
     }
-    switchServiceDirs(paths.servicedirs, next, renames, removed, holds);
+    switchServiceDirs(paths.servicedirs, next, { database: store.currentDatabase()!.id, renames, removed }, holds);
     this.model = next;
     // A pipeline that changed had its members restarted (planUpdate): they get the new pipes.
     const pipelinesChanged = JSON.stringify(previous.pipelines.map((p) => ({ ...p, members: p.members.map((m) => (renames.get(m) ?? m)) }))) !== JSON.stringify(next.pipelines);
@@ -151,11 +151,8 @@ export class Supervisor implements SupervisorInternals {
     }
     const handles = new Map(this.services);
     this.services.clear();
-    for (const name of removed) {
-      handles.get(name)?.dispose();
-      this.liveSet.delete(name);
-    }
-    for (const [from, to] of renames) if (this.liveSet.delete(from)) this.liveSet.add(to);
+    for (const name of removed) handles.get(name)?.dispose();
+    switchMembers(this.liveSet, renames, removed);
     for (const name of next.atomics) {
       const before = kept.get(name);
       if (before === undefined) {
@@ -189,16 +186,16 @@ export class Supervisor implements SupervisorInternals {
       this.boot = store.boot;
       this.bootStart = store.bootStarts().get(this.boot) ?? Date.now();
     }
-    materialiseServiceDirs(paths.servicedirs, model, !recovering);
     if (recovering) {
-      // A supervisor killed in the middle of an update's switch may have committed it without
-      // moving the service directories: doing it again is harmless.
+      // A supervisor killed after committing an update's switch, before the service directories
+      // were all moved (their mark says), leaves that to this one.
       const last = store.history({ type: 'update.switched', limit: 1 })[0];
-      if (last?.boot === this.boot) {
-        const change = last.payload as unknown as PayloadOf<'update.switched'>;
-        switchServiceDirs(paths.servicedirs, model, new Map(change.renames.map(({ from, to }) => [from, to])), change.removed);
+      const change = last?.boot === this.boot ? (last.payload as unknown as PayloadOf<'update.switched'>) : null;
+      if (change && directoriesSwitchedTo(paths.servicedirs) !== change.database) {
+        switchServiceDirs(paths.servicedirs, model, { database: change.database, renames: new Map(change.renames.map(({ from, to }) => [from, to])), removed: change.removed });
       }
     }
+    materialiseServiceDirs(paths.servicedirs, model, !recovering);
     this.scripts = new ScriptFiles(paths.scripts);
     writeFileSync(paths.pid, `${process.pid}\n`);
     this.pipelineFds = model.pipelines.length && this.options.openPipelines ? this.options.openPipelines(model, recovering) : null;

@@ -238,3 +238,25 @@ export function sameFiles(a: Longrun, b: Longrun): boolean {
     return f.path === g.path && f.kind === g.kind && f.mode === g.mode && f.content.equals(g.content);
   });
 }
+
+/**
+ * Applies a database switch to a map keyed by service name: drops `removed`,
+ * then moves every renamed key's value to its new name at once, so a swap
+ * (`a -> b`, `b -> a`) or a chain (`a -> b`, `b -> c`) keeps every value.
+ */
+export function switchKeys<V>(map: Map<string, V>, renames: Iterable<readonly [string, string]>, removed: Iterable<string> = []): void {
+  for (const name of removed) map.delete(name);
+  const moved: [string, V][] = [];
+  const list = [...renames];
+  for (const [from, to] of list) if (map.has(from)) moved.push([to, map.get(from)!]);
+  for (const [from] of list) map.delete(from);
+  for (const [to, value] of moved) map.set(to, value);
+}
+
+/** The same for a set of names (the live state). */
+export function switchMembers(set: Set<string>, renames: Iterable<readonly [string, string]>, removed: Iterable<string> = []): void {
+  const map = new Map([...set].map((name) => [name, true]));
+  switchKeys(map, renames, removed);
+  set.clear();
+  for (const name of map.keys()) set.add(name);
+}

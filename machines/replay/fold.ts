@@ -18,6 +18,7 @@ import type { CompiledModel } from '../model.js';
 import { longrunMachine } from '../longrun.js';
 import { oneshotMachine } from '../oneshot.js';
 import { initialServiceSnapshot, restoreServiceSnapshot, stepOf } from '../service/snapshots.js';
+import { switchKeys, switchMembers } from '../plan/update.js';
 
 /** One logged event as the fold needs it (a subset of store/events' EventRow). */
 export interface FoldEvent {
@@ -102,16 +103,9 @@ export function createFolder(fallback: CompiledModel, bootStarts: ReadonlyMap<nu
 
   /** As the supervisor's switchDatabase: renamed actors and live entries follow, removed ones go. */
   const switchDatabase = (change: PayloadOf<'update.switched'>) => {
-    for (const name of change.removed) {
-      snapshots.delete(name);
-      live.delete(name);
-    }
-    for (const { from, to } of change.renames) {
-      const snap = snapshots.get(from);
-      snapshots.delete(from);
-      if (snap) snapshots.set(to, snap);
-      if (live.delete(from)) live.add(to);
-    }
+    const renames = change.renames.map(({ from, to }) => [from, to] as const);
+    switchKeys(snapshots, renames, change.removed);
+    switchMembers(live, renames, change.removed);
     database = change.database;
     model = databases?.model(change.database) ?? model;
   };

@@ -8,6 +8,7 @@
  * of the turn. Once the log goes quiet, the WAL is checkpointed and truncated.
  */
 import type { Database, Statement } from 'better-sqlite3';
+import { switchKeys } from '../../machines/plan/update.js';
 import { LogReader } from './reader.js';
 import type { DatabaseRef, DatabaseRow, DatabaseSwitch, EventInput, EventRow, EventStore } from './types.js';
 
@@ -44,8 +45,7 @@ type QueuedWrite =
   | { kind: 'change.start'; id: number; boot: number; argv: string; user: string; started: number }
   | { kind: 'change.end'; id: number; ended: number; exitCode: number | null; done: number; failed: number; reason: string | null }
   | { kind: 'database'; row: DatabaseRow }
-  | { kind: 'rename'; from: string; to: string }
-  | { kind: 'forget'; service: string };
+  | { kind: 'switch'; renames: [string, string][]; removed: string[] };
 
 export interface WriterOptions {
   /** Where failure reports go, one line each (default: stderr). */
@@ -215,8 +215,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
   switchDatabase(database: DatabaseRef, change: DatabaseSwitch, changeId: number | null): void {
     const row = this.newDatabaseRow(database, this.nextSeq - 1);
     this.queue.push({ kind: 'database', row });
-    for (const [from, to] of change.renames) this.queue.push({ kind: 'rename', from, to });
-    for (const service of change.removed) this.queue.push({ kind: 'forget', service });
+    this.queue.push({ kind: 'switch', renames: change.renames.map(([from, to]) => [from, to]), removed: [...change.removed] });
     this.database = row;
     this.append([
       {
@@ -331,6 +330,27 @@ export class SqliteEventStore extends LogReader implements EventStore {
     return this.db;
   }
 
+  /**
+   * Moves the projections' rows of renamed services to their new names, all
+   * at once (a swap or a chain keeps every row), after dropping the removed.
+   */
+  private switchRows(renames: [string, string][], removed: string[]): void {
+    for (const table of ['actor_state', 'live_state'] as const) {
+      const select = this.db.prepare(`SELECT * FROM ${table} WHERE service = ?`);
+      const drop = this.db.prepare(`DELETE FROM ${table} WHERE service = ?`);
+      for (const name of removed) drop.run(name);
+      const rows = renames.flatMap(([from, to]) => {
+        const row = select.get(from) as Record<string, unknown> | undefined;
+        return row ? [{ ...row, service: to }] : [];
+      });
+      for (const [from, to] of renames) (drop.run(from), drop.run(to));
+      for (const row of rows) {
+        const columns = Object.keys(row);
+        this.db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...Object.values(row));
+      }
+    }
+  }
+
   private commit(batch: QueuedWrite[]): void {
     const s = this.insert;
     this.db.transaction(() => {
@@ -350,21 +370,9 @@ export class SqliteEventStore extends LogReader implements EventStore {
         } else if (w.kind === 'database') {
           this.writeDatabase(w.row);
         } else {
-          // A switch's renames and removals apply to what is committed, and to this batch's actors.
-          for (const a of [...actors.keys()]) {
-            if (w.kind === 'forget' && a === w.service) actors.delete(a);
-            if (w.kind === 'rename' && a === w.from) (actors.set(w.to, actors.get(a)!), actors.delete(a));
-          }
-          const from = w.kind === 'rename' ? w.from : w.service;
-          if (w.kind === 'rename') {
-            this.db.prepare('DELETE FROM actor_state WHERE service = ?').run(w.to);
-            this.db.prepare('DELETE FROM live_state WHERE service = ?').run(w.to);
-            this.db.prepare('UPDATE actor_state SET service = ? WHERE service = ?').run(w.to, from);
-            this.db.prepare('UPDATE live_state SET service = ? WHERE service = ?').run(w.to, from);
-          } else {
-            this.db.prepare('DELETE FROM actor_state WHERE service = ?').run(from);
-            this.db.prepare('DELETE FROM live_state WHERE service = ?').run(from);
-          }
+          // A switch's removals and renames apply to what is committed, and to this batch's actors.
+          switchKeys(actors, w.renames, w.removed);
+          this.switchRows(w.renames, w.removed);
         }
       }
       for (const [service, a] of actors) s.actor.run(service, a.state, JSON.stringify(a.context ?? {}), a.seq);

@@ -216,6 +216,37 @@ describe('s6rc update', () => {
   });
 });
 
+describe('renames that swap and chain', () => {
+  it('move every service, its state and its directory at once, and survive a restart of the supervisor', async () => {
+    // a and b swap names; c → d → e is a chain. Each keeps its pid under its new name.
+    const marked = (name: string) => longrun('exec sleep 1000', { files: { 'data/was': `${name}\n` } });
+    const l = startLive({ a: marked('a'), b: marked('b'), c: marked('c'), d: marked('d') });
+    expect(l.rc('change', 'a', 'b', 'c', 'd').code).toBe(0);
+    const was = statuses(l);
+    const next = compileNew(l, { a: marked('b'), b: marked('a'), d: marked('c'), e: marked('d') });
+    const conv = join(l.root, 'convfile');
+    writeFileSync(conv, 'a -> b\nb -> a\nc -> d\nd -> e\n');
+    expect(l.run('update', '-f', conv, next)).toMatchObject({ code: 0, stderr: '' });
+    const check = () => {
+      const now = statuses(l);
+      for (const [from, to] of [['a', 'b'], ['b', 'a'], ['c', 'd'], ['d', 'e']]) {
+        expect(now.get(to), `${from} -> ${to}`).toMatchObject({ state: 'ready', pid: was.get(from)!.pid });
+        expect(readFileSync(join(l.live, 'servicedirs', to, 'data', 'was'), 'utf8'), to).toBe(`${from}\n`);
+      }
+      expect(now.has('c')).toBe(false);
+      expect(l.up()).toEqual(['a', 'b', 'd', 'e']);
+      expect(l.run('replay', '--verify').code).toBe(0);
+    };
+    check();
+    // A new supervisor recovers the same: the directories were moved once, not again.
+    const supervisor = l.supervisorPid()!;
+    process.kill(supervisor, 'SIGKILL');
+    await until(() => !isAlive(supervisor), 5000, 'the supervisor to die');
+    await restartDaemon(l);
+    check();
+  });
+});
+
 describe('a supervisor killed in the middle of an update', () => {
   for (const point of ['update.stopped', 'update.committed', 'update.installed', 'update.switched']) {
     it(`at ${point}: the recovered supervisor runs on exactly one database and replay agrees`, async () => {
