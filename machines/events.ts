@@ -83,18 +83,3 @@ export type LoggedEventType = LoggedEvent['type'];
 
 /** The payload of one event type: the event without `type`. */
 export type PayloadOf<T extends LoggedEventType> = Omit<Extract<LoggedEvent, { type: T }>, 'type'>;
-
-/** Which of the four families an event type belongs to (how `history` reads it). */
-export type EventFamily = 'service' | 'change' | 'live' | 'supervisor';
-
-/** The family of a recorded type; `null` for one this s6rc does not know (an older or newer log, a fixture). */
-export function eventFamily(type: string): EventFamily | null {
-  if (type === 'live.up' || type === 'live.down') return 'live';
-  const prefix = type.slice(0, type.indexOf('.') + 1);
-  if (prefix === 'change.' || prefix === 'transition.' || prefix === 'reconcile.') return 'change';
-  if (prefix === 'supervisor.') return 'supervisor';
-  if (type === 'up' || type === 'down' || type === 'once' || SERVICE_PREFIXES.has(prefix)) return 'service';
-  return null;
-}
-
-const SERVICE_PREFIXES = new Set(['run.', 'readiness.', 'respawn.', 'finish.', 'kill.', 'control.', 'script.']);

@@ -42,12 +42,12 @@ export interface UpdateOptions {
 
 const NOT_SWITCHED = { failed: 9, timedOut: 10 } as const;
 
-/** Whether two files hold the same bytes (false if either cannot be read: loading says why). */
-function sameBytes(a: string, b: string): boolean {
+/** A file's sha256, or null if it cannot be read (loading it says why). */
+function sha256Of(path: string): string | null {
   try {
-    return fileSha256(a) === fileSha256(b);
+    return fileSha256(path);
   } catch {
-    return false;
+    return null;
   }
 }
 
@@ -62,9 +62,11 @@ export async function runUpdate(orchestrator: Orchestrator, options: UpdateOptio
   let changeId: number | null = null;
   try {
     let next: CompiledModel;
+    let sha256: string | null;
     try {
       // Byte for byte the database running (a redeploy, or boot's SIGHUP with nothing edited): its model is in memory.
-      next = sameBytes(options.compiled, livePaths(sup.live).compiled) ? sup.model : loadCompiled(options.compiled);
+      sha256 = sha256Of(options.compiled);
+      next = sha256 !== null && sha256 === sha256Of(livePaths(sup.live).compiled) ? sup.model : loadCompiled(options.compiled);
     } catch (err) {
       if (err instanceof Fatal) throw new UpdateError(EXIT.invalidDatabase, err.message);
       throw new UpdateError(EXIT.invalidDatabase, `unable to read compiled database ${options.compiled}: ${(err as Error).message}`);
@@ -110,7 +112,7 @@ export async function runUpdate(orchestrator: Orchestrator, options: UpdateOptio
 
     sup.log.flush();
     crashPoint('update.stopped');
-    sup.switchDatabase(next, keepDatabase(sup.live, options.compiled), renames, id);
+    sup.switchDatabase(next, keepDatabase(sup.live, options.compiled, sha256 ?? undefined), renames, id);
     crashPoint('update.switched');
     if (options.verbosity >= 3) sink.stderr(debug(`update: switched to ${options.compiled}`));
 

@@ -16,9 +16,8 @@ export function fileSha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
 }
 
-/** Keeps a copy of the compiled database at `path` in `<live>/databases/` (once per content) and returns where. */
-export function keepDatabase(live: string, path: string): DatabaseRef {
-  const sha256 = fileSha256(path);
+/** Keeps a copy of the compiled database at `path` (its sha256 computed unless given) in `<live>/databases/` (once per content) and returns where. */
+export function keepDatabase(live: string, path: string, sha256 = fileSha256(path)): DatabaseRef {
   const dir = join(live, 'databases');
   const kept = join(dir, `${sha256}.db`);
   if (!existsSync(kept)) {
@@ -31,10 +30,11 @@ export function keepDatabase(live: string, path: string): DatabaseRef {
   return { sha256, path: kept };
 }
 
-/** Makes `<live>/compiled` the kept database `database` (atomically), if it is not already. */
-export function installDatabase(live: string, database: DatabaseRef): void {
+/** Makes `<live>/compiled` the kept database `database` (atomically), if it is not already; true when it replaced it. */
+export function installDatabase(live: string, database: DatabaseRef): boolean {
   const target = livePaths(live).compiled;
-  if (existsSync(target) && fileSha256(target) === database.sha256) return;
+  if (existsSync(target) && fileSha256(target) === database.sha256) return false;
   copyFileSync(database.path, `${target}.new`);
   renameSync(`${target}.new`, target);
+  return true;
 }

@@ -42,7 +42,7 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
   const other = await supervisorAlive(live);
   if (other !== null) throw new Fatal(EXIT.system, `a supervisor is already running on ${live}${other > 0 ? ` (pid ${other})` : ''}`);
   const paths = livePaths(live);
-  loadCompiled(paths.compiled); // invalid → Fatal 4 before the event log is touched
+  let model = loadCompiled(paths.compiled); // invalid → Fatal 4 before the event log is touched
   const storePath = storeLocation(live, options.store);
   let store;
   try {
@@ -56,8 +56,7 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
   // An update is committed in the log before `compiled` is replaced: after a crash between the
   // two, the log says which database this boot runs under, and that one is put back.
   const current = options.newBoot ? null : store.currentDatabase();
-  if (current && existsSync(current.path)) installDatabase(live, current);
-  const model = loadCompiled(paths.compiled);
+  if (current && existsSync(current.path) && installDatabase(live, current)) model = loadCompiled(paths.compiled);
   const longruns = model.atomics.filter((n) => model.services.get(n)?.type === 'longrun').length;
   const fdWarning = fdLimitWarning(longruns);
   if (fdWarning) process.stderr.write(`s6rc: warning: ${fdWarning}\n`);

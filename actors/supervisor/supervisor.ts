@@ -14,7 +14,7 @@ import { startControlServer, type ControlServer } from './controlServer.js';
 import { createEventLog } from './eventLog.js';
 import { crashPoint } from './crashPoint.js';
 import { installDatabase, keepDatabase } from './databases.js';
-import { sameDefinition, switchMembers } from '../../machines/plan/update.js';
+import { pipelinesChanged, sameDefinition, switchMembers } from '../../machines/plan/update.js';
 import { livePaths } from './liveDir.js';
 import { directoriesSwitchedTo, materialiseServiceDirs, switchServiceDirs } from './materialise.js';
 import { findServiceProcesses, serviceEnvironment, type FoundProcess } from './orphans.js';
@@ -144,8 +144,8 @@ export class Supervisor implements SupervisorInternals {
     switchServiceDirs(paths.servicedirs, next, { database: store.currentDatabase()!.id, renames, removed }, holds);
     this.model = next;
     // A pipeline that changed had its members restarted (planUpdate): they get the new pipes.
-    const pipelinesChanged = JSON.stringify(previous.pipelines.map((p) => ({ ...p, members: p.members.map((m) => (renames.get(m) ?? m)) }))) !== JSON.stringify(next.pipelines);
-    if (pipelinesChanged) {
+    const pipelinesMoved = pipelinesChanged(previous, next, (m) => renames.get(m) ?? m);
+    if (pipelinesMoved) {
       this.pipelineFds?.close();
       this.pipelineFds = next.pipelines.length && this.options.openPipelines ? this.options.openPipelines(next, true) : null;
     }
@@ -162,9 +162,9 @@ export class Supervisor implements SupervisorInternals {
       const handle = handles.get(before)!;
       this.services.set(name, handle);
       const service = next.services.get(name) as Atomic;
-      if (before === name && !pipelinesChanged && sameDefinition(service, previous.services.get(name) as Atomic)) continue;
+      if (before === name && !pipelinesMoved && sameDefinition(service, previous.services.get(name) as Atomic)) continue;
       const dir = service.type === 'longrun' ? join(paths.servicedirs, name) : undefined;
-      handle.redefine(service, { serviceDir: dir, env: serviceEnvironment(this.live, name, service.type), ...(pipelinesChanged ? { pipes: this.pipelineFds?.get(name) ?? {} } : {}) });
+      handle.redefine(service, { serviceDir: dir, env: serviceEnvironment(this.live, name, service.type), ...(pipelinesMoved ? { pipes: this.pipelineFds?.get(name) ?? {} } : {}) });
     }
   }
 

@@ -15,7 +15,7 @@
  * still exists is up afterwards. A new service stays down until a change
  * brings it up. Pure and O(V+E).
  */
-import { EXIT } from '../errors.js';
+import { EXIT, Fatal } from '../errors.js';
 import type { Atomic, CompiledModel, Longrun } from '../model.js';
 import { closeOverDependencies, closeOverDependents } from './closure.js';
 
@@ -27,14 +27,8 @@ export interface Conversion {
 }
 
 /** A conversion file (or database) the update refuses; `exitCode` is s6-rc-update's. */
-export class UpdateError extends Error {
-  constructor(
-    readonly exitCode: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'UpdateError';
-  }
+export class UpdateError extends Fatal {
+  override name = 'UpdateError';
 }
 
 /**
@@ -129,9 +123,7 @@ export function planUpdate({ old, next, live, conversions, forceEssentials }: Up
     else if (conversions.get(name)?.restart) reasons.set(name, 'restart');
   }
   // Pipes are held by the supervisor per pipeline: when the pipelines change at all, their members restart on the new ones.
-  const rename = (n: string) => conversions.get(n)?.rename ?? n;
-  const pipelinesBefore = JSON.stringify(old.pipelines.map((p) => ({ ...p, members: p.members.map(rename) })));
-  if (pipelinesBefore !== JSON.stringify(next.pipelines)) {
+  if (pipelinesChanged(old, next, (n) => conversions.get(n)?.rename ?? n)) {
     for (const p of [...old.pipelines, ...next.pipelines]) {
       for (const member of p.members) {
         const name = previous.get(member) ?? member;
@@ -259,4 +251,9 @@ export function switchMembers(set: Set<string>, renames: Iterable<readonly [stri
   switchKeys(map, renames, removed);
   set.clear();
   for (const name of map.keys()) set.add(name);
+}
+
+/** Whether the pipelines differ between two databases, members of the old one taken under their new names. */
+export function pipelinesChanged(old: CompiledModel, next: CompiledModel, rename: (name: string) => string): boolean {
+  return JSON.stringify(old.pipelines.map((p) => ({ ...p, members: p.members.map(rename) }))) !== JSON.stringify(next.pipelines);
 }

@@ -184,8 +184,6 @@ export interface EventStore extends EventLogReader {
   setLive(service: string, up: boolean, changeId: number | null, time?: number): void;
   /** Closes every change a dead supervisor left open (exit unknown, `reason`); returns their ids. */
   closeInterruptedChanges(reason: string): number[];
-  /** Persists replay checkpoints (the folded state after event `seq`); one at the same seq is replaced. */
-  writeCheckpoints(checkpoints: readonly { seq: number; state: unknown }[]): void;
   /** Called after every successful commit with the rows it committed. */
   onCommit(listener: ((rows: EventRow[]) => void) | null): void;
   /** Commits what is queued and closes; returns how many writes could not be committed (reported as fatal). */

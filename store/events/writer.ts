@@ -53,9 +53,9 @@ export interface WriterOptions {
 }
 
 export class SqliteEventStore extends LogReader implements EventStore {
-  private currentBoot: number;
+  private currentBoot = 0;
   /** The database new events are produced under (the `databases` row), null before one is recorded. */
-  private database: DatabaseRow | null;
+  private database: DatabaseRow | null = null;
   private queue: QueuedWrite[] = [];
   private nextSeq: number;
   private nextChangeId: number;
@@ -83,8 +83,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
     this.report = options.report ?? ((line) => process.stderr.write(line + '\n'));
     this.nextSeq = this.lastSeq() + 1;
     this.nextChangeId = (this.lastChangeId() ?? 0) + 1;
-    this.currentBoot = (db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM boots').get() as { m: number }).m;
-    this.database = this.latestDatabase();
+    this.resumeBoot();
     this.nextDatabaseId = (db.prepare('SELECT COALESCE(MAX(id), 0) AS m FROM databases').get() as { m: number }).m + 1;
     this.insert = {
       event: db.prepare('INSERT INTO events (seq, time, boot, change_id, service, type, from_state, to_state, payload, database) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)'),
@@ -203,7 +202,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
   }
 
   resumeBoot(): number {
-    this.currentBoot = (this.db.prepare('SELECT COALESCE(MAX(id), 0) AS id FROM boots').get() as { id: number }).id;
+    this.currentBoot = (this.statement('SELECT COALESCE(MAX(id), 0) AS id FROM boots').get() as { id: number }).id;
     this.database = this.latestDatabase();
     return this.currentBoot;
   }
@@ -233,7 +232,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
   }
 
   private writeDatabase(row: DatabaseRow): void {
-    this.db.prepare('INSERT INTO databases (id, boot, seq, sha256, path) VALUES (?, ?, ?, ?, ?)').run(row.id, row.boot, row.seq, row.sha256, row.path);
+    this.statement('INSERT INTO databases (id, boot, seq, sha256, path) VALUES (?, ?, ?, ?, ?)').run(row.id, row.boot, row.seq, row.sha256, row.path);
     this.database = row;
   }
 
@@ -278,10 +277,6 @@ export class SqliteEventStore extends LogReader implements EventStore {
       this.append([{ type: 'change.ended', changeId: id, time: ended, payload: { exitCode: null, reason, done: o.done, failed: o.failed } }]);
     }
     return open.map((c) => c.id);
-  }
-
-  writeCheckpoints(checkpoints: readonly { seq: number; state: unknown }[]): void {
-    writeCheckpoints(this.db, checkpoints);
   }
 
   onCommit(listener: ((rows: EventRow[]) => void) | null): void {
@@ -336,8 +331,8 @@ export class SqliteEventStore extends LogReader implements EventStore {
    */
   private switchRows(renames: [string, string][], removed: string[]): void {
     for (const table of ['actor_state', 'live_state'] as const) {
-      const select = this.db.prepare(`SELECT * FROM ${table} WHERE service = ?`);
-      const drop = this.db.prepare(`DELETE FROM ${table} WHERE service = ?`);
+      const select = this.statement(`SELECT * FROM ${table} WHERE service = ?`);
+      const drop = this.statement(`DELETE FROM ${table} WHERE service = ?`);
       for (const name of removed) drop.run(name);
       const rows = renames.flatMap(([from, to]) => {
         const row = select.get(from) as Record<string, unknown> | undefined;
@@ -346,7 +341,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
       for (const [from, to] of renames) (drop.run(from), drop.run(to));
       for (const row of rows) {
         const columns = Object.keys(row);
-        this.db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...Object.values(row));
+        this.statement(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`).run(...Object.values(row));
       }
     }
   }
@@ -359,10 +354,11 @@ export class SqliteEventStore extends LogReader implements EventStore {
       for (const w of batch) {
         if (w.kind === 'event') {
           const r = w.row;
-          s.event.run(r.seq, r.time, r.boot, r.changeId, r.service, r.type, r.from, r.to, JSON.stringify(r.payload), w.database);
+          const payload = JSON.stringify(r.payload);
+          s.event.run(r.seq, r.time, r.boot, r.changeId, r.service, r.type, r.from, r.to, payload, w.database);
           if (w.actorState && r.service !== null) actors.set(r.service, { state: w.actorState.state, context: w.actorState.context, seq: r.seq });
           if (w.live !== undefined && r.service !== null) s.live.run(r.service, w.live ? 1 : 0, r.seq);
-          if (r.type === 'update.planned' && r.changeId !== null) s.changePlan.run(JSON.stringify(r.payload), r.changeId);
+          if (r.type === 'update.planned' && r.changeId !== null) s.changePlan.run(payload, r.changeId);
         } else if (w.kind === 'change.start') {
           s.changeStart.run(w.id, w.boot, w.argv, w.user, w.started);
         } else if (w.kind === 'change.end') {
