@@ -164,8 +164,10 @@ describe("s6rc svc: s6-svc's -P -C -K -s -l", () => {
   });
 
   it('-s sends a signal by name or number; -l sends the reload-signal; anything else is a usage error', async () => {
-    const l = started({ d: forking });
+    const l = started({ d: forking, o: { type: 'oneshot', up: 'true' } });
     expect(l.run('svc', '-u', '-wU', 'd').code).toBe(0);
+    // A oneshot has no reload-signal: s6rc reload runs its reload script instead.
+    expect(l.run('svc', '-l', 'o')).toMatchObject({ code: 5, stderr: 's6rc: fatal: service o is not a longrun\n' });
     expect(l.run('svc', '-s', 'hup', 'd').code).toBe(0);
     await until(() => lines(file(l, 'd', 'data/signals')).length === 1, 10_000, 'HUP');
     expect(l.run('svc', '-s', '1', 'd').code).toBe(0);

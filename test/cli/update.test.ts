@@ -179,7 +179,15 @@ describe('s6rc update', () => {
     expect(missing).toMatchObject({ code: 4 });
     expect(missing.stderr).toMatch(/^s6rc: fatal: unable to read compiled database .*absent: no such file or directory\n$/);
     writeFileSync(join(l.root, 'damaged'), 'not a database');
-    expect(l.run('update', join(l.root, 'damaged'))).toMatchObject({ code: 4 });
+    const damaged = l.run('update', join(l.root, 'damaged'));
+    expect(damaged).toMatchObject({ code: 4 });
+    expect(damaged.stderr).toMatch(/^s6rc: fatal: [^\n]*damaged[^\n]*\n$/);
+    // Usage, and a conversion file that cannot be read.
+    expect(l.run('update')).toMatchObject({ code: 100, stderr: expect.stringMatching(/^s6rc: fatal: missing newcompiled \(usage: s6rc update /) });
+    expect(l.run('update', next, next)).toMatchObject({ code: 100, stderr: expect.stringMatching(/^s6rc: fatal: unexpected operand /) });
+    const unreadable = l.run('update', '-f', join(l.root, 'no-convfile'), next);
+    expect(unreadable.code).toBe(111);
+    expect(unreadable.stderr).toMatch(/^s6rc: fatal: unable to read conversion file .*no-convfile: ENOENT: no such file or directory/);
     // Nothing switched, nothing restarted.
     expect(sha(join(l.live, 'compiled'))).toBe(sha(l.compiled));
     const now = statuses(l);
@@ -187,6 +195,22 @@ describe('s6rc update', () => {
     expect(now.get('b')!.pid).toBe(was.get('b')!.pid);
     expect(l.run('shutdown').code).toBe(0);
     expect(l.run('update', next)).toMatchObject({ code: 111 });
+  });
+
+  it('waits for a change in progress only with -b; without it, exits 111 saying who holds the lock', async () => {
+    const g = gate();
+    const l = startLive({ slow: oneshot(g.oneshot), a: longrun() });
+    const next = compileNew(l, { slow: oneshot(g.oneshot), a: longrun() });
+    const first = l.rcAsync('change', 'slow');
+    await until(() => l.events().some((e) => e.event === 'transition.scheduled' && e.service === 'slow'), 10_000, 'slow scheduled');
+    const refused = l.run('update', next);
+    expect(refused.code).toBe(111);
+    expect(refused.stderr).toMatch(/^s6rc: fatal: live directory .* is in use by a change \(s6rc -l .* change slow\) \(use -b to wait for it\)\n$/);
+    const waiting = l.rcAsync('update', '-b', next);
+    g.release();
+    expect((await first.done).code).toBe(0);
+    expect((await waiting.done).code).toBe(0);
+    expect(sha(join(l.live, 'compiled'))).toBe(sha(next));
   });
 
   it('exits 9 when a stop fails and 10 when time runs out before the switch, switching nothing; 1 when a start fails after it', () => {
