@@ -39,8 +39,7 @@ export async function runningSupervisor(live: string): Promise<number | null> {
 export async function prepareLiveDir(live: string, compiled: string, store?: string): Promise<void> {
   const existed = existsSync(live);
   if (existed) {
-    checkLiveDir(live);
-    const pid = await supervisorAlive(live);
+    const pid = await runningSupervisor(live);
     if (pid !== null) throw new Fatal(EXIT.system, `a supervisor is already running on ${live}${pid > 0 ? ` (pid ${pid})` : ''}`);
     // A dead supervisor's services may still run: a new boot would orphan them.
     const orphans = serviceProcesses(live);

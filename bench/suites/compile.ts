@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateSource, type Shape } from '../generate.js';
-import { median, s6rcTime, timeProcess, type Row } from '../measure.js';
+import { median, nodeOnce, s6rcTime, type Row } from '../measure.js';
 import type { BenchContext } from '../run.js';
 
 const SHAPES: Shape[] = ['chain', 'fanout', 'dag'];
@@ -20,7 +20,7 @@ function alternate(runs: number, subject: () => number, setup?: () => void): { m
   const xs: number[] = [];
   const base: number[] = [];
   for (let i = 0; i < runs; i++) {
-    base.push(timeProcess(process.execPath, ['-e', '0']));
+    base.push(nodeOnce());
     setup?.();
     xs.push(subject());
   }

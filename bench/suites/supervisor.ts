@@ -12,7 +12,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LONGRUN_RUN } from '../generate.js';
-import { median, S6RC, timeProcess, type Row } from '../measure.js';
+import { s6rcOk } from '../live.js';
+import { median, nodeOnce, S6RC, timeProcess, type Row } from '../measure.js';
 import type { BenchContext } from '../run.js';
 
 const RSS_TARGET_MIB = 120;
@@ -41,11 +42,6 @@ function initLive(count: number): Live {
   s6rcOk(['compile', join(root, 'compiled'), src]);
   s6rcOk(['init', '-c', join(root, 'compiled'), '-l', live]);
   return { root, live, pid: Number(readFileSync(join(live, 'pid'), 'utf8')) };
-}
-
-function s6rcOk(args: string[]): void {
-  const r = spawnSync(process.execPath, [S6RC, ...args], { encoding: 'utf8', env: { ...process.env, S6RC_STORE: '' } });
-  if (r.status !== 0) throw new Error(`s6rc ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
 }
 
 /** Kills the supervisor and every process working in the live directory, by pid, then removes it all. */
@@ -135,7 +131,7 @@ function clientStart(args: string[], runs: number): { median: number; node: numb
   const xs: number[] = [];
   const base: number[] = [];
   for (let i = 0; i < runs; i++) {
-    base.push(timeProcess(process.execPath, ['-e', '0']));
+    base.push(nodeOnce());
     xs.push(timeProcess(process.execPath, [S6RC, ...args]));
   }
   return { median: median(xs), node: median(base) };
