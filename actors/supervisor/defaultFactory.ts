@@ -9,19 +9,8 @@ export const defaultServiceFactory: ServiceFactory = (spec) => {
   const restore: ServiceActorOptions['restore'] = spec.restore
     ? { snapshot: spec.restore as NonNullable<ServiceActorOptions['restore']>['snapshot'], adopt: spec.adopt }
     : undefined;
-  return createServiceActor({
-    spec: spec.service,
-    serviceDir: spec.dir,
-    sink: spec.sink,
-    stdin: spec.stdin,
-    stdout: spec.stdout,
-    restore,
-    since: spec.since,
-    env: spec.env,
-    whenRecorded: spec.whenRecorded,
-    scripts: spec.scripts,
-    adopted: spec.adopted,
-  });
+  const { service, dir, restore: _restore, adopt: _adopt, ...shared } = spec;
+  return createServiceActor({ ...shared, spec: service, serviceDir: dir, restore });
 };
 
 /** Opens every pipeline's pipe under `<live>/pipes/`, reopening surviving FIFOs when recovering. */
