@@ -36,6 +36,31 @@ export interface NotifyOnCheck {
   checkProgram: string[];
 }
 
+/** `restart`: when a dead run is started again (s6 restarts always). */
+export type RestartPolicy = 'always' | 'on-failure' | 'never';
+
+/** A health probe (`readiness-probe`, `liveness-probe`): what it tries and how often, with notifyoncheck's options. */
+export interface Probe {
+  /** `tcp HOST:PORT`: a connection is accepted; `http URL`: a 2xx answer; `exec`: the check program exits 0. */
+  kind: 'tcp' | 'http' | 'exec';
+  /** `HOST:PORT` for tcp, the URL for http, '' for exec (the check program is `checkProgram`). */
+  target: string;
+  /** -s: ms before the first attempt. */
+  initialSleep: number;
+  /** -T: ms after which a readiness probe gives up; 0 = never. */
+  globalTimeout: number;
+  /** -t: ms an attempt may take; 0 = the interval (-w), at least 1 s for tcp/http. */
+  localTimeout: number;
+  /** -w: ms between attempts. */
+  waitingTime: number;
+  /** -n: attempts before a readiness probe gives up; 0 = forever. */
+  tries: number;
+  /** -c: for exec, the argv run in the service directory; default `['./data/check']`. */
+  checkProgram: string[];
+  /** -f (liveness only): consecutive failed attempts that make the service dead. */
+  failureThreshold: number;
+}
+
 interface ServiceBase {
   name: string;
   type: ServiceType;
@@ -78,6 +103,18 @@ export interface Longrun extends AtomicBase {
   killProcessGroup: boolean;
   lockFd: number | null;
   notifyOnCheck: NotifyOnCheck | null;
+  /** `restart`: default `always`. */
+  restart: RestartPolicy;
+  /** `restart-backoff MIN MAX` (ms): the k-th consecutive restart waits min(MAX, MIN·2^(k−1)); null: s6's 1 s throttle. */
+  restartBackoff: { min: number; max: number } | null;
+  /** `restart-limit COUNT SECONDS`: COUNT deaths within SECONDS fail the service for good. */
+  restartLimit: { count: number; seconds: number } | null;
+  /** `notify-socket`: run gets a NOTIFY_SOCKET and may speak sd_notify. */
+  notifySocket: boolean;
+  /** `watchdog-timeout` (ms; 0 = none): with notify-socket, WATCHDOG=1 must come this often. */
+  watchdogTimeout: number;
+  readinessProbe: Probe | null;
+  livenessProbe: Probe | null;
   /** The consumer this producer's stdout feeds. */
   producerFor: string | null;
   /** Producers feeding this consumer's stdin (one shared pipe). */

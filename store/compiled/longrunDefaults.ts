@@ -13,6 +13,13 @@ export type LongrunSettings = Pick<
   | 'killProcessGroup'
   | 'lockFd'
   | 'notifyOnCheck'
+  | 'restart'
+  | 'restartBackoff'
+  | 'restartLimit'
+  | 'notifySocket'
+  | 'watchdogTimeout'
+  | 'readinessProbe'
+  | 'livenessProbe'
   | 'producerFor'
   | 'consumerFor'
   | 'pipelineName'
@@ -31,6 +38,13 @@ export function longrunDefaults(): LongrunSettings {
     killProcessGroup: false,
     lockFd: null,
     notifyOnCheck: null,
+    restart: 'always',
+    restartBackoff: null,
+    restartLimit: null,
+    notifySocket: false,
+    watchdogTimeout: 0,
+    readinessProbe: null,
+    livenessProbe: null,
     producerFor: null,
     consumerFor: [],
     pipelineName: null,

@@ -28,6 +28,41 @@ export const SETTINGS: Record<string, Setting<Longrun> | Setting<Oneshot>> = {
     write: (s) => (s.killProcessGroup ? true : undefined),
     read: (s, v) => void (s.killProcessGroup = v === true),
   }),
+  restart: longrun({
+    type: 'longrun',
+    write: (s) => (s.restart !== 'always' ? s.restart : undefined),
+    read: (s, v) => void (s.restart = v as Longrun['restart']),
+  }),
+  'restart-backoff': longrun({
+    type: 'longrun',
+    write: (s) => s.restartBackoff ?? undefined,
+    read: (s, v) => void (s.restartBackoff = v as Longrun['restartBackoff']),
+  }),
+  'restart-limit': longrun({
+    type: 'longrun',
+    write: (s) => s.restartLimit ?? undefined,
+    read: (s, v) => void (s.restartLimit = v as Longrun['restartLimit']),
+  }),
+  'notify-socket': longrun({
+    type: 'longrun',
+    write: (s) => (s.notifySocket ? true : undefined),
+    read: (s, v) => void (s.notifySocket = v === true),
+  }),
+  'watchdog-timeout': longrun({
+    type: 'longrun',
+    write: (s) => (s.watchdogTimeout > 0 ? s.watchdogTimeout : undefined),
+    read: (s, v) => void (s.watchdogTimeout = Number(v)),
+  }),
+  'readiness-probe': longrun({
+    type: 'longrun',
+    write: (s) => s.readinessProbe ?? undefined,
+    read: (s, v) => void (s.readinessProbe = v as Longrun['readinessProbe']),
+  }),
+  'liveness-probe': longrun({
+    type: 'longrun',
+    write: (s) => s.livenessProbe ?? undefined,
+    read: (s, v) => void (s.livenessProbe = v as Longrun['livenessProbe']),
+  }),
 };
 
 /** The settings rows of one service, sorted by key (the table's order). */

@@ -10,6 +10,7 @@ import { ExeclineSyntaxError, lexExecline } from './execlineLexer.js';
 import { parseNameList, parseUint } from './lines.js';
 import { nameProblem } from './names.js';
 import { parseNotifyOnCheck } from './notifyOnCheck.js';
+import { parseProbe, parseRestartBackoff, parseRestartLimit, parseRestartPolicy, parseWatchdogTimeout } from './health.js';
 import { shebangNamesExeclineb } from './shebang.js';
 import { quote } from './quote.js';
 import { COMPILE_PROGRAM, sourceError } from './sourceError.js';
@@ -229,6 +230,28 @@ function readLongrun(dir: string, present: string[], text: (f: string) => string
     }
     files.push({ path: 'notifyoncheck', kind: 'file', mode: 0o644, content: textBytes(nocText) });
   }
+  // A health file (SPEC §7): parsed, kept as written, an error naming it when its content is wrong.
+  const health = <T>(file: string, parse: (text: string) => T): T | null => {
+    const written = text(file);
+    if (written === null) return null;
+    let value: T;
+    try {
+      value = parse(written);
+    } catch (err) {
+      throw sourceError((err as Error).message, `${dir}/${file}`);
+    }
+    files.push({ path: file, kind: 'file', mode: 0o644, content: textBytes(written) });
+    return value;
+  };
+  const restart = health('restart', parseRestartPolicy) ?? defaults.restart;
+  const restartBackoff = health('restart-backoff', parseRestartBackoff);
+  const restartLimit = health('restart-limit', parseRestartLimit);
+  const notifySocket = present.includes('notify-socket');
+  if (notifySocket) files.push({ path: 'notify-socket', kind: 'file', mode: 0o644, content: textBytes('') });
+  const watchdogTimeout = health('watchdog-timeout', parseWatchdogTimeout) ?? defaults.watchdogTimeout;
+  if (watchdogTimeout > 0 && !notifySocket) throw sourceError('watchdog-timeout needs notify-socket (WATCHDOG=1 comes over it)', `${dir}/watchdog-timeout`);
+  const readinessProbe = health('readiness-probe', (t) => parseProbe(t, false));
+  const livenessProbe = health('liveness-probe', (t) => parseProbe(t, true));
   for (const sub of ['data', 'env']) if (present.includes(sub)) copyTree(`${dir}/${sub}`, sub, files);
 
   const one = (file: string): string | null => {
@@ -261,6 +284,13 @@ function readLongrun(dir: string, present: string[], text: (f: string) => string
     killProcessGroup,
     lockFd: numbers['lock-fd'] ?? defaults.lockFd,
     notifyOnCheck,
+    restart,
+    restartBackoff,
+    restartLimit,
+    notifySocket,
+    watchdogTimeout,
+    readinessProbe,
+    livenessProbe,
     producerFor,
     consumerFor,
     pipelineName,

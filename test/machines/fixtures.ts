@@ -1,4 +1,5 @@
 /** Hand-built CompiledModel objects for planning and orchestration tests (no compile needed). */
+import { longrunDefaults } from '../../store/compiled/longrunDefaults.js';
 import type { Atomic, Bundle, CompiledModel, Service } from '../../machines/model.js';
 
 export interface AtomicSpec {
@@ -20,8 +21,7 @@ export function buildModel(atomics: Record<string, AtomicSpec>, bundles: Record<
     const service: Atomic =
       spec.type === 'longrun'
         ? {
-            ...base, type: 'longrun', notificationFd: null, timeoutKill: 0, timeoutFinish: 5000, maxDeathTally: 100,
-            downSignal: 'SIGTERM', reloadSignal: 'SIGHUP', killProcessGroup: false, lockFd: null, notifyOnCheck: null, producerFor: null, consumerFor: [], pipelineName: null, files: [],
+            ...base, type: 'longrun', ...longrunDefaults(),
           }
         : { ...base, type: 'oneshot', up: { kind: 'argv', argv: ['/bin/true'] }, down: null, reload: null };
     services.set(name, service);
