@@ -20,10 +20,12 @@ export const spec: CommandSpec = {
     '  help | check | list all|services|oneshots|longruns|bundles | type S',
     '  [-u|-d] timeout S | contents B | [-u|-d] dependencies S | pipeline S',
     '  [-u|-d] script S (argv NUL-terminated, or the #! script) | flags S',
-    '  atomics S... | [-u|-d] all-dependencies S...',
+    '  atomics S... | [-u|-d] all-dependencies S... | settings S',
     'pipeline prints one producer/consumer line per link of the pipeline, producers first;',
     '  for a longrun in no pipeline, its name, as the s6-rc-db page says (s6-rc-db 0.7 prints nothing).',
     'flags prints 8 hex digits: 00000001 for an essential service, else 00000000.',
+    'settings (s6rc) prints the s6-rc 0.7 and s6rc files of an atomic that are not at their default (restart, restart-backoff,',
+    '  restart-limit, notify-socket, watchdog-timeout, readiness-probe, liveness-probe, reload-signal, flag-timeout-killpg), one per line.',
     'Exit codes: 3 unknown name, 4 invalid database, 5 wrong type, 100 usage, 111 cannot open.',
     `Without -c, uses <live>/compiled (live: -l, $S6RC_LIVE or the default), else ${DEFAULT_COMPILED}.`,
   ].join('\n'),
@@ -51,6 +53,7 @@ const QUERIES: Record<string, { names: 'one' | 'many'; types?: ServiceType[]; wh
   flags: { names: 'one', types: ['oneshot', 'longrun'], what: 'an atomic service' },
   atomics: { names: 'many' },
   'all-dependencies': { names: 'many' },
+  settings: { names: 'one', types: ['oneshot', 'longrun'], what: 'an atomic service' },
 };
 
 export async function run(parsed: ParseResult): Promise<number> {
@@ -150,6 +153,8 @@ function answer(q: CompiledQueries, sub: string, services: ServiceRow[], directi
       return print([(s.essential ? 1 : 0).toString(16).padStart(8, '0')]);
     case 'atomics':
       return print(q.atomics(ids));
+    case 'settings':
+      return print(q.settings(s.id));
     case 'all-dependencies':
       return print(q.allDependencies(ids, direction));
     case 'script': {

@@ -25,6 +25,7 @@ export const spec: CommandSpec = {
     { key: 'follow', short: 'f', long: 'follow', kind: 'flag', help: 'keep printing new events as they are appended, until interrupted' },
     { key: 'changes', long: 'changes', kind: 'flag', help: 'list change invocations: id, argv, user, start, duration, exit code, done, failed' },
     { key: 'criticalChain', long: 'critical-chain', kind: 'flag', help: 'print the critical chain of a change (systemd-analyze style)' },
+    { key: 'deaths', long: 'deaths', kind: 'string', argName: 'S', help: "list the deaths of longrun S, as s6-svdt does: time, exit code or signal, pid, how long it had been up (--limit: the last N)" },
   ],
   interleaved: true,
 };
@@ -44,8 +45,9 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
   };
   const since = time('since');
   const until = time('until');
-  if (values.changes && values.criticalChain) throw usageError(spec, 'options --changes and --critical-chain exclude each other');
-  if (values.follow && (values.changes || values.criticalChain)) throw usageError(spec, 'option --follow applies to events only');
+  const views = (['changes', 'criticalChain', 'deaths'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
+  if (views.length > 1) throw usageError(spec, `options ${views.map((k) => spec.options.find((o) => o.key === k)!.long).map((l) => `--${l}`).join(' and ')} exclude each other`);
+  if (values.follow && views.length) throw usageError(spec, 'option --follow applies to events only');
 
   const live = liveDir(values.live);
   const { storePath } = await import('../store/events/storePath.js');
@@ -54,6 +56,7 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
   try {
     if (values.changes) return await printChanges(log, values, since, until);
     if (values.criticalChain) return await printCriticalChain(log, live, values);
+    if (values.deaths !== undefined) return await printDeaths(log, values, since, until);
     return await printEvents(log, values, since, until);
   } finally {
     log.close();
@@ -115,6 +118,18 @@ async function printChanges(log: Log, values: ParseResult['values'], since?: num
   if (values.json) {
     if (rows.length) process.stdout.write(rows.map(fmt.changeJson).join('\n') + '\n');
   } else process.stdout.write(fmt.changesTable(rows));
+  return EXIT.ok;
+}
+
+async function printDeaths(log: Log, values: ParseResult['values'], since?: number, until?: number): Promise<number> {
+  const fmt = await import('./render/historyFormat.js');
+  const service = values.deaths as string;
+  // From the start of the log: a death's uptime needs the spawn before it, which --since may leave out.
+  let deaths = fmt.deathsOf(log.history({ service, until })).filter((d) => since === undefined || d.time >= since);
+  if (values.limit !== undefined) deaths = deaths.slice(-(values.limit as number));
+  if (values.json) {
+    if (deaths.length) process.stdout.write(deaths.map((d) => fmt.deathJson(service, d)).join('\n') + '\n');
+  } else if (deaths.length) process.stdout.write(fmt.table(fmt.DEATH_HEADER, deaths.map(fmt.deathCells)));
   return EXIT.ok;
 }
 

@@ -6,7 +6,7 @@
 import { constants } from 'node:os';
 import type { StatusView } from '../protocol/types.js';
 
-export const FIELDS = ['up', 'wantedup', 'normallyup', 'ready', 'paused', 'pid', 'exitcode', 'signal', 'signum', 'updownsince', 'readysince', 'updownfor', 'readyfor'] as const;
+export const FIELDS = ['up', 'wantedup', 'normallyup', 'ready', 'paused', 'pid', 'exitcode', 'signal', 'signum', 'updownsince', 'readysince', 'updownfor', 'readyfor', 'deaths', 'notifystatus'] as const;
 export type Field = (typeof FIELDS)[number];
 
 /** s6's notion of up: the run process exists (longrun), the up script succeeded (oneshot). */
@@ -60,7 +60,28 @@ export function fieldValue(s: StatusView, field: Field): string {
       return String(seconds(s.now, s.updownSince));
     case 'readyfor':
       return String(seconds(s.now, s.readySince));
+    case 'deaths':
+      return String(s.deaths ?? s.deathTally);
+    case 'notifystatus':
+      return s.notifyStatus === undefined ? 'NA' : printable(s.notifyStatus);
   }
+}
+
+/** What a service said about itself, on one line: control characters become `?`. */
+const printable = (text: string) => text.replace(/[\x00-\x1f\x7f]/g, '?');
+
+/** s6rc's additions to s6-svstat's line: deaths and the last exit, a pending restart, what sd_notify said. */
+function healthSummary(s: StatusView, up: boolean, numeric: boolean): string {
+  let out = '';
+  const deaths = s.deaths ?? 0;
+  if (deaths > 0) {
+    out += `, ${deaths} death${deaths === 1 ? '' : 's'}`;
+    if (up) out += s.signal ? ` (last: signal ${numeric ? signum(s.signal) : s.signal})` : ` (last: exitcode ${s.exitCode ?? 0})`;
+  }
+  if (s.respawnAt !== undefined && s.state === 'starting') out += `, restarting in ${Math.max(0, Math.ceil((s.respawnAt - s.now) / 1000))} seconds`;
+  if (s.notifyPhase) out += `, ${s.notifyPhase}`;
+  if (s.notifyStatus) out += `, status: ${printable(s.notifyStatus)}`;
+  return out;
 }
 
 /** s6-svstat without options. `numeric`: `-n`, signal numbers instead of names. */
@@ -75,6 +96,7 @@ export function humanSummary(s: StatusView, numeric = false): string {
   if (!up && s.wantedUp) out += ', want up';
   if (up && !s.wantedUp) out += ', want down';
   if (up && isReady(s)) out += `, ready ${seconds(s.now, s.readySince)} seconds`;
+  out += healthSummary(s, up, numeric);
   if (s.state === 'failed') out += `, failed${s.error ? `: ${s.error}` : ''}`;
   return out;
 }

@@ -5,14 +5,14 @@
  */
 export const USAGE = {
   compile: 'compile [-v verbosity] compiled source...',
-  db: 'db [-l live] [-c compiled] [-b] [-u|-d] [-E|-e] help|check|list|type|timeout|contents|dependencies|pipeline|script|flags|atomics|all-dependencies ...',
+  db: 'db [-l live] [-c compiled] [-b] [-u|-d] [-E|-e] help|check|list|type|timeout|contents|dependencies|pipeline|script|flags|atomics|all-dependencies|settings ...',
   init: 'init [-c compiled] [-l live] [-t timeout] [-b] [-s store]',
   daemon: 'daemon [-l live] [-N fd] [-s store] [-t stoptimeout]',
   shutdown: 'shutdown [-l live] [-t timeout]',
   status: 'status [-l live] [-o fields | -uwNrpest] [-n] [--json] [services...]',
   wait: 'wait [-l live] [-U|-u|-D|-d|-r|-R] [-a|-o] [-t timeout] services...',
   svc: 'svc [--livedir live] [-T timeout] [-wu|-wU|-wd|-wD|-wr|-wR] -u|-d|-r|-o|-x|-l|-t|-k|-h|-a|-i|-q|-1|-2|-b|-y|-p|-c|-P|-C|-K|-s signal... services...',
-  history: 'history [-l live] [-s store] [--service S] [--change ID] [--since T] [--until T] [--limit N] [--json] [--follow] [--changes] [--critical-chain]',
+  history: 'history [-l live] [-s store] [--service S] [--change ID] [--since T] [--until T] [--limit N] [--json] [--follow] [--changes] [--critical-chain] [--deaths S]',
   replay: 'replay [-l live] [-s store] [--at SEQ|TIME] [--verify] [--json]',
   reconcile: 'reconcile [-l live]',
   graph: 'graph [-l live | -c compiled] [-s store] [--format dot|mermaid|json|html] [-o file] [services...]',

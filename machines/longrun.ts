@@ -14,6 +14,7 @@ import { and, assign, setup } from 'xstate';
 import type { Longrun } from './model.js';
 import type { LongrunContext, LongrunEvent, LongrunInput } from './service/events.js';
 import { effectActions } from './service/step.js';
+import { deathOutcome, deathsInWindow, limitMessage, nextRespawn, type DeathOutcome } from './service/restart.js';
 
 type Ev<T extends LongrunEvent['type']> = Extract<LongrunEvent, { type: T }>;
 
@@ -21,11 +22,28 @@ type Ev<T extends LongrunEvent['type']> = Extract<LongrunEvent, { type: T }>;
 export function longrunInput(spec: Longrun, since: number): LongrunInput {
   return {
     name: spec.name,
-    notifies: spec.notificationFd !== null || spec.notifyOnCheck !== null,
+    notifies: spec.notificationFd !== null || spec.notifyOnCheck !== null || spec.notifySocket || spec.readinessProbe !== null,
     hasFinish: spec.files.some((f) => f.path === 'finish' && f.kind !== 'dir'),
     maxDeathTally: spec.maxDeathTally,
+    restart: spec.restart,
+    restartBackoff: spec.restartBackoff,
+    restartLimit: spec.restartLimit,
     since,
   };
+}
+
+/** The decision at a `run.exited` (restart, stay down, restart limit), from the context before it. */
+function outcomeOf(context: LongrunContext, event: LongrunEvent): DeathOutcome {
+  if (event.type !== 'run.exited') return 'stay-down';
+  return deathOutcome(context, { code: event.code, signal: event.signal, time: event.time }, context.restartRequested === true);
+}
+
+/** The context a death leaves, by its outcome: when the restart is due, or why run stays down. */
+function afterDeath(context: LongrunContext, outcome: DeathOutcome, time: number): Partial<LongrunContext> {
+  if (outcome === 'restart') return nextRespawn(context, time);
+  if (outcome === 'limit') return { wantedUp: false, respawnAt: null, error: limitMessage(context), restartLimitReached: true };
+  // `restart never` / `on-failure` after a clean exit: run finished, and is no longer wanted up.
+  return { wantedUp: false, respawnAt: null };
 }
 
 /**
@@ -47,6 +65,8 @@ export const LONGRUN_EFFECTS = [
   'startUpTimer',
   'cancelUpTimer',
   'sendSignal',
+  'startHealth',
+  'stopHealth',
 ] as const;
 export type LongrunEffect = (typeof LONGRUN_EFFECTS)[number];
 
@@ -60,12 +80,14 @@ export const longrunMachine = setup({
     ...effectActions(LONGRUN_EFFECTS),
     // Context updates.
     setWantedUp: assign({ wantedUp: true }),
-    setWantedDown: assign({ wantedUp: false }),
-    clearError: assign({ error: null }),
+    setWantedDown: assign({ wantedUp: false, restartRequested: false }),
+    clearError: assign({ error: null, restartLimitReached: false }),
+    /** `up` while run is being stopped: its death is a restart the user asked for. */
+    requestRestart: assign({ restartRequested: true }),
     recordSpawning: assign({ spawning: true }),
     recordSpawn: assign(({ event }) => {
       const e = event as Ev<'run.spawned'> | Ev<'run.adopted'>;
-      return { pid: e.pid, startTime: e.startTime, spawnedAt: e.time, updownSince: e.time, spawning: false, paused: false };
+      return { pid: e.pid, startTime: e.startTime, spawnedAt: e.time, updownSince: e.time, spawning: false, paused: false, respawnAt: null, healthFailure: null, restartRequested: false };
     }),
     recordAdopted: assign(({ event }) => {
       const e = event as Ev<'run.adopted'>;
@@ -77,6 +99,8 @@ export const longrunMachine = setup({
     }),
     recordExit: assign(({ context, event }) => {
       const e = event as Ev<'run.exited'>;
+      const death = { code: e.code, signal: e.signal, time: e.time };
+      const outcome = deathOutcome(context, death, context.restartRequested === true);
       return {
         pid: null,
         startTime: null,
@@ -86,6 +110,11 @@ export const longrunMachine = setup({
         updownSince: e.time,
         readySince: null,
         deathTally: Math.min(context.deathTally + 1, context.maxDeathTally),
+        deaths: (context.deaths ?? 0) + 1,
+        recentDeaths: deathsInWindow(context, e.time),
+        notifyPhase: null,
+        mainPid: null,
+        ...afterDeath(context, outcome, e.time),
       };
     }),
     recordLost: assign(({ context, event }) => ({
@@ -99,6 +128,10 @@ export const longrunMachine = setup({
       updownSince: event.time,
       readySince: null,
       deathTally: context.pid === null ? context.deathTally : Math.min(context.deathTally + 1, context.maxDeathTally),
+      deaths: (context.deaths ?? 0) + (context.pid === null ? 0 : 1),
+      notifyPhase: null,
+      mainPid: null,
+      ...(context.wantedUp ? nextRespawn(context, event.time) : { respawnAt: null }),
     })),
     recordReady: assign(({ event }) => ({ readySince: event.time })),
     recordUpTimeout: assign(({ event }) => ({
@@ -109,9 +142,23 @@ export const longrunMachine = setup({
     recordFinishStarted: assign({ finishing: true }),
     recordFinishDone: assign({ finishing: false }),
     recordPermanentFailure: assign({ wantedUp: false, error: 'permanent failure: finish exited 125' }),
+    recordHealthFailure: assign(({ event }) => {
+      const e = event as Ev<'health.failed'>;
+      return { healthFailure: e.reason, error: e.reason };
+    }),
+    recordNotifyState: assign(({ context, event }) => {
+      const e = event as Ev<'notify.state'>;
+      return {
+        notifyStatus: e.status ?? context.notifyStatus ?? null,
+        notifyPhase: e.phase === undefined ? (context.notifyPhase ?? null) : e.phase === 'running' ? null : e.phase,
+        mainPid: e.mainPid ?? context.mainPid ?? null,
+      };
+    }),
+    /** A start the user asked for: the restart count and the limit's window start again. */
+    resetRestarts: assign({ restartCount: 0, recentDeaths: [], respawnAt: null }),
     redefine: assign(({ event }) => {
-      const { name, notifies, hasFinish, maxDeathTally } = event as Ev<'definition.changed'>;
-      return { name, notifies, hasFinish, maxDeathTally };
+      const { name, notifies, hasFinish, maxDeathTally, restart, restartBackoff, restartLimit } = event as Ev<'definition.changed'>;
+      return { name, notifies, hasFinish, maxDeathTally, restart: restart ?? 'always', restartBackoff: restartBackoff ?? null, restartLimit: restartLimit ?? null };
     }),
     recordSignal: assign(({ context, event }) => {
       const signal = (event as Ev<'control.signal'>).signal;
@@ -130,12 +177,21 @@ export const longrunMachine = setup({
     permanentFailure: ({ event }) => (event as Ev<'finish.exited'>).code === 125,
     permanentFailureWhileWantedUp: ({ context, event }) =>
       context.wantedUp && (event as Ev<'finish.exited'>).code === 125,
+    /** run died and the restart policy restarts it. */
+    restarts: ({ context, event }) => outcomeOf(context, event) === 'restart',
+    /** run died once too often within restart-limit's window. */
+    limitReached: ({ context, event }) => outcomeOf(context, event) === 'limit',
+    /** After finish: the death it followed reached the restart limit. */
+    failedForGood: ({ context }) => context.restartLimitReached === true,
   },
 }).createMachine({
   id: 'longrun',
   initial: 'down',
-  // Whatever its state: the process (if any) runs on; the new definition applies from its next start.
-  on: { 'definition.changed': { actions: 'redefine' } },
+  on: {
+    // Whatever its state: the process (if any) runs on; the new definition applies from its next start.
+    'definition.changed': { actions: 'redefine' },
+    'notify.state': { actions: 'recordNotifyState' },
+  },
   context: ({ input }) => ({
     name: input.name,
     wantedUp: false,
@@ -154,16 +210,29 @@ export const longrunMachine = setup({
     hasFinish: input.hasFinish,
     finishing: false,
     spawning: false,
+    restart: input.restart,
+    restartBackoff: input.restartBackoff,
+    restartLimit: input.restartLimit,
+    deaths: 0,
+    restartCount: 0,
+    recentDeaths: [],
+    respawnAt: null,
+    healthFailure: null,
+    restartRequested: false,
+    restartLimitReached: false,
+    notifyStatus: null,
+    notifyPhase: null,
+    mainPid: null,
   }),
   states: {
     down: {
       on: {
-        up: { target: 'starting', actions: ['setWantedUp', 'clearError', 'recordSpawning', 'startUpTimer', 'spawnRun'] },
+        up: { target: 'starting', actions: ['setWantedUp', 'clearError', 'resetRestarts', 'recordSpawning', 'startUpTimer', 'spawnRun'] },
         once: { target: 'starting', actions: ['setWantedDown', 'clearError', 'recordSpawning', 'spawnRun'] },
         down: { actions: ['setWantedDown'] },
       },
     },
-    // Spawning run, running finish after a death, or waiting out the 1 s respawn throttle.
+    // Spawning run, running finish after a death, or waiting out the respawn delay (throttle or backoff).
     starting: {
       on: {
         'run.spawned': [
@@ -200,8 +269,10 @@ export const longrunMachine = setup({
         'readiness.gaveUp': { actions: ['recordGaveUp', 'stopReadiness'] },
         'readiness.timeout': { target: 'failed', actions: ['recordUpTimeout', 'stopReadiness'] },
         'run.exited': [
-          { guard: and(['wantedUp', 'hasFinish']), target: 'starting', actions: ['recordExit', 'stopReadiness', 'recordFinishStarted', 'runFinish'] },
-          { guard: 'wantedUp', target: 'starting', actions: ['recordExit', 'stopReadiness', 'scheduleRespawn'] },
+          { guard: and(['restarts', 'hasFinish']), target: 'starting', actions: ['recordExit', 'stopReadiness', 'recordFinishStarted', 'runFinish'] },
+          { guard: 'restarts', target: 'starting', actions: ['recordExit', 'stopReadiness', 'scheduleRespawn'] },
+          { guard: and(['limitReached', 'hasFinish']), target: 'stopping', actions: ['recordExit', 'stopReadiness', 'cancelUpTimer', 'recordFinishStarted', 'runFinish'] },
+          { guard: 'limitReached', target: 'failed', actions: ['recordExit', 'stopReadiness', 'cancelUpTimer'] },
           { guard: 'hasFinish', target: 'stopping', actions: ['recordExit', 'stopReadiness', 'recordFinishStarted', 'runFinish'] },
           { target: 'down', actions: ['recordExit', 'stopReadiness', 'cancelUpTimer'] },
         ],
@@ -216,18 +287,25 @@ export const longrunMachine = setup({
         ],
       },
     },
+    // Health checks (watchdog, liveness probe) run while ready, and only then.
     ready: {
+      entry: ['startHealth'],
+      exit: ['stopHealth'],
       on: {
         'run.exited': [
-          { guard: and(['wantedUp', 'hasFinish']), target: 'starting', actions: ['recordExit', 'recordFinishStarted', 'runFinish'] },
-          { guard: 'wantedUp', target: 'starting', actions: ['recordExit', 'scheduleRespawn'] },
+          { guard: and(['restarts', 'hasFinish']), target: 'starting', actions: ['recordExit', 'recordFinishStarted', 'runFinish'] },
+          { guard: 'restarts', target: 'starting', actions: ['recordExit', 'scheduleRespawn'] },
+          { guard: and(['limitReached', 'hasFinish']), target: 'stopping', actions: ['recordExit', 'recordFinishStarted', 'runFinish'] },
+          { guard: 'limitReached', target: 'failed', actions: ['recordExit'] },
           { guard: 'hasFinish', target: 'stopping', actions: ['recordExit', 'recordFinishStarted', 'runFinish'] },
           { target: 'down', actions: ['recordExit'] },
         ],
+        // Hung: stop it as `down` would, still wanted up; its death goes to the restart policy.
+        'health.failed': { target: 'stopping', actions: ['recordHealthFailure', 'signalRun', 'startKillTimer'] },
         down: { target: 'stopping', actions: ['setWantedDown', 'signalRun', 'startKillTimer'] },
         up: { actions: ['setWantedUp'] },
         'control.signal': { actions: ['recordSignal', 'sendSignal'] },
-        'run.adopted': { actions: ['recordAdopted'] },
+        'run.adopted': { actions: ['recordAdopted', 'startHealth'] },
         'run.lost': [
           { guard: 'wantedUp', target: 'starting', actions: ['recordLost', 'scheduleRespawn'] },
           { target: 'down', actions: ['recordLost'] },
@@ -244,18 +322,20 @@ export const longrunMachine = setup({
         ],
         'run.exited': [
           { guard: 'hasFinish', actions: ['recordExit', 'cancelKillTimer', 'recordFinishStarted', 'runFinish'] },
-          { guard: 'wantedUp', target: 'starting', actions: ['recordExit', 'cancelKillTimer', 'scheduleRespawn'] },
+          { guard: 'restarts', target: 'starting', actions: ['recordExit', 'cancelKillTimer', 'scheduleRespawn'] },
+          { guard: 'limitReached', target: 'failed', actions: ['recordExit', 'cancelKillTimer'] },
           { target: 'down', actions: ['recordExit', 'cancelKillTimer'] },
         ],
         'finish.exited': [
           { guard: 'runAlive', actions: ['recordFinishDone'] },
           { guard: 'permanentFailureWhileWantedUp', target: 'failed', actions: ['recordFinishDone', 'recordPermanentFailure'] },
+          { guard: 'failedForGood', target: 'failed', actions: ['recordFinishDone'] },
           { guard: 'wantedUp', target: 'starting', actions: ['recordFinishDone', 'scheduleRespawn'] },
           { target: 'down', actions: ['recordFinishDone'] },
         ],
         'finish.timeout': { actions: ['killFinish'] },
         'kill.timeout': { actions: ['killRun'] },
-        up: { actions: ['setWantedUp'] },
+        up: { actions: ['setWantedUp', 'requestRestart'] },
         down: { actions: ['setWantedDown'] },
         'control.signal': { actions: ['recordSignal', 'sendSignal'] },
         'run.adopted': { actions: ['recordAdopted', 'signalRun', 'startKillTimer'] },
@@ -265,14 +345,14 @@ export const longrunMachine = setup({
         ],
       },
     },
-    // The up transition failed (spawn error, readiness timeout, permanent failure).
+    // The up transition failed (spawn error, readiness timeout, permanent failure, restart limit).
     // run may still be alive (readiness timeout): the orchestrator sends `down`.
     failed: {
       on: {
         up: [
-          { guard: 'runAlive', target: 'stopping', actions: ['setWantedUp', 'clearError', 'signalRun', 'startKillTimer'] },
-          { guard: 'busy', target: 'stopping', actions: ['setWantedUp', 'clearError'] },
-          { target: 'starting', actions: ['setWantedUp', 'clearError', 'recordSpawning', 'startUpTimer', 'spawnRun'] },
+          { guard: 'runAlive', target: 'stopping', actions: ['setWantedUp', 'clearError', 'resetRestarts', 'requestRestart', 'signalRun', 'startKillTimer'] },
+          { guard: 'busy', target: 'stopping', actions: ['setWantedUp', 'clearError', 'resetRestarts', 'requestRestart'] },
+          { target: 'starting', actions: ['setWantedUp', 'clearError', 'resetRestarts', 'recordSpawning', 'startUpTimer', 'spawnRun'] },
         ],
         down: [
           { guard: 'runAlive', target: 'stopping', actions: ['setWantedDown', 'signalRun', 'startKillTimer'] },

@@ -20,6 +20,14 @@ export interface ServiceStatus extends ServiceContextBase {
   state: ServiceState;
   /** Oneshots: the last script ran under a supervisor that died and its outcome is unknown (present only then). */
   outcomeUnknown?: true;
+  /** Longruns: every death of run since the supervisor created the service (s6's deathTally is bounded). */
+  deaths?: number;
+  /** Longruns: when the pending restart is due (restart throttle or restart-backoff), ms since the epoch. */
+  respawnAt?: number;
+  /** Longruns with notify-socket: the last STATUS=, RELOADING=1/STOPPING=1 until READY=1, MAINPID=. */
+  notifyStatus?: string;
+  notifyPhase?: 'reloading' | 'stopping';
+  mainPid?: number;
 }
 
 /** A service's status as the socket sends it: whether it is in the live state, and the supervisor's clock. */

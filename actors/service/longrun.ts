@@ -2,7 +2,8 @@ import type { StdioOptions } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { longrunInput, type LongrunEffect } from '../../machines/longrun.js';
-import type { LongrunContext, LongrunEvent } from '../../machines/service/events.js';
+import { RESPAWN_THROTTLE_MS } from '../../machines/service/restart.js';
+import type { LongrunContext, LongrunEvent, LongrunInput } from '../../machines/service/events.js';
 import { initialServiceSnapshot, longrunStep, restoreServiceSnapshot } from '../../machines/service/snapshots.js';
 import type { Longrun } from '../../machines/model.js';
 import { AdoptedProcesses } from './adoption.js';
@@ -16,9 +17,6 @@ import { sendSignal, signalGroup, signalName, signalNumber } from './signals.js'
 import { lockedRunArgv } from './runLock.js';
 import { holdSuperviseLock, needsSuperviseLock, notifyFifodir, type SuperviseLock } from './superviseLock.js';
 import type { ServiceHandle } from './types.js';
-
-/** s6-supervise restarts run at most once per second. */
-const RESPAWN_THROTTLE_MS = 1000;
 
 /**
  * A longrun supervised like s6-supervise does (SPEC §3): the OS side of
@@ -179,8 +177,9 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
     },
     scheduleRespawn: ({ context }) => {
       clearTimeout(respawnTimer);
-      const delay = Math.max(0, (context.spawnedAt ?? 0) + RESPAWN_THROTTLE_MS - now());
-      respawnTimer = setTimeout(() => send({ type: 'respawn.due' }), delay);
+      // The machine decided when (s6's throttle or restart-backoff), from the death's time.
+      const due = context.respawnAt ?? (context.spawnedAt ?? 0) + RESPAWN_THROTTLE_MS;
+      respawnTimer = setTimeout(() => send({ type: 'respawn.due' }), Math.max(0, due - now()));
     },
     cancelRespawn: () => clearTimeout(respawnTimer),
     startReadiness: () => {
@@ -199,6 +198,8 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
       if (spec.timeoutUp > 0) upTimer = setTimeout(() => send({ type: 'readiness.timeout', timeout: spec.timeoutUp }), spec.timeoutUp);
     },
     cancelUpTimer: () => clearTimeout(upTimer),
+    startHealth: () => {},
+    stopHealth: () => {},
     sendSignal: ({ context, event }) => {
       if (event.type !== 'control.signal' || context.pid === null) return;
       const signal = signalName(event.signal);
@@ -283,10 +284,11 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
 }
 
 /** What of a definition the machine keeps in its context (`longrunInput` without `since`). */
-function definitionOf(source: Longrun | LongrunContext) {
+function definitionOf(source: Longrun | LongrunContext): Omit<LongrunInput, 'since'> {
   if ('type' in source) {
-    const { name, notifies, hasFinish, maxDeathTally } = longrunInput(source, 0);
-    return { name, notifies, hasFinish, maxDeathTally };
+    const { since: _, ...definition } = longrunInput(source, 0);
+    return definition;
   }
-  return { name: source.name, notifies: source.notifies, hasFinish: source.hasFinish, maxDeathTally: source.maxDeathTally };
+  const { name, notifies, hasFinish, maxDeathTally } = source;
+  return { name, notifies, hasFinish, maxDeathTally, restart: source.restart ?? 'always', restartBackoff: source.restartBackoff ?? null, restartLimit: source.restartLimit ?? null };
 }

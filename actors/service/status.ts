@@ -1,4 +1,4 @@
-import type { ServiceContextBase } from '../../machines/service/events.js';
+import type { LongrunContext, ServiceContextBase } from '../../machines/service/events.js';
 import type { ServiceState, ServiceStatus } from './types.js';
 
 /** The s6-svstat view of a machine snapshot. */
@@ -17,5 +17,16 @@ export function toStatus(type: 'longrun' | 'oneshot', state: ServiceState, conte
     deathTally: context.deathTally,
     error: context.error,
     ...((context as { outcomeUnknown?: boolean }).outcomeUnknown ? { outcomeUnknown: true } : {}),
+    ...(type === 'longrun' ? healthOf(context as LongrunContext) : {}),
   };
+}
+
+/** A longrun's deaths, pending restart and what it said over sd_notify (present only when there is something to say). */
+function healthOf(context: LongrunContext): Partial<ServiceStatus> {
+  const out: Partial<ServiceStatus> = { deaths: context.deaths ?? context.deathTally };
+  if (context.respawnAt) out.respawnAt = context.respawnAt;
+  if (context.notifyStatus) out.notifyStatus = context.notifyStatus;
+  if (context.notifyPhase) out.notifyPhase = context.notifyPhase;
+  if (context.mainPid) out.mainPid = context.mainPid;
+  return out;
 }

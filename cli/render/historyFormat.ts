@@ -13,6 +13,8 @@ import { formatDuration, formatTime } from './timeArg.js';
 export function describeCause(e: EventRow, users: ReadonlyMap<number, string>): string {
   // A log may come from another s6rc version: a payload is read as its type says, every field checked where used.
   const parts = causeOf({ type: e.type, ...e.payload } as LoggedEvent).filter((p) => p !== '');
+  // Only the restart limit takes a running longrun to failed at its death.
+  if (e.type === 'run.exited' && e.to === 'failed' && e.from !== 'failed') parts.push('restart limit reached');
   if (e.changeId !== null) {
     const user = users.get(e.changeId) ?? (typeof e.payload.user === 'string' ? e.payload.user : undefined);
     parts.push(`by change ${e.changeId}${user ? ` (${user})` : ''}`);
@@ -39,7 +41,15 @@ function causeOf(ev: LoggedEvent): string[] {
     case 'script.lost':
       return [typeof ev.pid === 'number' ? `pid ${ev.pid} gone with no exit recorded` : 'gone with no exit recorded'];
     case 'readiness.notified':
-      return ['readiness'];
+      return ['readiness', ev.via === 'notify' ? 'READY=1' : ev.via === 'probe' ? 'readiness probe' : ''];
+    case 'health.failed':
+      return [ev.reason];
+    case 'notify.state':
+      return [
+        typeof ev.status === 'string' ? `STATUS=${ev.status}` : '',
+        ev.phase === 'running' ? 'READY=1' : ev.phase ? `${String(ev.phase).toUpperCase()}=1` : '',
+        typeof ev.mainPid === 'number' ? `MAINPID=${ev.mainPid}` : '',
+      ];
     case 'readiness.gaveUp':
       return ['readiness', ev.reason];
     case 'readiness.timeout':
@@ -193,4 +203,53 @@ export function changesTable(rows: ChangeRow[]): string {
     if (c.update) for (const part of describePlan(c.update).filter(Boolean)) out.push(`    ${part}`);
   });
   return out.join('\n') + '\n';
+}
+
+/** One death of a longrun's run, as `history --deaths` shows it (s6-svdt's view, with how long it had been up). */
+export interface Death {
+  time: number;
+  boot: number;
+  pid: number | null;
+  code: number | null;
+  signal: string | null;
+  /** ms from its spawn (or adoption) to its death; null when that is not in the log. */
+  upMs: number | null;
+  /** The supervisor found it gone with no exit recorded (recovery). */
+  lost: boolean;
+}
+
+/** The deaths among a longrun's events (oldest first): each run.exited, and each run.lost of a process it had. */
+export function deathsOf(events: EventRow[]): Death[] {
+  const deaths: Death[] = [];
+  let since: number | null = null;
+  for (const e of events) {
+    if (e.type === 'run.spawned' || e.type === 'run.adopted') {
+      if (e.type === 'run.spawned' || since === null) since = e.time;
+    } else if (e.type === 'run.exited' || (e.type === 'run.lost' && typeof e.payload.pid === 'number')) {
+      const lost = e.type === 'run.lost';
+      deaths.push({
+        time: e.time,
+        boot: e.boot,
+        pid: typeof e.payload.pid === 'number' ? e.payload.pid : null,
+        code: !lost && typeof e.payload.code === 'number' ? e.payload.code : null,
+        signal: !lost && typeof e.payload.signal === 'string' ? e.payload.signal : null,
+        upMs: since === null ? null : e.time - since,
+        lost,
+      });
+      since = null;
+    }
+  }
+  return deaths;
+}
+
+/** s6-svdt's fields (exitcode N | signal NAME), then the pid and how long it had been up. */
+export function deathCells(d: Death): string[] {
+  const cause = d.lost ? 'lost' : d.signal ? `signal ${d.signal}` : `exitcode ${d.code ?? 'unknown'}`;
+  return [formatTime(d.time), cause, d.pid === null ? '-' : String(d.pid), d.upMs === null ? '-' : formatDuration(d.upMs)];
+}
+
+export const DEATH_HEADER = ['TIME', 'DEATH', 'PID', 'UP FOR'];
+
+export function deathJson(service: string, d: Death): string {
+  return JSON.stringify({ time: new Date(d.time).toISOString(), boot: d.boot, service, pid: d.pid, exitCode: d.code, signal: d.signal, upMs: d.upMs, lost: d.lost });
 }

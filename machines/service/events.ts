@@ -16,17 +16,22 @@
  *   run.exited {pid, code, signal}  run died: code (null if killed), signal name (null if exited)
  *   run.adopted {pid, startTime}    recovery: the recorded run is still alive and was adopted
  *   run.lost {pid}                  recovery: the recorded run (pid may be null) is gone
- *   readiness.notified {via}        first newline on notification-fd (via 'fd') or data/check passed (via 'check')
+ *   readiness.notified {via}        first newline on notification-fd (via 'fd'), data/check passed (via 'check'),
+ *                                   READY=1 on the notify socket (via 'notify'), readiness-probe passed (via 'probe')
  *   readiness.gaveUp {reason}       notifyoncheck exhausted its tries / global timeout (state unchanged)
  *   readiness.timeout {timeout}     timeout-up elapsed before readiness → failed
- *   respawn.due {}                  the 1 s respawn throttle elapsed → spawn run again
+ *   respawn.due {}                  the respawn delay (1 s throttle or restart-backoff) elapsed → spawn run again
+ *   health.failed {check, reason}   while ready: the watchdog expired (check 'watchdog') or the liveness probe
+ *                                   crossed its threshold (check 'liveness') → stop run, then the restart policy decides
+ *   notify.state {status?, phase?, mainPid?}  sd_notify STATUS=, RELOADING=1/STOPPING=1/READY=1 (phase), MAINPID=
  *   finish.exited {code, signal, error?}  finish ended (error: it could not be spawned)
  *   finish.timeout {timeout}        timeout-finish elapsed → SIGKILL finish
  *   kill.timeout {timeout}          timeout-kill elapsed while stopping → SIGKILL run
  *   control.signal {signal, reason?, group?, changeId?}
  *                                   s6-svc style signal (SIGSTOP/SIGCONT also set `paused`); reason when the supervisor
  *                                   sent it; group: to run's process group (-P/-C/-K); changeId: a reload's
- *   definition.changed {name, notifies, hasFinish, maxDeathTally}  `update` switched databases: the service
+ *   definition.changed {name, notifies, hasFinish, maxDeathTally, restart, restartBackoff, restartLimit}
+ *                                   `update` switched databases: the service
  *                                   runs on, with its new name and definition (used from its next start)
  *
  * Oneshot events:
@@ -42,6 +47,8 @@
  *   control.signal {signal}         s6-svc style signal to the running script's process group
  *   definition.changed {name, hasDown}  `update` switched databases: the service stays, under its new name
  */
+import type { RestartPolicy } from '../model.js';
+
 /** SPEC §3: the only states a service actor has. */
 export type ServiceState = 'down' | 'starting' | 'up-unready' | 'ready' | 'stopping' | 'failed';
 
@@ -62,10 +69,12 @@ export type LongrunEvent =
   | ({ type: 'run.exited'; pid: number | null; code: number | null; signal: string | null } & Timed)
   | ({ type: 'run.adopted'; pid: number; startTime: string | null } & Timed)
   | ({ type: 'run.lost'; pid: number | null } & Timed)
-  | ({ type: 'readiness.notified'; via: 'fd' | 'check' } & Timed)
+  | ({ type: 'readiness.notified'; via: 'fd' | 'check' | 'notify' | 'probe' } & Timed)
   | ({ type: 'readiness.gaveUp'; reason: string } & Timed)
   | ({ type: 'readiness.timeout'; timeout: number } & Timed)
   | ({ type: 'respawn.due' } & Timed)
+  | ({ type: 'health.failed'; check: 'watchdog' | 'liveness'; reason: string } & Timed)
+  | ({ type: 'notify.state'; status?: string; phase?: NotifyPhase | 'running'; mainPid?: number } & Timed)
   | ({ type: 'finish.exited'; code: number | null; signal: string | null; error?: string } & Timed)
   | ({ type: 'finish.timeout'; timeout: number } & Timed)
   | ({ type: 'kill.timeout'; timeout: number } & Timed)
@@ -105,6 +114,9 @@ export interface ServiceContextBase {
   error: string | null;
 }
 
+/** What the service said it is doing over sd_notify (RELOADING=1, STOPPING=1); null once READY=1 again. */
+export type NotifyPhase = 'reloading' | 'stopping';
+
 export interface LongrunContext extends ServiceContextBase {
   /** /proc start time of `pid`, compared on recovery before adopting. */
   startTime: string | null;
@@ -118,6 +130,28 @@ export interface LongrunContext extends ServiceContextBase {
   finishing: boolean;
   /** spawnRun was called and its outcome (spawned/spawnFailed) has not arrived yet. */
   spawning: boolean;
+  /** The restart policy (`restart`, `restart-backoff`, `restart-limit`). Absent in logs older than them. */
+  restart?: RestartPolicy;
+  restartBackoff?: { min: number; max: number } | null;
+  restartLimit?: { count: number; seconds: number } | null;
+  /** Every death of run since the actor was created (deathTally is s6's, bounded). */
+  deaths?: number;
+  /** Consecutive restarts so far (restart-backoff's k); 0 after a requested start. */
+  restartCount?: number;
+  /** Recent death times inside the restart-limit window. */
+  recentDeaths?: number[];
+  /** When the pending respawn is due (ms since the epoch), null if none is pending. */
+  respawnAt?: number | null;
+  /** Why s6rc stopped run for failing a health check (watchdog, liveness); null otherwise. */
+  healthFailure?: string | null;
+  /** `up` came while run was being stopped: its death is a restart asked for, not a failure. */
+  restartRequested?: boolean;
+  /** The restart limit failed it (after finish, if any, it goes to `failed`). */
+  restartLimitReached?: boolean;
+  /** sd_notify: the last STATUS=, the phase, MAINPID=. */
+  notifyStatus?: string | null;
+  notifyPhase?: NotifyPhase | null;
+  mainPid?: number | null;
 }
 
 export interface OneshotContext extends ServiceContextBase {
@@ -136,6 +170,9 @@ export interface LongrunInput {
   notifies: boolean;
   hasFinish: boolean;
   maxDeathTally: number;
+  restart: RestartPolicy;
+  restartBackoff: { min: number; max: number } | null;
+  restartLimit: { count: number; seconds: number } | null;
   since: number;
 }
 

@@ -159,4 +159,21 @@ export class CompiledQueries {
     if (!row) return null;
     return row[0] === 'argv' ? { kind: 'argv', argv: JSON.parse(row[1]) as string[] } : { kind: 'script', script: row[1] };
   }
+
+  /**
+   * The settings of later s6-rc versions and of s6rc's extensions (settings.ts)
+   * that are not at their default, as `file value` lines: the file's content as
+   * compiled (one line), or the file's name alone for a flag.
+   */
+  settings(id: number): string[] {
+    const rows = this.statement(
+      'SELECT s.key, s.value, f.content FROM settings s LEFT JOIN files f ON f.service_id = s.service_id AND f.path = s.key WHERE s.service_id = ? ORDER BY s.key',
+    )
+      .raw()
+      .all(id) as [string, string, Buffer | null][];
+    return rows.map(([key, value, content]) => {
+      const text = content === null ? String(JSON.parse(value)) : content.toString('utf8').trim().replace(/\s*\n\s*/g, ' ');
+      return text === '' ? key : `${key} ${text}`;
+    });
+  }
 }

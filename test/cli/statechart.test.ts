@@ -26,7 +26,7 @@ describe('s6rc statechart', () => {
     const shape = machineShape(longrunMachine);
     expect(shape.states.slice(1).map((s) => s.key)).toEqual(['down', 'starting', 'up-unready', 'ready', 'stopping', 'failed']);
     const ready = shape.states.find((s) => s.key === 'ready')!;
-    expect(ready.transitions.filter((t) => t.event === 'run.exited').map((t) => t.guard)).toEqual(['and(wantedUp, hasFinish)', 'wantedUp', 'hasFinish', null]);
+    expect(ready.transitions.filter((t) => t.event === 'run.exited').map((t) => t.guard)).toEqual(['and(restarts, hasFinish)', 'restarts', 'and(limitReached, hasFinish)', 'limitReached', 'hasFinish', null]);
     const exported = s6rc(['statechart', 'longrun']).stdout;
     for (const a of shape.actions) expect(exported).toContain(`'${a}'`);
     for (const s of shape.states.slice(1)) for (const t of s.transitions) if (t.guard) expect(exported).toContain(`guard: '${t.guard}'`);

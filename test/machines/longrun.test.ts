@@ -23,7 +23,9 @@ describe('longrun machine (pure)', () => {
   });
 
   it('input comes from the compiled spec', () => {
-    expect(input(true, true)).toEqual({ name: 'svc', notifies: true, hasFinish: true, maxDeathTally: 100, since: 1000 });
+    expect(input(true, true)).toEqual({ name: 'svc', notifies: true, hasFinish: true, maxDeathTally: 100, restart: 'always', restartBackoff: null, restartLimit: null, since: 1000 });
+    expect(longrunInput(longrunSpec('s', { notifySocket: true }), 0).notifies).toBe(true);
+    expect(longrunInput(longrunSpec('p', { readinessProbe: { kind: 'exec', target: '', initialSleep: 0, globalTimeout: 0, localTimeout: 0, waitingTime: 1, tries: 1, checkProgram: ['x'], failureThreshold: 1 } }), 0).notifies).toBe(true);
     expect(longrunInput(longrunSpec('c', { notifyOnCheck: { initialSleep: 1, globalTimeout: 0, localTimeout: 0, waitingTime: 1, tries: 1, checkProgram: ['x'] } }), 0).notifies).toBe(true);
   });
 
@@ -38,7 +40,7 @@ describe('longrun machine (pure)', () => {
     );
     expect(trace.map((t) => t.state)).toEqual(['starting', 'up-unready', 'ready']);
     expect(trace[0].effects).toEqual(['startUpTimer', 'spawnRun']);
-    expect(trace[2].effects).toEqual(['stopReadiness', 'cancelUpTimer']);
+    expect(trace[2].effects).toEqual(['stopReadiness', 'cancelUpTimer', 'startHealth']);
     expect(snapshot.context).toMatchObject({ pid: 42, startTime: '77', wantedUp: true, updownSince: 2001, readySince: 2500, spawnedAt: 2001 });
   });
 
@@ -50,7 +52,7 @@ describe('longrun machine (pure)', () => {
     ];
     const ok = run([...base, { type: 'finish.exited', time: 4, code: 0, signal: null }, { type: 'respawn.due', time: 1002 }], false, true);
     expect(ok.trace.map((t) => t.state)).toEqual(['starting', 'ready', 'starting', 'starting', 'starting']);
-    expect(ok.trace[2].effects).toEqual(['runFinish']);
+    expect(ok.trace[2].effects).toEqual(['stopHealth', 'runFinish']);
     expect(ok.trace[3].effects).toEqual(['scheduleRespawn']);
     expect(ok.trace[4].effects).toEqual(['spawnRun']);
     expect(ok.snapshot.context).toMatchObject({ exitCode: 2, deathTally: 1, finishing: false, spawning: true, pid: null });
@@ -69,7 +71,7 @@ describe('longrun machine (pure)', () => {
       { type: 'run.exited', time: 5, pid: 5, code: null, signal: 'SIGKILL' },
     ]);
     expect(trace.map((t) => t.state)).toEqual(['starting', 'ready', 'stopping', 'stopping', 'down']);
-    expect(trace[2].effects).toEqual(['signalRun', 'startKillTimer']);
+    expect(trace[2].effects).toEqual(['stopHealth', 'signalRun', 'startKillTimer']);
     expect(trace[3].effects).toEqual(['killRun']);
     expect(snapshot.context).toMatchObject({ wantedUp: false, signal: 'SIGKILL', updownSince: 5 });
   });
@@ -110,7 +112,7 @@ describe('longrun machine (pure)', () => {
       { type: 'run.lost', time: 3, pid: 5 },
     ]);
     expect(lost.snapshot.value).toBe('starting');
-    expect(lost.trace[2].effects).toEqual(['scheduleRespawn']);
+    expect(lost.trace[2].effects).toEqual(['stopHealth', 'scheduleRespawn']);
   });
 
   it('is deterministic: the same events give the same snapshot', () => {
