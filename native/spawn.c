@@ -317,13 +317,15 @@ static napi_value Usable(napi_env env, napi_callback_info info) {
   return result;
 }
 
+napi_status s6rc_register_notify(napi_env env, napi_value exports); /* native/notify.c */
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
     {"spawn", NULL, Spawn, NULL, NULL, NULL, napi_default, NULL},
     {"pipe", NULL, Pipe, NULL, NULL, NULL, napi_default, NULL},
     {"usable", NULL, Usable, NULL, NULL, NULL, napi_default, NULL},
   };
-  if (napi_define_properties(env, exports, 3, properties) != napi_ok) return NULL;
+  if (napi_define_properties(env, exports, 3, properties) != napi_ok || s6rc_register_notify(env, exports) != napi_ok) return NULL;
   return exports;
 }
 

@@ -1,7 +1,8 @@
 /**
- * s6rc's own Node-API addon (native/spawn.c), built by `npm install` through
- * node-gyp into build/Release/<name>.node: the supervisor's spawner
- * (actors/service/posixSpawn.ts).
+ * s6rc's own Node-API addon (native/spawn.c, native/notify.c), built by
+ * `npm install` through node-gyp into build/Release/<name>.node: the
+ * supervisor's spawner (actors/service/posixSpawn.ts) and its sd_notify
+ * sockets (actors/service/notifySocket.ts).
  *
  * `loadAddon(name)` looks for build/Release/<name>.node upwards from this
  * module's directory (store/ in the sources, dist/store/ when built, dist/ in
