@@ -1,0 +1,204 @@
+/**
+ * The three kinds of probe attempt (machines/model.ts `Probe`), each an
+ * `Attempt` for poller.ts: a tcp connect, an http GET and a check program.
+ * Every failure, refused connection and timeout included, is a settled
+ * attempt with a one-line reason, never a thrown or unhandled error.
+ */
+import { request, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import type { Probe } from '../../machines/model.js';
+import type { Attempt } from './poller.js';
+import { signalGroup } from './signals.js';
+import { SpawnError, spawnErrorMessage, spawnProcess } from './spawnProcess.js';
+
+/** The attempt `probe` describes; `serviceDir` is an exec probe's working directory. */
+export function probeAttempt(probe: Probe, serviceDir: string): Attempt {
+  if (probe.kind === 'tcp') return new TcpAttempt(probe.target);
+  if (probe.kind === 'http') return new HttpAttempt(probe.target);
+  return new ExecAttempt(serviceDir, probe.checkProgram);
+}
+
+/** What a reason starts with: `tcp 127.0.0.1:8080`, `http http://host/health`, `exec ./data/check`. */
+export function probeLabel(probe: Probe): string {
+  return oneLine(probe.kind === 'exec' ? `exec ${probe.checkProgram.join(' ')}` : `${probe.kind} ${probe.target}`);
+}
+
+/** Reasons end up in one-line events and log lines. */
+export function oneLine(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[\x00-\x1f\x7f]+/g, ' ');
+}
+
+/** `HOST:PORT` or `[v6]:PORT` (checked at compile time by store/source/health.ts) to connect()'s options. */
+export function splitHostPort(target: string): { host: string; port: number } {
+  const colon = target.lastIndexOf(':');
+  let host = target.slice(0, colon);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  return { host, port: Number(target.slice(colon + 1)) };
+}
+
+const ERRNO_WORDS: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ECONNABORTED: 'connection aborted',
+  EPIPE: 'connection closed',
+  ETIMEDOUT: 'timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  EADDRNOTAVAIL: 'address not available',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'host not found (temporary)',
+  EMFILE: 'too many open files in the supervisor',
+  ENFILE: 'too many open files in the system',
+};
+
+/** A socket error in words: "connection refused", else the errno, else the message. */
+export function socketFailure(error: NodeJS.ErrnoException): string {
+  if (error.code && ERRNO_WORDS[error.code]) return ERRNO_WORDS[error.code];
+  if (error.code?.startsWith('HPE_')) return `bad http response (${error.code})`;
+  return oneLine(error.code ?? error.message);
+}
+
+/** Success = the connection is accepted; it is closed at once (FIN, as a client that hangs up). */
+class TcpAttempt implements Attempt {
+  private readonly options: { host: string; port: number };
+  private socket: Socket | null = null;
+  private settle: ((failure: string | null) => void) | null = null;
+
+  constructor(target: string) {
+    this.options = splitHostPort(target);
+  }
+
+  start(settle: (failure: string | null) => void): void {
+    this.settle = settle;
+    // An IP address is connected to directly; a name goes through dns.lookup each attempt.
+    const socket = (this.socket = connect(this.options));
+    socket.on('connect', this.onConnect);
+    socket.on('error', this.onError);
+  }
+
+  abort(): void {
+    this.done();
+  }
+
+  private readonly onConnect = () => this.done()?.(null);
+  private readonly onError = (error: Error) => this.done()?.(socketFailure(error));
+
+  /** Destroys the socket and hands back the pending settle, once. */
+  private done(): ((failure: string | null) => void) | null {
+    const settle = this.settle;
+    const socket = this.socket;
+    this.settle = null;
+    this.socket = null;
+    if (socket) {
+      socket.off('connect', this.onConnect);
+      // Keep an error listener: destroy() may still emit one, and an unhandled 'error' would throw.
+      socket.off('error', this.onError).on('error', ignore);
+      socket.destroy();
+    }
+    return settle;
+  }
+}
+
+/** Success = a 2xx status line; the body is not read, redirects are not followed. */
+class HttpAttempt implements Attempt {
+  private readonly options: RequestOptions;
+  private req: ClientRequest | null = null;
+  private settle: ((failure: string | null) => void) | null = null;
+
+  constructor(target: string) {
+    const url = new URL(target);
+    this.options = {
+      // A fresh connection each time, closed after the answer: nothing pooled between attempts.
+      agent: false,
+      method: 'GET',
+      hostname: url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname,
+      port: url.port === '' ? 80 : Number(url.port),
+      path: url.pathname + url.search,
+      headers: { 'user-agent': 's6rc-probe', connection: 'close' },
+    };
+  }
+
+  start(settle: (failure: string | null) => void): void {
+    this.settle = settle;
+    const req = (this.req = request(this.options, this.onResponse));
+    req.on('error', this.onError);
+    req.end();
+  }
+
+  abort(): void {
+    this.done();
+  }
+
+  private readonly onResponse = (res: IncomingMessage) => {
+    const status = res.statusCode ?? 0;
+    this.done()?.(status >= 200 && status < 300 ? null : `status ${status}`);
+  };
+  private readonly onError = (error: Error) => this.done()?.(socketFailure(error));
+
+  private done(): ((failure: string | null) => void) | null {
+    const settle = this.settle;
+    const req = this.req;
+    this.settle = null;
+    this.req = null;
+    if (req) {
+      req.off('error', this.onError).on('error', ignore);
+      // Closes the socket, and with it the response, whatever is left of its body.
+      req.destroy();
+    }
+    return settle;
+  }
+}
+
+/**
+ * Success = the check program exits 0. It runs in the service directory with
+ * stdio on /dev/null, leading its own session (as run does), so a timeout or
+ * a cancel kills it and whatever it forked as one process group.
+ */
+export class ExecAttempt implements Attempt {
+  private pid: number | null = null;
+  /** Tells a late exit of an aborted attempt from the running attempt's. */
+  private generation = 0;
+  private settle: ((failure: string | null) => void) | null = null;
+  private readonly file: string;
+  private readonly args: string[];
+
+  constructor(
+    private readonly cwd: string,
+    argv: string[],
+  ) {
+    [this.file, ...this.args] = argv;
+  }
+
+  start(settle: (failure: string | null) => void): void {
+    this.settle = settle;
+    const generation = ++this.generation;
+    try {
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (generation === this.generation) this.take()?.(code === 0 ? null : code !== null ? `exit ${code}` : `killed by ${signal}`);
+      };
+      this.pid = spawnProcess(this.file, this.args, { cwd: this.cwd, stdio: 'ignore', newSession: true }, { onExit }).pid;
+    } catch (error) {
+      if (!(error instanceof SpawnError)) throw error;
+      // Settled on a later turn in any case: child_process reports the errno asynchronously.
+      void spawnErrorMessage(error).then((message) => {
+        if (generation === this.generation) this.take()?.(oneLine(message));
+      });
+    }
+  }
+
+  abort(): void {
+    const pid = this.pid;
+    this.take();
+    if (pid !== null) signalGroup(pid, 'SIGKILL');
+  }
+
+  private take(): ((failure: string | null) => void) | null {
+    const settle = this.settle;
+    this.settle = null;
+    this.pid = null;
+    return settle;
+  }
+}
+
+function ignore(): void {}
