@@ -1,10 +1,12 @@
 /**
  * The loop shared by every check the supervisor runs itself (notifyoncheck's
  * data/check, readiness and liveness probes): sleep, attempt, wait, attempt
- * again, until the caller says stop. No helper process, no interval: the next
- * attempt is armed only when the previous one has settled, so a slow attempt
- * delays the cadence instead of piling attempts up.
+ * again, until the caller says stop. No helper process and no interval: the
+ * next attempt is scheduled only when the previous one has settled, so a slow
+ * attempt delays the next instead of piling attempts up. Every time waits on
+ * the supervisor's one coarse clock (coarseClock.ts).
  */
+import { clockNow, CoarseClock, probeClock, Ticket } from './coarseClock.js';
 
 /**
  * One kind of attempt (a tcp connect, an http GET, a check program), made
@@ -34,64 +36,67 @@ export interface PollTiming {
 /**
  * Runs `attempt` on `timing` until `onResult` (given null for a success, the
  * reason for a failure) returns false, or until the returned function is
- * called, which clears every timer and aborts a running attempt.
+ * called, which unschedules everything and aborts a running attempt.
+ * Attempts start every `waitingTime` from the first (a fixed rate, so probes
+ * due together stay together on the shared clock), never two at once: one
+ * that overruns its turn is followed at once by the next.
  *
  * @example const cancel = poll(tcp, { initialSleep: 0, waitingTime: 1000, attemptTimeout: 1000 }, (failure) => failure !== null);
  */
-export function poll(attempt: Attempt, timing: PollTiming, onResult: (failure: string | null) => boolean): () => void {
-  return new Poller(attempt, timing, onResult).cancel;
+export function poll(attempt: Attempt, timing: PollTiming, onResult: (failure: string | null) => boolean, clock: CoarseClock = probeClock): () => void {
+  return new Poller(attempt, timing, onResult, clock).cancel;
 }
 
 class Poller {
   private stopped = false;
   private running = false;
-  /** The sleep before the next attempt: initialSleep first, then one waitingTime timer re-armed with refresh(). */
-  private next: NodeJS.Timeout;
-  private cadence: NodeJS.Timeout | null = null;
-  private deadline: NodeJS.Timeout | null = null;
+  /** When the next attempt is due (clock ms, unrounded). */
+  private nextAt: number;
+  private readonly attemptTicket = new Ticket(() => this.fire());
+  private readonly deadlineTicket = new Ticket(() => this.expire());
   private readonly timedOut: string;
 
   constructor(
     private readonly attempt: Attempt,
     private readonly timing: PollTiming,
     private readonly onResult: (failure: string | null) => boolean,
+    private readonly clock: CoarseClock,
   ) {
     this.timedOut = `timed out after ${timing.attemptTimeout} ms`;
-    this.next = setTimeout(this.fire, timing.initialSleep);
+    this.nextAt = clockNow() + timing.initialSleep;
+    clock.at(this.attemptTicket, this.nextAt, timing.initialSleep);
   }
 
-  private readonly fire = () => {
+  private fire(): void {
     if (this.stopped) return;
     this.running = true;
-    if (this.timing.attemptTimeout > 0) this.deadline = setTimeout(this.expire, this.timing.attemptTimeout);
+    this.nextAt += this.timing.waitingTime;
+    if (this.timing.attemptTimeout > 0) this.clock.after(this.deadlineTicket, this.timing.attemptTimeout);
     this.attempt.start(this.settle);
-  };
+  }
 
-  private readonly expire = () => {
+  private expire(): void {
     if (!this.running) return;
     this.attempt.abort();
     this.settle(this.timedOut);
-  };
+  }
 
   private readonly settle = (failure: string | null) => {
     if (!this.running || this.stopped) return;
     this.running = false;
-    if (this.deadline !== null) {
-      clearTimeout(this.deadline);
-      this.deadline = null;
-    }
+    this.clock.cancel(this.deadlineTicket);
     if (!this.onResult(failure)) return this.cancel();
     if (this.stopped) return; // onResult cancelled us
-    // A fired timer re-armed by refresh() is the same object: no allocation per attempt.
-    if (this.cadence === null) this.next = this.cadence = setTimeout(this.fire, this.timing.waitingTime);
-    else this.cadence.refresh();
+    const now = clockNow();
+    if (this.nextAt < now) this.nextAt = now; // overran its turn: no catching up
+    this.clock.at(this.attemptTicket, this.nextAt, this.timing.waitingTime);
   };
 
   readonly cancel = () => {
     if (this.stopped) return;
     this.stopped = true;
-    clearTimeout(this.next);
-    if (this.deadline !== null) clearTimeout(this.deadline);
+    this.clock.cancel(this.attemptTicket);
+    this.clock.cancel(this.deadlineTicket);
     if (this.running) {
       this.running = false;
       this.attempt.abort();
