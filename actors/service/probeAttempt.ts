@@ -1,15 +1,16 @@
 /**
  * The three kinds of probe attempt (machines/model.ts `Probe`), each an
- * `Attempt` for poller.ts: a tcp connect, an http GET and a check program.
+ * `Attempt` for poller.ts: a tcp connect (tcpConnect.ts), an http GET and a
+ * check program.
  * Every failure, refused connection and timeout included, is a settled
  * attempt with a one-line reason, never a thrown or unhandled error.
  */
 import { request, type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import type { Probe } from '../../machines/model.js';
 import type { Attempt } from './poller.js';
 import { signalGroup } from './signals.js';
 import { SpawnError, spawnErrorMessage, spawnProcess } from './spawnProcess.js';
+import { connectOnce, errnoWords, tcpTarget, type AbortConnect, type TcpTarget } from './tcpConnect.js';
 
 /** The attempt `probe` describes; `serviceDir` is an exec probe's working directory. */
 export function probeAttempt(probe: Probe, serviceDir: string): Attempt {
@@ -37,67 +38,40 @@ export function splitHostPort(target: string): { host: string; port: number } {
   return { host, port: Number(target.slice(colon + 1)) };
 }
 
-const ERRNO_WORDS: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  ECONNABORTED: 'connection aborted',
-  EPIPE: 'connection closed',
-  ETIMEDOUT: 'timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  EADDRNOTAVAIL: 'address not available',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'host not found (temporary)',
-  EMFILE: 'too many open files in the supervisor',
-  ENFILE: 'too many open files in the system',
-};
-
 /** A socket error in words: "connection refused", else the errno, else the message. */
 export function socketFailure(error: NodeJS.ErrnoException): string {
-  if (error.code && ERRNO_WORDS[error.code]) return ERRNO_WORDS[error.code];
   if (error.code?.startsWith('HPE_')) return `bad http response (${error.code})`;
-  return oneLine(error.code ?? error.message);
+  return error.code ? errnoWords(error.code) : oneLine(error.message);
 }
 
-/** Success = the connection is accepted; it is closed at once (FIN, as a client that hangs up). */
+/** Success = the connection is accepted; it is closed at once (tcpConnect.ts). */
 class TcpAttempt implements Attempt {
-  private readonly options: { host: string; port: number };
-  private socket: Socket | null = null;
+  private readonly target: TcpTarget;
+  private abortConnect: AbortConnect | null = null;
   private settle: ((failure: string | null) => void) | null = null;
 
   constructor(target: string) {
-    this.options = splitHostPort(target);
+    const { host, port } = splitHostPort(target);
+    this.target = tcpTarget(host, port);
   }
 
   start(settle: (failure: string | null) => void): void {
     this.settle = settle;
-    // An IP address is connected to directly; a name goes through dns.lookup each attempt.
-    const socket = (this.socket = connect(this.options));
-    socket.on('connect', this.onConnect);
-    socket.on('error', this.onError);
+    this.abortConnect = connectOnce(this.target, this.connected);
   }
 
   abort(): void {
-    this.done();
-  }
-
-  private readonly onConnect = () => this.done()?.(null);
-  private readonly onError = (error: Error) => this.done()?.(socketFailure(error));
-
-  /** Destroys the socket and hands back the pending settle, once. */
-  private done(): ((failure: string | null) => void) | null {
-    const settle = this.settle;
-    const socket = this.socket;
     this.settle = null;
-    this.socket = null;
-    if (socket) {
-      socket.off('connect', this.onConnect);
-      // Keep an error listener: destroy() may still emit one, and an unhandled 'error' would throw.
-      socket.off('error', this.onError).on('error', ignore);
-      socket.destroy();
-    }
-    return settle;
+    this.abortConnect?.();
+    this.abortConnect = null;
   }
+
+  private readonly connected = (failure: string | null) => {
+    const settle = this.settle;
+    this.settle = null;
+    this.abortConnect = null;
+    settle?.(failure);
+  };
 }
 
 /** Success = a 2xx status line; the body is not read, redirects are not followed. */
