@@ -11,7 +11,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { attemptTimeout, runReadinessProbe, watchLiveness, type ProbeOutcome } from '../../actors/service/probes.js';
+import { CoarseClock, clockNow, gridStep, Ticket } from '../../actors/service/coarseClock.js';
+import { poll, type Attempt } from '../../actors/service/poller.js';
 import { splitHostPort } from '../../actors/service/probeAttempt.js';
+import { connectOnce, connectPath, tcpTarget } from '../../actors/service/tcpConnect.js';
 import type { Probe } from '../../machines/model.js';
 import { defaultProbe } from '../../store/source/health.js';
 import { isAlive, waitUntil } from '../fixtures/services.js';
@@ -369,5 +372,116 @@ describe('liveness', () => {
     l.cancel();
     await waitUntil(() => sockets.size === 0, 'the probe to hang up', 1000);
     expect(l.reasons).toEqual([]);
+  });
+});
+
+describe('a tcp connect, through the tcp handle and through net.Socket', () => {
+  /** Resolves with the failure (null: accepted); rejects if `done` came before connectOnce returned. */
+  const connect = (path: 'handle' | 'net', host: string, port: number) =>
+    new Promise<string | null>((resolve, reject) => {
+      let returned = false;
+      connectOnce(tcpTarget(host, port), (failure) => (returned ? resolve(failure) : reject(new Error('called synchronously'))), path);
+      returned = true;
+    });
+
+  it('the supervisor uses the handle here', () => {
+    expect(connectPath()).toBe(process.env.S6RC_PROBE_CONNECT === 'net' ? 'net' : 'handle');
+  });
+
+  for (const path of ['handle', 'net'] as const) {
+    it(`${path}: accepted, refused, aborted; never synchronous, no socket left`, async () => {
+      const { port, accepted } = await tcpServer();
+      const before = process.getActiveResourcesInfo().filter((t) => t === 'TCPSocketWrap').length;
+      expect(await connect(path, '127.0.0.1', port)).toBeNull();
+      expect(await connect(path, '127.0.0.1', await freePort())).toBe('connection refused');
+      let called = false;
+      connectOnce(tcpTarget('127.0.0.1', port), () => (called = true), path)();
+      await waitUntil(() => accepted() >= 1 && sockets.size === 0, 'the server to see the hang-ups', 1000);
+      await sleep(20);
+      expect(called).toBe(false);
+      expect(process.getActiveResourcesInfo().filter((t) => t === 'TCPSocketWrap').length).toBe(before);
+    });
+  }
+
+  it('an unreachable address is a failure in words, not an exception', async () => {
+    // Port 0 cannot be connected to: refused or not available, depending on the kernel.
+    for (const path of ['handle', 'net'] as const) expect(await connect(path, '127.0.0.1', 0)).toMatch(ONE_LINE);
+  });
+});
+
+describe('the shared clock', () => {
+  it('rounds to a grid of at most 5 % of the period', () => {
+    expect([1000, 999, 500, 200, 100, 20, 19, 0].map(gridStep)).toEqual([50, 25, 25, 10, 5, 1, 0, 0]);
+  });
+
+  it('runs tickets due in the same grid slot in one callback, in order of slots, and cancelled ones never', async () => {
+    const clock = new CoarseClock();
+    const base = Math.ceil(clockNow() / 10) * 10 + 100;
+    let batch: object | null = null;
+    const seen: [string, object | null][] = [];
+    const ticket = (name: string) =>
+      new Ticket(() => {
+        if (batch === null) {
+          batch = {};
+          setImmediate(() => (batch = null));
+        }
+        seen.push([name, batch]);
+      });
+    const [a, b, c, d, e] = ['a', 'b', 'c', 'd', 'e'].map(ticket);
+    clock.at(c, base + 11, 200); // the next slot, base + 20
+    clock.at(a, base + 1, 200);
+    clock.at(b, base + 9, 200); // same slot as a: base + 10
+    clock.at(d, base + 2, 200);
+    clock.cancel(d);
+    clock.at(e, base + 3, 200);
+    clock.at(e, base + 12, 200); // moved: runs once, with c
+    await waitUntil(() => seen.length === 4, 'the tickets to run', 1000);
+    await sleep(30);
+    expect(seen.map(([name]) => name)).toEqual(['a', 'b', 'c', 'e']);
+    expect(seen[0][1]).toBe(seen[1][1]);
+    expect(seen[2][1]).toBe(seen[3][1]);
+    expect(seen[0][1]).not.toBe(seen[2][1]);
+  });
+
+  it('leaves no timer once every ticket is cancelled, and a ticket cancelled and scheduled again still runs', async () => {
+    const clock = new CoarseClock();
+    const timers = () => process.getActiveResourcesInfo().filter((t) => t === 'Timeout').length;
+    const before = timers();
+    let runs = 0;
+    const t = new Ticket(() => runs++);
+    clock.after(t, 5000);
+    expect(timers()).toBe(before + 1);
+    clock.cancel(t);
+    expect(timers()).toBe(before);
+    clock.after(t, 30);
+    clock.cancel(t);
+    clock.after(t, 30);
+    await waitUntil(() => runs === 1, 'the ticket to run', 1000);
+    await sleep(50);
+    expect(runs).toBe(1);
+    expect(timers()).toBe(before);
+  });
+
+  it('a poll keeps a fixed rate and never runs two attempts at once', async () => {
+    let running = 0;
+    let most = 0;
+    let attempts = 0;
+    const slow: Attempt = {
+      start(settle) {
+        attempts++;
+        most = Math.max(most, ++running);
+        setTimeout(() => (running--, settle('no')), 15); // slower than the rate below, some of the time
+      },
+      abort() {
+        running--;
+      },
+    };
+    const stop = poll(slow, { initialSleep: 0, waitingTime: 10, attemptTimeout: 0 }, () => true);
+    cancels.push(stop);
+    await sleep(400);
+    stop();
+    expect(most).toBe(1);
+    expect(attempts).toBeGreaterThan(10);
+    expect(attempts).toBeLessThanOrEqual(400 / 15 + 1);
   });
 });
