@@ -11,8 +11,8 @@ export interface CheckOutcome {
 /**
  * s6-notifyoncheck's algorithm, inside the supervisor with no helper process:
  * sleep `initialSleep`, then run the check program (cwd = service directory)
- * until it exits 0, waiting `waitingTime` between tries, at most `tries`
- * times (0 = forever); each try is killed after `localTimeout` (0 = none),
+ * until it exits 0, a try every `waitingTime` (never two at once), at most
+ * `tries` times (0 = forever); each try is killed after `localTimeout` (0 = none),
  * and everything stops after `globalTimeout` (0 = none). An `exec`
  * readiness probe (probes.ts) is the same loop running the same check.
  *

@@ -27,7 +27,7 @@ export interface Attempt {
 export interface PollTiming {
   /** ms before the first attempt. */
   initialSleep: number;
-  /** ms between the end of one attempt and the start of the next. */
+  /** ms from the start of one attempt to the start of the next (or to its end, if it takes longer). */
   waitingTime: number;
   /** ms an attempt may take before it is aborted and counted as failed ("timed out after N ms"); 0 = no limit. */
   attemptTimeout: number;

@@ -153,10 +153,10 @@ export class ExecAttempt implements Attempt {
       };
       this.pid = spawnProcess(this.file, this.args, { cwd: this.cwd, stdio: 'ignore', newSession: true }, { onExit }).pid;
     } catch (error) {
-      if (!(error instanceof SpawnError)) throw error;
       // Settled on a later turn in any case: child_process reports the errno asynchronously.
-      void spawnErrorMessage(error).then((message) => {
-        if (generation === this.generation) this.take()?.(oneLine(message));
+      const message = error instanceof SpawnError ? spawnErrorMessage(error) : Promise.resolve(`unable to spawn ${this.file}: ${(error as Error).message}`);
+      void message.then((text) => {
+        if (generation === this.generation) this.take()?.(oneLine(text));
       });
     }
   }
