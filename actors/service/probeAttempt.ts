@@ -25,7 +25,7 @@ export function probeLabel(probe: Probe): string {
 }
 
 /** Reasons end up in one-line events and log lines. */
-export function oneLine(text: string): string {
+function oneLine(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\x00-\x1f\x7f]+/g, ' ');
 }
@@ -39,7 +39,7 @@ export function splitHostPort(target: string): { host: string; port: number } {
 }
 
 /** A socket error in words: "connection refused", else the errno, else the message. */
-export function socketFailure(error: NodeJS.ErrnoException): string {
+function socketFailure(error: NodeJS.ErrnoException): string {
   if (error.code?.startsWith('HPE_')) return `bad http response (${error.code})`;
   return error.code ? errnoWords(error.code) : oneLine(error.message);
 }
