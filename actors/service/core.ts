@@ -31,7 +31,7 @@ const SETTLED = new Set<ServiceState>(['down', 'ready', 'failed']);
 const REQUESTS = new Set(['up', 'down', 'once', 'reload']);
 
 /** An event as the actor's own code sends it: `time` is stamped on delivery. */
-type Unstamped<Event> = Event extends unknown ? Omit<Event, 'time'> & { time?: number } : never;
+export type Unstamped<Event> = Event extends unknown ? Omit<Event, 'time'> & { time?: number } : never;
 
 /**
  * One service's actor: for each event, the machine's step gives the next

@@ -9,6 +9,7 @@ import type { Longrun } from '../../machines/model.js';
 import { AdoptedProcesses } from './adoption.js';
 import { ServiceCore, type EffectImplementations } from './core.js';
 import { pollCheck } from './notifyOnCheck.js';
+import { LongrunHealth } from './longrunHealth.js';
 import type { ServiceActorOptions } from './options.js';
 import { isSameProcess, readProcessStartTime } from './procStartTime.js';
 import { watchReadinessPipe } from './readinessPipe.js';
@@ -47,6 +48,7 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
   let lockHeld = !needsSuperviseLock(spec);
 
   const send = (event: Parameters<typeof core.send>[0]) => core.send(event);
+  const health = new LongrunHealth({ spec: () => spec, dir: () => dir, state: () => core.state, context: () => core.context, send });
 
   const runStdio = (): StdioOptions => {
     const stdio: StdioOptions = [pipes.stdin ?? 'ignore', pipes.stdout ?? 'inherit', 'inherit'];
@@ -100,9 +102,17 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
       }
       [file, ...args] = locked;
     }
+    let runEnv = env;
+    try {
+      const more = health.runEnv();
+      if (Object.keys(more).length) runEnv = { ...env, ...more };
+    } catch (error) {
+      send({ type: 'run.spawnFailed', error: `unable to give ${spec.name} its notify socket: ${(error as Error).message}` });
+      return;
+    }
     let spawned;
     try {
-      spawned = spawnProcess(file, args, { cwd: dir, stdio: runStdio(), env, newSession: true }, {
+      spawned = spawnProcess(file, args, { cwd: dir, stdio: runStdio(), env: runEnv, newSession: true }, {
         onExit: (code, signal) => {
           clearTimeout(killTimer);
           if (superviseLock) notifyFifodir(dir, 'd');
@@ -153,6 +163,7 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
     closeReadinessPipe = null;
     cancelCheck?.();
     cancelCheck = null;
+    health.stopReadiness();
   };
 
   const effects: EffectImplementations<LongrunEffect, LongrunContext, LongrunEvent> = {
@@ -191,6 +202,7 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
           else send({ type: 'readiness.gaveUp', reason: outcome.reason ?? 'data/check failed' });
         });
       }
+      health.startReadiness();
     },
     stopReadiness,
     startUpTimer: () => {
@@ -198,8 +210,8 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
       if (spec.timeoutUp > 0) upTimer = setTimeout(() => send({ type: 'readiness.timeout', timeout: spec.timeoutUp }), spec.timeoutUp);
     },
     cancelUpTimer: () => clearTimeout(upTimer),
-    startHealth: () => {},
-    stopHealth: () => {},
+    startHealth: () => health.startHealth(),
+    stopHealth: () => health.stopHealth(),
     sendSignal: ({ context, event }) => {
       if (event.type !== 'control.signal' || context.pid === null) return;
       const signal = signalName(event.signal);
@@ -229,6 +241,12 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
     const pid = restore.adopt?.pid ?? context.pid;
     const startTime = restore.adopt ? restore.adopt.startTime : context.startTime;
     if (pid !== null && isSameProcess(pid, startTime)) {
+      try {
+        // Its NOTIFY_SOCKET names the same address: open it again before it is needed.
+        health.runEnv();
+      } catch {
+        /* its next start reports it */
+      }
       send({ type: 'run.adopted', pid, startTime });
       unwatchAdopted = (options.adopted ?? new AdoptedProcesses()).watch(pid, startTime, () => {
         unwatchAdopted = null;
@@ -276,6 +294,7 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
       disposed = true;
       for (const timer of [killTimer, respawnTimer, upTimer, finishTimer]) clearTimeout(timer);
       stopReadiness();
+      health.dispose();
       unwatchAdopted?.();
       superviseLock?.release();
       core.dispose();
