@@ -18,6 +18,6 @@ export const USAGE = {
   graph: 'graph [-l live | -c compiled] [-s store] [--format dot|mermaid|json|html] [-o file] [services...]',
   statechart: 'statechart [--format stately|mermaid|dot] [-o file] longrun|oneshot|orchestrator',
   plot: 'plot [-l live] [-s store] [--change ID] [-o file]',
-  boot: 'boot [-l live] [-s store] [-t timeout] SOURCE-OR-COMPILED [services...]',
+  boot: 'boot [-l live] [-s store] [-t timeout] [--exit-on-failure] SOURCE-OR-COMPILED [services...]',
   update: 'update [-n] [-v verbosity] [-t timeout] [-l live] [-f convfile] [-b] [-E|-e] newcompiled',
 } as const;

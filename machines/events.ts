@@ -72,7 +72,15 @@ export type SupervisorEvent =
       lastSeqBefore: number;
     }
   | { type: 'supervisor.stopping'; reason: string; timeout: number | null }
-  | { type: 'supervisor.stopped'; reason: string; stopped: string[]; killed: string[]; timedOut: boolean }
+  | {
+      type: 'supervisor.stopped';
+      reason: string;
+      stopped: string[];
+      killed: string[];
+      timedOut: boolean;
+      /** Processes the services left behind, re-parented to the supervisor, that it stopped (absent: none). */
+      orphans?: number[];
+    }
   | { type: 'supervisor.shutdown.timeout'; killed: string[] }
   | { type: 'supervisor.shutdown.error'; error: string };
 

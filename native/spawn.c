@@ -326,6 +326,8 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"usable", NULL, Usable, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, 3, properties) != napi_ok || s6rc_register_notify(env, exports) != napi_ok) return NULL;
+  napi_status s6rc_define_reaper(napi_env env, napi_value exports); /* native/reaper.c */
+  if (s6rc_define_reaper(env, exports) != napi_ok) return NULL;
   return exports;
 }
 

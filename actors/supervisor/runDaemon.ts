@@ -16,6 +16,7 @@ import { supervisorAlive } from './supervisorAlive.js';
 import { Supervisor } from './supervisor.js';
 import { defaultServiceFactory, defaultPipelines } from './defaultFactory.js';
 import { Orchestrator } from '../orchestrator/orchestrator.js';
+import { startReaper } from './reaper.js';
 
 export interface DaemonOptions {
   live: string;
@@ -57,6 +58,8 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
   // two, the log says which database this boot runs under, and that one is put back.
   const current = options.newBoot ? null : store.currentDatabase();
   if (current && existsSync(current.path) && installDatabase(live, current)) model = loadCompiled(paths.compiled);
+  // A child subreaper: what a service double-forks comes back to us, to be reaped and, at shutdown, stopped.
+  const reaper = startReaper({ subreaper: true, warn: (text) => process.stderr.write(`s6rc: warning: ${text}\n`) });
   const longruns = model.atomics.filter((n) => model.services.get(n)?.type === 'longrun').length;
   const fdWarning = fdLimitWarning(longruns);
   if (fdWarning) process.stderr.write(`s6rc: warning: ${fdWarning}\n`);
@@ -70,6 +73,7 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
     createService: defaultServiceFactory,
     openPipelines: defaultPipelines(join(live, 'pipes')),
     changeEngine: (supervisor) => new Orchestrator(supervisor),
+    reaper: reaper ?? undefined,
   });
   handleSignals(sup, options.stopTimeout || STOP_TIMEOUT_MS);
   await sup.start();

@@ -24,6 +24,8 @@ import { AdoptedProcesses } from '../service/adoption.js';
 import { ScriptFiles } from '../service/scriptFile.js';
 import { builtinOps, type SupervisorInternals } from './ops/builtinOps.js';
 import { bringAllDown, type DownAllResult } from './shutdown.js';
+import { KillpgLeftovers } from './killpgLeftovers.js';
+import type { Reaper } from './reaper.js';
 import type { ServiceFactory } from './serviceFactory.js';
 import type { PipelineFds } from './pipelines.js';
 
@@ -49,6 +51,13 @@ export interface SupervisorOptions {
   changeEngine?: (supervisor: SupervisorApi) => ChangeEngine;
   /** How many actors to create per event-loop turn (keeps the loop responsive with 10,000 services). */
   batchSize?: number;
+  /**
+   * The orphans re-parented to this process (it is a child subreaper; see
+   * reaper.ts): stopped after the services at shutdown, killed by a forced
+   * exit, and a killpg longrun's leftovers ended when it stops. None: they
+   * are left alone.
+   */
+  reaper?: Pick<Reaper, 'stopStrays' | 'killStrays' | 'endGroup'>;
 }
 
 const RUNNING: ReadonlySet<ServiceState> = new Set(['starting', 'up-unready', 'ready']);
@@ -60,6 +69,8 @@ type Recovery = Omit<PayloadOf<'supervisor.recovered'>, 'pid' | 'lastSeqBefore'>
 const KILLED_EXIT_GRACE_MS = 500;
 /** Grace between SIGTERM and SIGKILL for an unrecorded duplicate found at recovery. */
 const STRAY_KILL_GRACE_MS = 2000;
+/** At shutdown, once the services are down: how long what they left behind gets between SIGTERM and SIGKILL. */
+const ORPHAN_GRACE_MS = 1000;
 
 export class Supervisor implements SupervisorInternals {
   readonly live: string;
@@ -82,10 +93,17 @@ export class Supervisor implements SupervisorInternals {
   private scripts: ScriptFiles | null = null;
   private readonly adopted = new AdoptedProcesses();
   private readonly engine: ChangeEngine | null;
+  private readonly leftovers: KillpgLeftovers | null;
 
   constructor(private readonly options: SupervisorOptions) {
     this.live = options.live;
     this.model = options.model;
+    this.leftovers = options.reaper
+      ? new KillpgLeftovers(options.reaper, (name) => {
+          const s = this.model.services.get(name);
+          return s?.type === 'longrun' ? s : undefined;
+        })
+      : null;
     this.storePath = options.storePath;
     this.liveSet = options.store.liveSet();
     this.log = createEventLog(options.store, this.liveSet);
@@ -289,6 +307,7 @@ export class Supervisor implements SupervisorInternals {
 
   /** Every service actor event becomes one `events` row and the actor's projection, in the same commit. */
   private record(records: ServiceEventRecord[]): void {
+    if (this.leftovers) for (const rec of records) this.leftovers.observe(rec);
     this.options.store.append(
       records.map((rec) => ({
         type: rec.type,
@@ -349,7 +368,9 @@ export class Supervisor implements SupervisorInternals {
         clearTimeout(timer);
       }
       if (changeId !== null) this.log.endChange(changeId, result.timedOut ? 2 : 0, result.stopped.length, result.killed.length);
-      this.log.append({ type: 'supervisor.stopped', payload: { reason, ...result } });
+      // What the services forked and left running, re-parented to us: it goes too, within the deadline.
+      const orphans = (await this.options.reaper?.stopStrays(Math.min(ORPHAN_GRACE_MS, left() ?? ORPHAN_GRACE_MS))) ?? [];
+      this.log.append({ type: 'supervisor.stopped', payload: { reason, ...result, ...(orphans.length ? { orphans } : {}) } });
       this.log.flush();
       setTimeout(() => this.exit(0), 50);
       return { stopped: result.stopped.length, killed: result.killed, timedOut: result.timedOut };
@@ -381,8 +402,10 @@ export class Supervisor implements SupervisorInternals {
 
   /** Leaves at once: used after shutdown, and for a forced exit on a second signal. */
   exit(code: number): void {
-    // Nothing the supervisor started outlives it: what still runs is killed with its process group.
+    // Nothing the supervisor started outlives it: what still runs is killed with its process group,
+    // and what services left behind, re-parented to us, by pid.
     for (const h of this.services.values()) h.terminate();
+    this.options.reaper?.killStrays();
     for (const h of this.services.values()) h.dispose();
     this.pipelineFds?.close();
     const paths = livePaths(this.live);

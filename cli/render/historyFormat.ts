@@ -85,7 +85,12 @@ function causeOf(ev: LoggedEvent): string[] {
     case 'supervisor.stopping':
       return [ev.reason, typeof ev.timeout === 'number' ? timeoutOf(ev.timeout) : ''];
     case 'supervisor.stopped':
-      return [ev.reason, Array.isArray(ev.killed) && ev.killed.length ? `killed ${ev.killed.join(' ')}` : '', ev.timedOut ? 'timeout' : ''];
+      return [
+        ev.reason,
+        Array.isArray(ev.killed) && ev.killed.length ? `killed ${ev.killed.join(' ')}` : '',
+        ev.timedOut ? 'timeout' : '',
+        Array.isArray(ev.orphans) && ev.orphans.length ? `orphans ${ev.orphans.length}` : '',
+      ];
     case 'supervisor.shutdown.timeout':
       return ['timeout', Array.isArray(ev.killed) && ev.killed.length ? `killed ${ev.killed.join(' ')}` : ''];
     case 'supervisor.shutdown.error':

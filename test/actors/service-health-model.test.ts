@@ -50,6 +50,9 @@ code=$(cat data/exit); rm -f data/exit; exit "$code"
 
 const BACKOFF = { min: 40, max: 80 };
 
+/** The newest record of an event type. */
+const lastRecord = (type: string) => [...h.records].reverse().find((r) => r.type === type)!;
+
 describe('longrun health along model paths', () => {
   it('generates paths covering every model state and event', () => {
     const events = new Set(paths.flatMap((p) => p.steps.map((s) => s.event.type)));
@@ -114,12 +117,12 @@ describe('longrun health along model paths', () => {
           },
           restarted: async () => {
             await h.waitState(actor, 'ready', 10_000, () => actor.status().pid !== null && actor.status().pid !== previousPid);
-            const death = h.records.findLast((r) => r.type === 'run.exited')!;
-            const respawn = h.records.findLast((r) => r.type === 'run.spawned')!;
+            const death = lastRecord('run.exited');
+            const respawn = lastRecord('run.spawned');
             // restart-backoff: the first restart in a row waits MIN after the death.
             expect(respawn.time - death.time).toBeGreaterThanOrEqual(BACKOFF.min);
             if (cause === 'HANG') {
-              const failure = h.records.findLast((r) => r.type === 'health.failed')!;
+              const failure = lastRecord('health.failed');
               expect(failure).toMatchObject({ from: 'ready', to: 'stopping', payload: { check: 'liveness' } });
               expect(death.payload).toMatchObject({ signal: 'SIGTERM' });
             } else {
