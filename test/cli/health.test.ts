@@ -78,6 +78,7 @@ describe('restart policy', () => {
     // Not restarted any more.
     await new Promise((r) => setTimeout(r, 300));
     expect(events(l, 'crash').filter((e) => e.event === 'run.spawned').length).toBe(3);
+    expect(l.run('replay', '--verify')).toMatchObject({ code: 0, stderr: expect.stringMatching(/replay matches the stored projection and the running supervisor/) });
   });
 
   it('on-failure: a clean exit goes down for good; a failure restarts', async () => {
@@ -124,6 +125,7 @@ describe.skipIf(!hasSystemdNotify)('notify-socket (with the real systemd-notify)
     expect(l.run('status', '-o', 'notifystatus', 'web').stdout).toBe('serving 3 clients\n');
     const ready = events(l, 'web').find((e) => e.event === 'readiness.notified');
     expect(ready?.payload).toMatchObject({ via: 'notify' });
+    expect(l.run('replay', '--verify')).toMatchObject({ code: 0, stderr: expect.stringMatching(/replay matches the stored projection and the running supervisor/) });
   });
 
   it('WATCHDOG=1 keeps it alive; when the pings stop, it is killed, recorded as a watchdog failure, and restarted', async () => {
@@ -145,6 +147,8 @@ describe.skipIf(!hasSystemdNotify)('notify-socket (with the real systemd-notify)
     expect(failed.payload.time - t0).toBeGreaterThanOrEqual(900);
     await until(() => events(l, 'dog').filter((e) => e.event === 'run.spawned').length >= 2, 5000);
     expect(l.run('history', '--service', 'dog').stdout).toMatch(/health\.failed\s+watchdog: no WATCHDOG=1 within 400 ms/);
+    expect(l.run('change', '-d', 'dog').code).toBe(0);
+    expect(l.run('replay', '--verify')).toMatchObject({ code: 0, stderr: expect.stringMatching(/replay matches the stored projection and the running supervisor/) });
   });
 });
 
@@ -204,6 +208,9 @@ describe('probes', () => {
     await until(() => events(l, 'live').filter((e) => e.event === 'run.spawned').length >= 2, 5000);
     const deaths = l.run('history', '--deaths', 'live', '--json').stdout.trim().split('\n').map((x) => JSON.parse(x));
     expect(deaths[0]).toMatchObject({ signal: 'SIGTERM' });
+    // It would go on failing and restarting: stop it, so the log and the supervisor hold still for the comparison.
+    expect(l.run('change', '-d', 'live').code).toBe(0);
+    expect(l.run('replay', '--verify')).toMatchObject({ code: 0, stderr: expect.stringMatching(/replay matches the stored projection and the running supervisor/) });
   });
 });
 

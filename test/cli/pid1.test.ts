@@ -251,6 +251,20 @@ describe.skipIf(skipNamespace !== null)('s6rc boot as PID 1 of a PID namespace',
     expect(lines(join(c.root, 'order'))).toEqual(['base']);
   });
 
+  it('--exit-on-failure: a restart limit reached after the bring-up brings everything down, and boot exits 1', async () => {
+    const c = bootInNamespace(
+      {
+        base: { type: 'longrun', run: 'exec sleep 1000', finish: recordStop('base') },
+        // Up and ready at once, then crash-loops until restart-limit fails it for good.
+        flaky: { type: 'longrun', run: 'sleep 0.3; exit 3', dependencies: ['base'], files: { 'restart-backoff': '20 20\n', 'restart-limit': '3 30\n' } },
+      },
+      ['--exit-on-failure'],
+    );
+    expect(await c.exit).toBe(1);
+    expect(c.err()).toMatch(/s6rc: warning: service flaky failed: restart limit reached: 3 deaths within 30 s; --exit-on-failure: bringing every service down\n/);
+    expect(lines(join(c.root, 'order'))).toEqual(['base']);
+  });
+
   it('without --exit-on-failure, boot keeps the rest running after a failure', async () => {
     const c = bootInNamespace(BROKEN);
     await until(() => c.err().includes('still supervising what runs'), 30_000, 'boot to report the failure');
