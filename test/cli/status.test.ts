@@ -37,14 +37,14 @@ describe('s6rc status', () => {
     const l = started();
     expect(l.run('svc', '-u', '-wU', 'ready').code).toBe(0);
     expect(l.run('svc', '-d', '-wD', 'ready').code).toBe(0);
-    expect(l.run('status', 'ready').stdout).toMatch(/^down \(signal SIGTERM\) \d+ seconds\n$/);
-    expect(l.run('status', '-n', 'ready').stdout).toMatch(/^down \(signal 15\) \d+ seconds\n$/);
+    expect(l.run('status', 'ready').stdout).toMatch(/^down \(signal SIGTERM\) \d+ seconds, 1 death\n$/);
+    expect(l.run('status', '-n', 'ready').stdout).toMatch(/^down \(signal 15\) \d+ seconds, 1 death\n$/);
     expect(l.run('status', '-o', 'up,signal,signum,exitcode,pid', 'ready').stdout).toBe('false SIGTERM 15 -1 -1\n');
     expect(l.run('svc', '-u', 'quitter').code).toBe(0);
     // It respawns every second and lives a few ms each time: it is seen down almost always.
     let summary = '';
     await until(() => /^down \(exitcode 3\)/.test((summary = l.run('status', 'quitter').stdout)), 20_000, 'quitter down with exit code 3');
-    expect(summary).toMatch(/^down \(exitcode 3\) \d+ seconds, want up\n$/);
+    expect(summary).toMatch(/^down \(exitcode 3\) \d+ seconds, want up, \d+ deaths?, restarting in [01] seconds\n$/);
     await until(() => l.run('status', '-e', 'quitter').stdout === '3\n', 20_000, 'exitcode field 3');
   });
 
