@@ -39,24 +39,15 @@ export interface NotifyOnCheck {
 /** `restart`: when a dead run is started again (s6 restarts always). */
 export type RestartPolicy = 'always' | 'on-failure' | 'never';
 
-/** A health probe (`readiness-probe`, `liveness-probe`): what it tries and how often, with notifyoncheck's options. */
-export interface Probe {
+/**
+ * A health probe (`readiness-probe`, `liveness-probe`): what it tries, with
+ * notifyoncheck's options (-s, -T, -t, -w, -n, -c; `checkProgram` is exec's).
+ */
+export interface Probe extends NotifyOnCheck {
   /** `tcp HOST:PORT`: a connection is accepted; `http URL`: a 2xx answer; `exec`: the check program exits 0. */
   kind: 'tcp' | 'http' | 'exec';
-  /** `HOST:PORT` for tcp, the URL for http, '' for exec (the check program is `checkProgram`). */
+  /** `HOST:PORT` for tcp, the URL for http, '' for exec. */
   target: string;
-  /** -s: ms before the first attempt. */
-  initialSleep: number;
-  /** -T: ms after which a readiness probe gives up; 0 = never. */
-  globalTimeout: number;
-  /** -t: ms an attempt may take; 0 = the interval (-w), at least 1 s for tcp/http. */
-  localTimeout: number;
-  /** -w: ms between attempts. */
-  waitingTime: number;
-  /** -n: attempts before a readiness probe gives up; 0 = forever. */
-  tries: number;
-  /** -c: for exec, the argv run in the service directory; default `['./data/check']`. */
-  checkProgram: string[];
   /** -f (liveness only): consecutive failed attempts that make the service dead. */
   failureThreshold: number;
 }

@@ -35,6 +35,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "s6rc.h"
+
 /* sd_notify's own limit for a message (systemd's NOTIFY_BUFFER_MAX). */
 #define NOTIFY_MAX 4096
 /* SCM_MAX_FD: the most fds one datagram can carry, all of which we close. */
@@ -55,37 +57,6 @@ typedef struct {
   bool closed;
   int holders; /* the poll handle and the JS close function: freed when both let go */
 } notify_t;
-
-static const char* errno_name(int err) {
-  switch (err) {
-    case ENOENT: return "ENOENT";
-    case EACCES: return "EACCES";
-    case EPERM: return "EPERM";
-    case ENOTDIR: return "ENOTDIR";
-    case ELOOP: return "ELOOP";
-    case EROFS: return "EROFS";
-    case ENAMETOOLONG: return "ENAMETOOLONG";
-    case EADDRINUSE: return "EADDRINUSE";
-    case EINVAL: return "EINVAL";
-    case EMFILE: return "EMFILE";
-    case ENFILE: return "ENFILE";
-    case ENOMEM: return "ENOMEM";
-    case ENOSPC: return "ENOSPC";
-    default: return "EIO";
-  }
-}
-
-static napi_value throw_errno(napi_env env, int err, const char* what) {
-  char text[256];
-  napi_value message, code, error;
-  snprintf(text, sizeof text, "%s: %s", what, strerror(err));
-  if (napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message) != napi_ok ||
-      napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &code) != napi_ok ||
-      napi_create_error(env, code, message, &error) != napi_ok || napi_throw(env, error) != napi_ok) {
-    napi_throw_error(env, errno_name(err), text);
-  }
-  return NULL;
-}
 
 static void let_go(notify_t* notify) {
   if (--notify->holders > 0) return;
@@ -200,7 +171,7 @@ static int bind_address(int fd, const char* address) {
 static napi_value fail(napi_env env, int fd, const char* bound, int err, const char* what) {
   if (bound) unlink(bound);
   close(fd);
-  return throw_errno(env, err, what);
+  return s6rc_throw_errno(env, err, what);
 }
 
 static napi_value Open(napi_env env, napi_callback_info info) {
@@ -217,11 +188,11 @@ static napi_value Open(napi_env env, napi_callback_info info) {
     return NULL;
   }
   /* A path and its NUL must fit in sun_path's 108 bytes (an abstract name is held to the same). */
-  if (length >= sizeof address) return throw_errno(env, ENAMETOOLONG, "bind");
+  if (length >= sizeof address) return s6rc_throw_errno(env, ENAMETOOLONG, "bind");
   if (napi_get_value_string_utf8(env, args[0], address, sizeof address, &length) != napi_ok) return NULL;
-  if (length == 0 || strlen(address) != length) return throw_errno(env, EINVAL, "bind");
+  if (length == 0 || strlen(address) != length) return s6rc_throw_errno(env, EINVAL, "bind");
   int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (fd < 0) return throw_errno(env, errno, "socket");
+  if (fd < 0) return s6rc_throw_errno(env, errno, "socket");
   int one = 1;
   if (setsockopt(fd, SOL_SOCKET, SO_PASSCRED, &one, sizeof one) != 0) return fail(env, fd, NULL, errno, "setsockopt SO_PASSCRED");
   int err = bind_address(fd, address);
@@ -259,7 +230,7 @@ static napi_value Open(napi_env env, napi_callback_info info) {
     if (notify->callback) napi_delete_reference(env, notify->callback);
     if (notify->context) napi_async_destroy(env, notify->context);
     uv_close((uv_handle_t*)&notify->poll, on_closed); /* closes fd, frees notify */
-    return throw_errno(env, ENOMEM, "notify socket");
+    return s6rc_throw_errno(env, ENOMEM, "notify socket");
   }
   return handle;
 }

@@ -34,6 +34,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "s6rc.h"
+
 typedef struct {
   int* pids;
   size_t length;
@@ -86,16 +88,9 @@ static void collect_waited(uv_handle_t* handle, void* arg) {
   }
 }
 
-static napi_value throw_errno(napi_env env, int err, const char* what) {
-  char text[256];
-  snprintf(text, sizeof text, "%s: %s", what, strerror(err));
-  napi_throw_error(env, NULL, text);
-  return NULL;
-}
-
 static napi_value SetChildSubreaper(napi_env env, napi_callback_info info) {
   (void)info;
-  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) return throw_errno(env, errno, "prctl(PR_SET_CHILD_SUBREAPER)");
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) return s6rc_throw_errno(env, errno, "prctl(PR_SET_CHILD_SUBREAPER)");
   napi_value result;
   if (napi_get_boolean(env, true, &result) != napi_ok) return NULL;
   return result;
@@ -104,12 +99,12 @@ static napi_value SetChildSubreaper(napi_env env, napi_callback_info info) {
 static napi_value WaitedFor(napi_env env, napi_callback_info info) {
   (void)info;
   uv_loop_t* loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return throw_errno(env, EINVAL, "waitedFor: no event loop");
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return s6rc_throw_errno(env, EINVAL, "waitedFor: no event loop");
   pid_list_t list = {NULL, 0, 0, false};
   uv_walk(loop, collect_waited, &list);
   if (list.failed) {
     free(list.pids);
-    return throw_errno(env, ENOMEM, "waitedFor");
+    return s6rc_throw_errno(env, ENOMEM, "waitedFor");
   }
   napi_value array, element;
   bool ok = napi_create_array_with_length(env, list.length, &array) == napi_ok;

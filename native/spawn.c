@@ -39,6 +39,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "s6rc.h"
+
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
@@ -51,7 +53,7 @@ typedef struct {
   napi_async_context context;
 } watch_t;
 
-static const char* errno_name(int err) {
+const char* s6rc_errno_name(int err) {
   switch (err) {
     case ENOENT: return "ENOENT";
     case EACCES: return "EACCES";
@@ -69,18 +71,22 @@ static const char* errno_name(int err) {
     case EBADF: return "EBADF";
     case E2BIG: return "E2BIG";
     case ETXTBSY: return "ETXTBSY";
+    case EROFS: return "EROFS";
+    case EADDRINUSE: return "EADDRINUSE";
+    case EINVAL: return "EINVAL";
+    case ENOSPC: return "ENOSPC";
     default: return "EIO";
   }
 }
 
-static napi_value throw_errno(napi_env env, int err, const char* what) {
+napi_value s6rc_throw_errno(napi_env env, int err, const char* what) {
   char text[256];
   napi_value message, code, error;
   snprintf(text, sizeof text, "%s: %s", what, strerror(err));
   if (napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message) != napi_ok ||
-      napi_create_string_utf8(env, errno_name(err), NAPI_AUTO_LENGTH, &code) != napi_ok ||
+      napi_create_string_utf8(env, s6rc_errno_name(err), NAPI_AUTO_LENGTH, &code) != napi_ok ||
       napi_create_error(env, code, message, &error) != napi_ok || napi_throw(env, error) != napi_ok) {
-    napi_throw_error(env, errno_name(err), text);
+    napi_throw_error(env, s6rc_errno_name(err), text);
   }
   return NULL;
 }
@@ -277,13 +283,13 @@ done:
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   free(file), free(cwd), free(wanted), free(copies), free_strings(argv), free_strings(envp);
-  return throw_errno(env, err, "posix_spawn");
+  return s6rc_throw_errno(env, err, "posix_spawn");
 }
 
 static napi_value Pipe(napi_env env, napi_callback_info info) {
   (void)info;
   int fds[2];
-  if (pipe2(fds, O_CLOEXEC) < 0) return throw_errno(env, errno, "pipe2");
+  if (pipe2(fds, O_CLOEXEC) < 0) return s6rc_throw_errno(env, errno, "pipe2");
   napi_value array, end;
   bool ok = napi_create_array_with_length(env, 2, &array) == napi_ok;
   for (uint32_t i = 0; ok && i < 2; i++) {
@@ -292,7 +298,7 @@ static napi_value Pipe(napi_env env, napi_callback_info info) {
   if (!ok) {
     close(fds[0]);
     close(fds[1]);
-    return throw_errno(env, ENOMEM, "pipe2");
+    return s6rc_throw_errno(env, ENOMEM, "pipe2");
   }
   return array;
 }
@@ -317,7 +323,6 @@ static napi_value Usable(napi_env env, napi_callback_info info) {
   return result;
 }
 
-napi_status s6rc_register_notify(napi_env env, napi_value exports); /* native/notify.c */
 
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor properties[] = {
@@ -326,7 +331,6 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"usable", NULL, Usable, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, 3, properties) != napi_ok || s6rc_register_notify(env, exports) != napi_ok) return NULL;
-  napi_status s6rc_define_reaper(napi_env env, napi_value exports); /* native/reaper.c */
   if (s6rc_define_reaper(env, exports) != napi_ok) return NULL;
   return exports;
 }

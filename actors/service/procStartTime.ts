@@ -9,15 +9,22 @@ import { readFileSync } from 'node:fs';
  * @example readProcessStartTime(process.pid) // '123456'
  */
 export function readProcessStartTime(pid: number): string | null {
+  return procStatFields(pid)?.[22 - 3] ?? null;
+}
+
+/**
+ * The fields of /proc/<pid>/stat after the command name (so index 0 is field
+ * 3, the state), or null if the process is gone. The command name may hold
+ * spaces and parentheses: the fields start after the last ')'.
+ */
+export function procStatFields(pid: number): string[] | null {
   let stat: string;
   try {
     stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
   } catch {
     return null;
   }
-  // comm (field 2) may contain spaces and parentheses: count fields after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return fields[22 - 3] ?? null;
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 }
 
 /** True if `pid` exists (signal 0 succeeds or is refused by permissions). */

@@ -11,6 +11,7 @@
  * waited for; s6rc spawns none.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { procStatFields } from '../service/procStartTime.js';
 import { loadAddon } from '../../store/loadAddon.js';
 
 /** native/reaper.c, registered by spawn.c's Init into the s6rc_spawn addon. */
@@ -216,13 +217,6 @@ function scanForChildren(parent: number): number[] {
 }
 
 function procStat(pid: number): { state: string; ppid: number; pgid: number } | null {
-  let stat: string;
-  try {
-    stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  } catch {
-    return null;
-  }
-  // The command name may hold spaces and parentheses: the fields start after the last ')'.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0], ppid: Number(fields[1]), pgid: Number(fields[2]) };
+  const fields = procStatFields(pid);
+  return fields && { state: fields[0], ppid: Number(fields[1]), pgid: Number(fields[2]) };
 }

@@ -15,54 +15,25 @@ interface Setting<S extends Atomic> {
   read(service: S, value: unknown): void;
 }
 
-const longrun = (s: Setting<Longrun>) => s;
+/** A longrun field stored as it is (JSON), no row when `isDefault` says it is at its default. */
+function stored<K extends keyof Longrun>(field: K, isDefault: (value: Longrun[K]) => boolean): Setting<Longrun> {
+  return {
+    type: 'longrun',
+    write: (s) => (isDefault(s[field]) ? undefined : s[field]),
+    read: (s, v) => void (s[field] = v as Longrun[K]),
+  };
+}
 
 export const SETTINGS: Record<string, Setting<Longrun> | Setting<Oneshot>> = {
-  'reload-signal': longrun({
-    type: 'longrun',
-    write: (s) => (s.reloadSignal !== 'SIGHUP' ? s.reloadSignal : undefined),
-    read: (s, v) => void (s.reloadSignal = String(v)),
-  }),
-  'flag-timeout-killpg': longrun({
-    type: 'longrun',
-    write: (s) => (s.killProcessGroup ? true : undefined),
-    read: (s, v) => void (s.killProcessGroup = v === true),
-  }),
-  restart: longrun({
-    type: 'longrun',
-    write: (s) => (s.restart !== 'always' ? s.restart : undefined),
-    read: (s, v) => void (s.restart = v as Longrun['restart']),
-  }),
-  'restart-backoff': longrun({
-    type: 'longrun',
-    write: (s) => s.restartBackoff ?? undefined,
-    read: (s, v) => void (s.restartBackoff = v as Longrun['restartBackoff']),
-  }),
-  'restart-limit': longrun({
-    type: 'longrun',
-    write: (s) => s.restartLimit ?? undefined,
-    read: (s, v) => void (s.restartLimit = v as Longrun['restartLimit']),
-  }),
-  'notify-socket': longrun({
-    type: 'longrun',
-    write: (s) => (s.notifySocket ? true : undefined),
-    read: (s, v) => void (s.notifySocket = v === true),
-  }),
-  'watchdog-timeout': longrun({
-    type: 'longrun',
-    write: (s) => (s.watchdogTimeout > 0 ? s.watchdogTimeout : undefined),
-    read: (s, v) => void (s.watchdogTimeout = Number(v)),
-  }),
-  'readiness-probe': longrun({
-    type: 'longrun',
-    write: (s) => s.readinessProbe ?? undefined,
-    read: (s, v) => void (s.readinessProbe = v as Longrun['readinessProbe']),
-  }),
-  'liveness-probe': longrun({
-    type: 'longrun',
-    write: (s) => s.livenessProbe ?? undefined,
-    read: (s, v) => void (s.livenessProbe = v as Longrun['livenessProbe']),
-  }),
+  'reload-signal': stored('reloadSignal', (v) => v === 'SIGHUP'),
+  'flag-timeout-killpg': stored('killProcessGroup', (v) => !v),
+  restart: stored('restart', (v) => v === 'always'),
+  'restart-backoff': stored('restartBackoff', (v) => v === null),
+  'restart-limit': stored('restartLimit', (v) => v === null),
+  'notify-socket': stored('notifySocket', (v) => !v),
+  'watchdog-timeout': stored('watchdogTimeout', (v) => v === 0),
+  'readiness-probe': stored('readinessProbe', (v) => v === null),
+  'liveness-probe': stored('livenessProbe', (v) => v === null),
 };
 
 /** The settings rows of one service, sorted by key (the table's order). */
