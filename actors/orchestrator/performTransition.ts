@@ -39,8 +39,14 @@ export function performTransition(
     if (kind === 'up') {
       if (st.state === 'ready') return { ok: true };
       if (st.state === 'failed' && moved) return failure(st);
-      // Someone else (svc -d, a shutdown) stopped it before it was ready.
-      if (st.state === 'down' && moved) return { ok: false, reason: 'stopped before it was ready' };
+      // Its run died and its restart policy (never, on-failure) keeps it down; or someone else (svc -d, a shutdown) stopped it.
+      if (st.state === 'down' && moved) {
+        if (st.wantedUp === false && st.pid === null && (st.exitCode !== null || st.signal !== null) && st.deaths) {
+          const death = st.signal ? `crashed with signal ${st.signal}` : `exited ${st.exitCode}`;
+          return { ok: false, code: st.exitCode, signal: st.signal, reason: `run ${death} before it was ready, and its restart policy keeps it down` };
+        }
+        return { ok: false, reason: 'stopped before it was ready' };
+      }
       return null;
     }
     if (st.state === 'down') return { ok: true };
