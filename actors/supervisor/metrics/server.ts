@@ -1,0 +1,81 @@
+/**
+ * The `--metrics` HTTP server (node:http): `GET /metrics` and nothing else.
+ * It is bound before the supervisor opens its log or starts anything, so an
+ * address in use stops the daemon at once (111), and it answers 503 until
+ * the supervisor's metrics are handed to it (`serve`).
+ */
+import { createServer, type ServerResponse } from 'node:http';
+import { EXIT, Fatal } from '../../../machines/errors.js';
+
+export interface MetricsServer {
+  /** `http://HOST:PORT/metrics`, with the port the server got. */
+  readonly url: string;
+  /** From now on, `GET /metrics` answers `scrape()`'s text with `contentType`. */
+  serve(scrape: () => Promise<string>, contentType: string): void;
+  close(): void;
+}
+
+/** Why listening failed, in words (Node's messages name the syscall first). */
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: 'address already in use',
+  EACCES: 'permission denied',
+  EADDRNOTAVAIL: 'address not available on this machine',
+};
+
+/**
+ * Listens on `host:port`; a failure is a Fatal with exit 111.
+ *
+ * @example
+ *   const server = await listenMetrics({ host: '127.0.0.1', port: 9100 });
+ *   server.serve(() => metrics.scrape(), metrics.contentType);
+ */
+export async function listenMetrics(address: { host: string; port: number }): Promise<MetricsServer> {
+  let scrape: (() => Promise<string>) | null = null;
+  let type = 'text/plain; charset=utf-8';
+  const server = createServer((req, res) => {
+    const path = (req.url ?? '').split('?')[0];
+    if (path !== '/metrics') return answer(res, 404, 'not found: the metrics are at /metrics\n');
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', 'GET, HEAD');
+      return answer(res, 405, 'method not allowed\n');
+    }
+    if (!scrape) return answer(res, 503, 'the supervisor is starting\n');
+    scrape().then(
+      (text) => {
+        res.writeHead(200, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(text) });
+        res.end(req.method === 'HEAD' ? undefined : text);
+      },
+      (err: Error) => answer(res, 500, `unable to collect the metrics: ${err?.message ?? err}\n`),
+    );
+  });
+  const shown = address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+  await new Promise<void>((resolve, reject) => {
+    const failed = (err: NodeJS.ErrnoException) => {
+      const why = (err.code && LISTEN_ERRORS[err.code]) ?? err.message;
+      reject(new Fatal(EXIT.system, `unable to serve metrics on ${shown}: ${why}`));
+    };
+    server.once('error', failed);
+    server.listen({ host: address.host, port: address.port, exclusive: true }, () => {
+      server.off('error', failed);
+      resolve();
+    });
+  });
+  // Once listening, a failed accept (out of fds) costs that scrape only; the supervisor goes on.
+  server.on('error', (err) => process.stderr.write(`s6rc: warning: metrics server: ${err.message}\n`));
+  return {
+    url: `http://${shown}/metrics`,
+    serve(fn, contentType) {
+      scrape = fn;
+      type = contentType;
+    },
+    close() {
+      server.close();
+      server.closeAllConnections();
+    },
+  };
+}
+
+function answer(res: ServerResponse, status: number, text: string): void {
+  res.writeHead(status, { 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
