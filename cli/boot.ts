@@ -28,6 +28,7 @@ import { liveDir } from './paths.js';
 import type { ProgressOf } from '../protocol/types.js';
 import type { ControlClient } from './client.js';
 import type { LiveView } from './render/bootView.js';
+import { METRICS_OPTION, metricsArgument } from './metricsOption.js';
 import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
@@ -45,12 +46,14 @@ export const spec: CommandSpec = {
       kind: 'flag',
       help: 'when a service of the selection fails permanently (its start failed), bring everything down and exit 1, so a container restarts rather than runs half-broken',
     },
+    METRICS_OPTION,
   ],
 };
 
 export async function run({ values, operands }: ParseResult): Promise<number> {
   const [source, ...selection] = operands;
   if (source === undefined) throw usageError(spec, 'missing SOURCE-OR-COMPILED');
+  const metrics = metricsArgument(spec, values);
   // First: as a container's PID 1, a SIGTERM that finds no handler is dropped.
   const stop = new StopRequests();
   // `s6rc boot src | head` goes on supervising; Ctrl-C still brings everything down.
@@ -70,7 +73,7 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
     if (stop.reason) return EXIT.ok; // stopped before anything started
     const { prepareLiveDir, launchSupervisor } = await import('../actors/supervisor/launch.js');
     await prepareLiveDir(live, compiled, values.store as string | undefined);
-    const daemon = await launchSupervisor(live, { store: values.store as string | undefined });
+    const daemon = await launchSupervisor(live, { store: values.store as string | undefined, metrics });
     cleanup.push(() => {
       // Whatever happened, the supervisor we started does not outlive us.
       if (daemon.exitCode === null && daemon.signalCode === null) daemon.kill('SIGTERM');

@@ -7,6 +7,7 @@ import { EXIT, say } from './fatal.js';
 import type { CommandSpec, ParseResult } from './options.js';
 import { DEFAULT_COMPILED, liveDir } from './paths.js';
 import { acquireInitLock } from './initLock.js';
+import { METRICS_OPTION, metricsArgument } from './metricsOption.js';
 import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
@@ -20,11 +21,13 @@ export const spec: CommandSpec = {
     { key: 'timeout', short: 't', kind: 'int', argName: 'timeout', help: 'fail (111) if the supervisor is not ready after this many ms (default: no limit)' },
     { key: 'block', short: 'b', kind: 'flag', help: 'if another init holds this live directory, wait for it instead of failing with 111' },
     { key: 'store', short: 's', kind: 'string', argName: 'store', help: 'event store path (default: $S6RC_STORE, else <live>/events.db)' },
+    { ...METRICS_OPTION, help: `${METRICS_OPTION.help}; passed to the supervisor it starts` },
   ],
 };
 
 export async function run({ values }: ParseResult): Promise<number> {
   const live = resolve(liveDir(values.live));
+  const metrics = metricsArgument(spec, values);
   const compiled = resolve((values.compiled as string | undefined) ?? DEFAULT_COMPILED);
   const { loadCompiled } = await import('../store/compiled/loadCompiled.js');
   loadCompiled(compiled); // invalid → Fatal 4 before anything is created
@@ -40,7 +43,7 @@ export async function run({ values }: ParseResult): Promise<number> {
       return EXIT.ok;
     }
     await prepareLiveDir(live, compiled, values.store as string | undefined);
-    const daemon = await launchSupervisor(live, { store: values.store as string | undefined, timeout: values.timeout as number | undefined });
+    const daemon = await launchSupervisor(live, { store: values.store as string | undefined, timeout: values.timeout as number | undefined, metrics });
     daemon.unref();
   } finally {
     release();

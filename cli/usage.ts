@@ -6,8 +6,8 @@
 export const USAGE = {
   compile: 'compile [-v verbosity] compiled source...',
   db: 'db [-l live] [-c compiled] [-b] [-u|-d] [-E|-e] help|check|list|type|timeout|contents|dependencies|pipeline|script|flags|atomics|all-dependencies|settings ...',
-  init: 'init [-c compiled] [-l live] [-t timeout] [-b] [-s store]',
-  daemon: 'daemon [-l live] [-N fd] [-s store] [-t stoptimeout]',
+  init: 'init [-c compiled] [-l live] [-t timeout] [-b] [-s store] [--metrics ADDR:PORT]',
+  daemon: 'daemon [-l live] [-N fd] [-s store] [-t stoptimeout] [--metrics ADDR:PORT]',
   shutdown: 'shutdown [-l live] [-t timeout]',
   status: 'status [-l live] [-o fields | -uwNrpest] [-n] [--json] [services...]',
   wait: 'wait [-l live] [-U|-u|-D|-d|-r|-R] [-a|-o] [-t timeout] services...',
@@ -18,6 +18,6 @@ export const USAGE = {
   graph: 'graph [-l live | -c compiled] [-s store] [--format dot|mermaid|json|html] [-o file] [services...]',
   statechart: 'statechart [--format stately|mermaid|dot] [-o file] longrun|oneshot|orchestrator',
   plot: 'plot [-l live] [-s store] [--change ID] [-o file]',
-  boot: 'boot [-l live] [-s store] [-t timeout] [--exit-on-failure] SOURCE-OR-COMPILED [services...]',
+  boot: 'boot [-l live] [-s store] [-t timeout] [--exit-on-failure] [--metrics ADDR:PORT] SOURCE-OR-COMPILED [services...]',
   update: 'update [-n] [-v verbosity] [-t timeout] [-l live] [-f convfile] [-b] [-E|-e] newcompiled',
 } as const;

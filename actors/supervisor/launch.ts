@@ -80,6 +80,8 @@ export interface LaunchOptions {
   store?: string;
   /** ms to wait for readiness; the daemon is killed and 111 reported after it. */
   timeout?: number;
+  /** `--metrics ADDR:PORT` for the daemon (checked by the caller). */
+  metrics?: string;
 }
 
 /**
@@ -93,7 +95,7 @@ export async function launchSupervisor(live: string, options: LaunchOptions = {}
   const logFd = openSync(logPath, 'a', 0o600);
   // A small young generation keeps the supervisor's RSS low, and with it the cost of
   // every fork of run scripts (figures: docs/PERFORMANCE.md).
-  const args = ['--max-semi-space-size=1', BIN, 'daemon', '-l', live, '-N', '3', '--new-boot', ...(options.store ? ['-s', resolve(options.store)] : [])];
+  const args = ['--max-semi-space-size=1', BIN, 'daemon', '-l', live, '-N', '3', '--new-boot', ...(options.store ? ['-s', resolve(options.store)] : []), ...(options.metrics ? ['--metrics', options.metrics] : [])];
   const child = spawn(process.execPath, args, { cwd: live, detached: true, stdio: ['ignore', logFd, logFd, 'pipe'] });
   closeSync(logFd);
   const readiness = child.stdio[3]!;

@@ -27,6 +27,8 @@ export interface DaemonOptions {
   newBoot?: boolean;
   /** ms a SIGTERM/SIGINT shutdown may take before whatever still runs is killed (default STOP_TIMEOUT_MS). */
   stopTimeout?: number;
+  /** `--metrics`: serve Prometheus metrics on this address (off without it). */
+  metrics?: { host: string; port: number };
 }
 
 /**
@@ -44,6 +46,8 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
   if (other !== null) throw new Fatal(EXIT.system, `a supervisor is already running on ${live}${other > 0 ? ` (pid ${other})` : ''}`);
   const paths = livePaths(live);
   let model = loadCompiled(paths.compiled); // invalid → Fatal 4 before the event log is touched
+  // Bound before the log is opened or anything started: an address in use stops us here (111).
+  const metrics = options.metrics ? await startMetricsServer(options.metrics) : null;
   const storePath = storeLocation(live, options.store);
   let store;
   try {
@@ -75,6 +79,12 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
     changeEngine: (supervisor) => new Orchestrator(supervisor),
     reaper: reaper ?? undefined,
   });
+  if (metrics) {
+    // Before start: the boot's first events are counted too.
+    const collected = metrics.createMetrics(sup);
+    store.onCommit((rows) => collected.observe(rows));
+    metrics.server.serve(() => collected.scrape(), collected.contentType);
+  }
   handleSignals(sup, options.stopTimeout || STOP_TIMEOUT_MS);
   await sup.start();
   if (options.readyFd !== undefined) {
@@ -86,7 +96,25 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
     }
   }
   process.stderr.write(`s6rc: info: supervisor ${process.pid} ready on ${live} (${model.atomics.length} services, boot ${sup.boot})\n`);
+  if (metrics) process.stderr.write(`s6rc: info: metrics on ${metrics.server.url}\n`);
   return sup;
+}
+
+/**
+ * `--metrics`: loads prom-client (only now: without the option the daemon
+ * never loads it) and listens; the metrics themselves are made once the
+ * supervisor exists.
+ */
+async function startMetricsServer(address: { host: string; port: number }) {
+  let collector;
+  try {
+    collector = await import('./metrics/collector.js');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    throw new Fatal(EXIT.system, `--metrics needs the package prom-client, which is not installed (${(err as Error).message.split('\n')[0]})`);
+  }
+  const { listenMetrics } = await import('./metrics/server.js');
+  return { createMetrics: collector.createMetrics, server: await listenMetrics(address) };
 }
 
 /**
