@@ -63,7 +63,7 @@ export function createMetrics(source: MetricsSource): Metrics {
 
   // Per service, read from the snapshot taken at the scrape.
   new SnapshotGauge({ name: 's6rc_service_state', help: "Service actor's state: 1 for the state it is in, 0 for the others.", labelNames: [...perService, 'state'], registers }, () =>
-    snapshot.flatMap((s, labels) => STATES.map((st) => ({ labels: labels.states[st], sharedLabels: labels.service, value: s.state === st ? 1 : 0 }))),
+    snapshot.flatMap((s, labels) => STATES.map((st) => ({ labels: NO_LABELS, sharedLabels: labels.states[st], value: s.state === st ? 1 : 0 }))),
   );
   new SnapshotGauge({ name: 's6rc_service_ready', help: 'Readiness: 1 if the service is ready (a longrun that notified readiness, or is up without notification-fd; a oneshot whose up succeeded), else 0.', labelNames: perService, registers }, () =>
     snapshot.map((s, labels) => ({ labels: NO_LABELS, sharedLabels: labels.service, value: s.state === 'ready' ? 1 : 0 })),
@@ -140,10 +140,10 @@ export function createMetrics(source: MetricsSource): Metrics {
 /**
  * One series. `sharedLabels` is how prom-client's own histogram passes the
  * labels its buckets share: the registry formats such an object once and
- * caches the text by the object, so a service's `service` and `type` labels,
- * one object per service kept across scrapes, are escaped and joined once,
- * not once per series per scrape (test/actors/metrics.test.ts checks the
- * output keeps them).
+ * caches the text by the object. So every label set of a service is one
+ * object kept across scrapes (`ServiceLabels`), passed as `sharedLabels`,
+ * and is escaped and joined once, not once per scrape (the tests check that
+ * the output keeps them).
  */
 type Value = { labels: Record<string, string>; sharedLabels: Record<string, string>; value: number };
 
