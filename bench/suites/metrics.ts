@@ -1,0 +1,235 @@
+/**
+ * The metrics suite: 1000 readiness-notifying longruns brought up by one
+ * request with `--metrics` on and a scraper GETting /metrics every second
+ * (as Prometheus with `scrape_interval: 1s`), against the same without
+ * metrics, alternated in one run (target < 1.1×); then what one scrape of
+ * those 1000 ready services costs the supervisor (CPU per scrape, read from
+ * /proc) and how big it is; and the collector alone, in this process, on
+ * 1000 and 10,000 made-up statuses (no processes needed for 10,000).
+ *
+ * Its helpers mirror supervisor.ts's (one compiled source, `init`, one `up`
+ * request over the control socket, teardown by pid), with `--metrics` added.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { get } from 'node:http';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMetrics } from '../../actors/supervisor/metrics/collector.js';
+import type { ServiceHandle, ServiceStatus } from '../../actors/service/types.js';
+import type { CompiledModel } from '../../machines/model.js';
+import { LONGRUN_RUN } from '../generate.js';
+import { s6rcOk } from '../live.js';
+import { median, S6RC, type Row } from '../measure.js';
+import type { BenchContext } from '../run.js';
+
+const TARGET = 1.1;
+const SCRAPE_INTERVAL_MS = 1000;
+
+interface Live {
+  root: string;
+  live: string;
+  pid: number;
+}
+
+const names = (count: number) => Array.from({ length: count }, (_, i) => `s${String(i).padStart(5, '0')}`);
+
+/** `count` independent longruns that notify readiness on fd 3, compiled and initialised with `initArgs`. */
+function initLive(count: number, initArgs: string[]): Live {
+  const root = mkdtempSync(join(tmpdir(), 's6rc-bench-metrics-'));
+  const src = join(root, 'src');
+  for (const name of names(count)) {
+    const d = join(src, name);
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'type'), 'longrun\n');
+    writeFileSync(join(d, 'notification-fd'), '3\n');
+    writeFileSync(join(d, 'run'), LONGRUN_RUN);
+    chmodSync(join(d, 'run'), 0o755);
+  }
+  const live = join(root, 'live');
+  s6rcOk(['compile', join(root, 'compiled'), src]);
+  s6rcOk(['init', '-c', join(root, 'compiled'), '-l', live, ...initArgs]);
+  return { root, live, pid: Number(readFileSync(join(live, 'pid'), 'utf8')) };
+}
+
+/** Shuts the supervisor down, then kills it and whatever works in its live directory by pid, and removes it all. */
+function teardown(l: Live): void {
+  spawnSync(process.execPath, [S6RC, 'shutdown', '-l', l.live, '-t', '20000'], { stdio: 'ignore', timeout: 120_000 });
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(l.live)) process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
+  try {
+    process.kill(l.pid, 'SIGKILL');
+  } catch {
+    /* exited */
+  }
+  rmSync(l.root, { recursive: true, force: true });
+}
+
+/** Subscribes to every service, sends one `up` for all of them, resolves with the ms until all are ready. */
+function bringAllUp(live: string, count: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(join(live, 'control'));
+    const ready = new Set<string>();
+    let buf = '';
+    let t0 = 0;
+    let subscribed = 0;
+    socket.setEncoding('utf8');
+    socket.on('error', reject);
+    socket.on('connect', () => socket.write(JSON.stringify({ id: 1, op: 'subscribe' }) + '\n'));
+    socket.on('data', (chunk: string) => {
+      buf += chunk;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const msg = JSON.parse(buf.slice(0, nl));
+        buf = buf.slice(nl + 1);
+        if (msg.id !== 1) continue;
+        if (msg.type === 'error') return reject(new Error(msg.message));
+        if (++subscribed === count) {
+          t0 = performance.now();
+          socket.write(JSON.stringify({ id: 2, op: 'up', services: names(count) }) + '\n');
+        }
+        if (t0 && msg.data?.status?.state === 'ready') ready.add(msg.data.status.name);
+        if (t0 && ready.size === count) {
+          socket.destroy();
+          return resolve(performance.now() - t0);
+        }
+      }
+    });
+  });
+}
+
+/** A port nothing listens on right now (the OS's pick). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** One GET of /metrics: its wall time and size. */
+function scrapeOnce(port: number): Promise<{ ms: number; bytes: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    get({ host: '127.0.0.1', port, path: '/metrics' }, (res) => {
+      let bytes = 0;
+      res.on('data', (d: Buffer) => (bytes += d.length));
+      res.on('end', () => (res.statusCode === 200 ? resolve({ ms: performance.now() - t0, bytes }) : reject(new Error(`GET /metrics: ${res.statusCode}`))));
+    }).on('error', reject);
+  });
+}
+
+/** Scrapes every `interval` ms (the first at once) until stopped; returns how many scrapes succeeded. */
+function scraper(port: number, interval: number): () => number {
+  let done = 0;
+  const tick = () => void scrapeOnce(port).then(() => done++, () => {});
+  tick();
+  const timer = setInterval(tick, interval);
+  return () => {
+    clearInterval(timer);
+    return done;
+  };
+}
+
+/** The supervisor's CPU time so far, ms (utime + stime of /proc/PID/stat). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks: 100 per second on Linux
+}
+
+export async function run(ctx: BenchContext): Promise<Row[]> {
+  const n = ctx.quick ? 100 : 1000;
+  const rounds = ctx.quick ? 2 : 3;
+  const off: number[] = [];
+  const on: number[] = [];
+  const scrapes: number[] = [];
+  let cost: Row[] = [];
+  for (let round = 0; round < rounds; round++) {
+    // Alternate which goes first: the machine is shared and drifts.
+    for (const metrics of round % 2 ? [true, false] : [false, true]) {
+      const port = metrics ? await freePort() : 0;
+      const l = initLive(n, metrics ? ['--metrics', String(port)] : []);
+      try {
+        const stop = metrics ? scraper(port, SCRAPE_INTERVAL_MS) : null;
+        const ms = await bringAllUp(l.live, n);
+        if (stop) scrapes.push(stop());
+        (metrics ? on : off).push(ms);
+        if (metrics && cost.length === 0) cost = await scrapeCost(l.pid, port, n);
+      } finally {
+        teardown(l);
+      }
+    }
+  }
+  const ratio = median(on) / median(off);
+  return [
+    {
+      suite: 'metrics',
+      case: `${n} longruns: one up request → all ready, --metrics scraped every ${SCRAPE_INTERVAL_MS / 1000} s`,
+      median: median(on),
+      target: `< ${TARGET}× without`,
+      note: `${ratio < TARGET ? 'ok' : 'MISSED'}: ${ratio.toFixed(2)}× without metrics (${median(off).toFixed(0)} ms; runs ${on.map((x) => x.toFixed(0)).join('/')} vs ${off.map((x) => x.toFixed(0)).join('/')}; scrapes during the bring-up ${scrapes.join('/')})`,
+    },
+    ...cost,
+    ...(await collectorCost(ctx.quick ? [1000] : [1000, 10_000])),
+  ];
+}
+
+/** The collector alone on `sizes` made-up ready longruns: CPU ms per scrape (statuses read, text made). */
+async function collectorCost(sizes: number[]): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const n of sizes) {
+    const services = new Map<string, ServiceHandle>();
+    const types = new Map<string, { type: string }>();
+    for (const name of names(n)) {
+      const status: ServiceStatus = { name, type: 'longrun', state: 'ready', wantedUp: true, pid: 4242, exitCode: null, signal: null, paused: false, updownSince: Date.now(), readySince: Date.now(), deathTally: 0, deaths: 0, error: null };
+      services.set(name, { name, status: () => ({ ...status }) } as unknown as ServiceHandle);
+      types.set(name, { type: 'longrun' });
+    }
+    const metrics = createMetrics({ services, model: { services: types } as unknown as CompiledModel, storePath: '/nonexistent' });
+    for (let i = 0; i < 3; i++) await metrics.scrape(); // warm
+    const runs = n >= 10_000 ? 5 : 20;
+    const cpu: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < runs; i++) {
+      const before = process.cpuUsage();
+      bytes = (await metrics.scrape()).length;
+      const used = process.cpuUsage(before);
+      cpu.push((used.user + used.system) / 1000);
+    }
+    rows.push({ suite: 'metrics', case: `collector alone: one scrape of ${n} ready longruns`, median: median(cpu), unit: 'ms CPU', note: `${(bytes / 1024).toFixed(0)} KiB of text` });
+  }
+  return rows;
+}
+
+/** With `n` ready services: the supervisor's CPU per scrape (20 back to back) and one scrape's wall time and size. */
+async function scrapeCost(pid: number, port: number, n: number): Promise<Row[]> {
+  await scrapeOnce(port); // warm
+  const runs = 20;
+  const walls: number[] = [];
+  let bytes = 0;
+  const before = cpuMs(pid);
+  for (let i = 0; i < runs; i++) {
+    const r = await scrapeOnce(port);
+    walls.push(r.ms);
+    bytes = r.bytes;
+  }
+  const perScrape = (cpuMs(pid) - before) / runs;
+  return [
+    {
+      suite: 'metrics',
+      case: `one scrape of /metrics, ${n} ready longruns`,
+      median: median(walls),
+      note: `supervisor CPU ${perScrape.toFixed(1)} ms per scrape (${runs} scrapes); ${(bytes / 1024).toFixed(0)} KiB of text`,
+    },
+  ];
+}
