@@ -318,7 +318,27 @@ describe.skipIf(!PROMETHEUS)('a real Prometheus scraping the supervisor', () => 
     expect((await query(promPort, 's6rc_service_deaths_total{service="web",type="longrun"}'))[0].value).toBe(1);
     expect((await query(promPort, 's6rc_service_last_exit_signal{service="web"}'))[0].metric.signal).toBe('SIGKILL');
     expect((await query(promPort, 's6rc_service_state{service="web",state="ready"}'))[0].value).toBe(1);
-    // The README's alert, with a threshold of 0: it fires for web alone.
+    // The README's alerts: the restart one with a threshold of 0 finds web alone; the readiness one, a failed oneshot.
     expect((await query(promPort, 'increase(s6rc_service_deaths_total[10m]) > 0')).map((s) => s.metric.service)).toEqual(['web']);
+    expect(rc(l, 'change', 'broken').code).toBe(1);
+    await untilAsync(
+      async () => (await query(promPort, 's6rc_service_wanted_up == 1 and s6rc_service_ready == 0')).map((s) => s.metric.service).join() === 'broken',
+      30_000,
+      'the not-ready expression to find broken',
+    );
+  });
+
+  it("the README's scrape config and alert rules pass promtool", () => {
+    const promtool = spawnSync('sh', ['-c', 'command -v promtool'], { encoding: 'utf8' }).stdout.trim();
+    expect(promtool).not.toBe('');
+    const blocks = [...readFileSync(resolve(__dirname, '../../README.md'), 'utf8').matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const t = tempDir('s6rc-promtool-');
+    cleanups.push(t.cleanup);
+    const rules = join(t.dir, 'rules.yml');
+    writeFileSync(rules, blocks.find((b) => b.includes('groups:'))!);
+    writeFileSync(join(t.dir, 'prometheus.yml'), `${blocks.find((b) => b.includes('scrape_configs:'))!}rule_files: ['${rules}']\n`);
+    const r = spawnSync(promtool, ['check', 'config', join(t.dir, 'prometheus.yml')], { encoding: 'utf8' });
+    expect(r.stdout + r.stderr).toContain('SUCCESS: 2 rules found');
+    expect(r.status).toBe(0);
   });
 });
