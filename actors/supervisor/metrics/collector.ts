@@ -2,10 +2,10 @@
  * The supervisor's Prometheus metrics (`--metrics`), in prom-client's
  * registry. Two sources, each the cheap one for what it gives:
  *
- * - at scrape time, one pass over the service actors' current statuses:
- *   state (one-hot), readiness, wanted up, since when, deaths, last exit.
- *   Always right (after an update, after a recovery), and costs nothing
- *   between scrapes;
+ * - at scrape time, one pass over the service actors' current statuses
+ *   (serviceSeries.ts): state (one-hot), readiness, wanted up, since when,
+ *   deaths, restarts, last exit. Always right (after an update, after a
+ *   recovery), and costs nothing between scrapes;
  * - incrementally, from the rows the event log commits (`observe`, wired to
  *   the store's commit listener): appends and commits, restarts
  *   (`respawn.due`), changes by exit code (`change.ended`) and transition
@@ -17,9 +17,9 @@
 import { statSync } from 'node:fs';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type CounterConfiguration, type GaugeConfiguration } from 'prom-client';
 import type { CompiledModel } from '../../../machines/model.js';
-import type { ServiceState } from '../../../machines/service/events.js';
 import type { EventRow } from '../../../store/events/types.js';
-import type { ServiceHandle, ServiceStatus } from '../../service/types.js';
+import type { ServiceHandle } from '../../service/types.js';
+import { ServiceSeries, type Series } from './serviceSeries.js';
 import { TransitionTimer } from './transitions.js';
 
 /** What the metrics read of the supervisor. */
@@ -41,8 +41,6 @@ export interface Metrics {
   readonly contentType: string;
 }
 
-const STATES: readonly ServiceState[] = ['down', 'starting', 'up-unready', 'ready', 'stopping', 'failed'];
-
 /** Seconds: from a oneshot that exits at once to a slow database's readiness and a timeout-kill. */
 const TRANSITION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
@@ -57,35 +55,37 @@ const TRANSITION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
 export function createMetrics(source: MetricsSource): Metrics {
   const register = new Registry();
   const registers = [register];
-  const snapshot = new ServiceSnapshot();
+  const services = new ServiceSeries();
   const restartCounts = new Map<string, number>();
   const perService = ['service', 'type'];
 
-  // Per service, read from the snapshot taken at the scrape.
-  new SnapshotGauge({ name: 's6rc_service_state', help: "Service actor's state: 1 for the state it is in, 0 for the others.", labelNames: [...perService, 'state'], registers }, () =>
-    snapshot.flatMap((s, labels) => STATES.map((st) => ({ labels: NO_LABELS, sharedLabels: labels.states[st], value: s.state === st ? 1 : 0 }))),
-  );
-  new SnapshotGauge({ name: 's6rc_service_ready', help: 'Readiness: 1 if the service is ready (a longrun that notified readiness, or is up without notification-fd; a oneshot whose up succeeded), else 0.', labelNames: perService, registers }, () =>
-    snapshot.map((s, labels) => ({ labels: NO_LABELS, sharedLabels: labels.service, value: s.state === 'ready' ? 1 : 0 })),
-  );
-  new SnapshotGauge({ name: 's6rc_service_wanted_up', help: "1 if the supervisor wants the service up (s6-svstat's want up), else 0.", labelNames: perService, registers }, () =>
-    snapshot.map((s, labels) => ({ labels: NO_LABELS, sharedLabels: labels.service, value: s.wantedUp ? 1 : 0 })),
-  );
-  new SnapshotGauge({ name: 's6rc_service_since_timestamp_seconds', help: 'When the service last went up or down (Unix time).', labelNames: perService, registers }, () =>
-    snapshot.map((s, labels) => ({ labels: NO_LABELS, sharedLabels: labels.service, value: s.updownSince / 1000 })),
-  );
-  new SnapshotCounter({ name: 's6rc_service_deaths_total', help: "Deaths of a longrun's run since the supervisor created the service.", labelNames: perService, registers }, () =>
-    snapshot.longruns((s, labels) => ({ labels: NO_LABELS, sharedLabels: labels.service, value: s.deaths ?? s.deathTally })),
-  );
-  new SnapshotCounter({ name: 's6rc_service_restarts_total', help: "Times a longrun's run was started again after it died, since this supervisor started.", labelNames: perService, registers }, () =>
-    snapshot.longruns((s, labels) => ({ labels: NO_LABELS, sharedLabels: labels.service, value: restartCounts.get(s.name) ?? 0 })),
-  );
-  new SnapshotGauge({ name: 's6rc_service_last_exit_code', help: 'Exit code of the last run (longrun) or script (oneshot) that exited; absent if none exited yet or a signal killed it.', labelNames: perService, registers }, () =>
-    snapshot.filterMap((s, labels) => (s.exitCode !== null && s.signal === null ? { labels: NO_LABELS, sharedLabels: labels.service, value: s.exitCode } : null)),
-  );
-  new SnapshotGauge({ name: 's6rc_service_last_exit_signal', help: 'The signal that killed the last run or script, in the signal label (value 1); absent if it exited.', labelNames: [...perService, 'signal'], registers }, () =>
-    snapshot.filterMap((s, labels) => (s.signal !== null ? { labels: { signal: s.signal }, sharedLabels: labels.service, value: 1 } : null)),
-  );
+  // Per service, from the statuses read at the scrape.
+  const series: [{ name: string; help: string; labelNames: string[] }, 'gauge' | 'counter', () => Series[]][] = [
+    [{ name: 's6rc_service_state', help: "Service actor's state: 1 for the state it is in, 0 for the others.", labelNames: [...perService, 'state'] }, 'gauge', () => services.state()],
+    [
+      { name: 's6rc_service_ready', help: 'Readiness: 1 if the service is ready (a longrun that notified readiness, or is up without notification-fd; a oneshot whose up succeeded), else 0.', labelNames: perService },
+      'gauge',
+      () => services.ready(),
+    ],
+    [{ name: 's6rc_service_wanted_up', help: "1 if the supervisor wants the service up (s6-svstat's want up), else 0.", labelNames: perService }, 'gauge', () => services.wantedUp()],
+    [{ name: 's6rc_service_since_timestamp_seconds', help: 'When the service last went up or down (Unix time).', labelNames: perService }, 'gauge', () => services.since()],
+    [{ name: 's6rc_service_deaths_total', help: "Deaths of a longrun's run since the supervisor created the service.", labelNames: perService }, 'counter', () => services.deaths()],
+    [{ name: 's6rc_service_restarts_total', help: "Times a longrun's run was started again after it died, since this supervisor started.", labelNames: perService }, 'counter', () => services.restarts()],
+    [
+      { name: 's6rc_service_last_exit_code', help: 'Exit code of the last run (longrun) or script (oneshot) that exited; absent if none exited yet or a signal killed it.', labelNames: perService },
+      'gauge',
+      () => services.exitCode(),
+    ],
+    [
+      { name: 's6rc_service_last_exit_signal', help: 'The signal that killed the last run or script, in the signal label (value 1); absent if it exited.', labelNames: [...perService, 'signal'] },
+      'gauge',
+      () => services.signal(),
+    ],
+  ];
+  for (const [config, type, read] of series) {
+    if (type === 'gauge') new SeriesGauge({ ...config, registers }, read);
+    else new SeriesCounter({ ...config, registers }, read);
+  }
 
   // Incremental, from the committed rows.
   const transitions = new Histogram({
@@ -130,83 +130,17 @@ export function createMetrics(source: MetricsSource): Metrics {
       }
     },
     scrape() {
-      // Kept until the next scrape: two scrapes at once both read a current snapshot.
-      snapshot.take(source.services.values());
+      services.take(source.services.values(), (name) => restartCounts.get(name) ?? 0);
       return register.metrics();
     },
   };
 }
 
-/**
- * One series. `sharedLabels` is how prom-client's own histogram passes the
- * labels its buckets share: the registry formats such an object once and
- * caches the text by the object. So every label set of a service is one
- * object kept across scrapes (`ServiceLabels`), passed as `sharedLabels`,
- * and is escaped and joined once, not once per scrape (the tests check that
- * the output keeps them).
- */
-type Value = { labels: Record<string, string>; sharedLabels: Record<string, string>; value: number };
-
-const NO_LABELS: Record<string, string> = Object.freeze({});
-
-/** One service's label objects, made once and reused by every scrape (the registry only reads them). */
-interface ServiceLabels {
-  service: { service: string; type: string };
-  states: Record<ServiceState, { service: string; type: string; state: ServiceState }>;
-}
-
-/** Every service's status, taken once per scrape, with its cached label objects. */
-class ServiceSnapshot {
-  private entries: { status: ServiceStatus; labels: ServiceLabels }[] = [];
-  private labels = new Map<string, ServiceLabels>();
-
-  take(handles: Iterable<ServiceHandle>): void {
-    const labels = new Map<string, ServiceLabels>();
-    this.entries = [];
-    for (const h of handles) {
-      const status = h.status();
-      const key = `${status.type}/${status.name}`;
-      // Rebuilt from the services there are now: one gone (update) leaves no cached labels behind.
-      const l = this.labels.get(key) ?? labelsFor(status);
-      labels.set(key, l);
-      this.entries.push({ status, labels: l });
-    }
-    this.labels = labels;
-  }
-
-  map(f: (s: ServiceStatus, labels: ServiceLabels) => Value): Value[] {
-    return this.entries.map((e) => f(e.status, e.labels));
-  }
-
-  flatMap(f: (s: ServiceStatus, labels: ServiceLabels) => Value[]): Value[] {
-    return this.entries.flatMap((e) => f(e.status, e.labels));
-  }
-
-  filterMap(f: (s: ServiceStatus, labels: ServiceLabels) => Value | null): Value[] {
-    const out: Value[] = [];
-    for (const e of this.entries) {
-      const v = f(e.status, e.labels);
-      if (v) out.push(v);
-    }
-    return out;
-  }
-
-  longruns(f: (s: ServiceStatus, labels: ServiceLabels) => Value): Value[] {
-    return this.filterMap((s, labels) => (s.type === 'longrun' ? f(s, labels) : null));
-  }
-}
-
-function labelsFor(s: ServiceStatus): ServiceLabels {
-  const service = { service: s.name, type: s.type };
-  const states = Object.fromEntries(STATES.map((state) => [state, { ...service, state }])) as ServiceLabels['states'];
-  return { service, states };
-}
-
-/** A gauge whose values are the snapshot's, computed at scrape time; the registry formats it as any other. */
-class SnapshotGauge extends Gauge {
+/** A gauge whose series are read at the scrape (serviceSeries.ts); the registry formats it as any other. */
+class SeriesGauge extends Gauge {
   constructor(
     config: GaugeConfiguration<string>,
-    private readonly read: () => Value[],
+    private readonly read: () => Series[],
   ) {
     super(config);
   }
@@ -216,11 +150,11 @@ class SnapshotGauge extends Gauge {
   }
 }
 
-/** A counter whose values are the snapshot's (each already a running total). */
-class SnapshotCounter extends Counter {
+/** A counter whose series are read at the scrape, each already a running total. */
+class SeriesCounter extends Counter {
   constructor(
     config: CounterConfiguration<string>,
-    private readonly read: () => Value[],
+    private readonly read: () => Series[],
   ) {
     super(config);
   }
