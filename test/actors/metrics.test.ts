@@ -6,10 +6,11 @@
  * supervisor, scraped by a real Prometheus.
  */
 import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { createServer, type AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createMetrics } from '../../actors/supervisor/metrics/collector.js';
-import { listenMetrics } from '../../actors/supervisor/metrics/server.js';
+import { acceptsGzip, listenMetrics } from '../../actors/supervisor/metrics/server.js';
 import { TransitionTimer, type TimedTransition } from '../../actors/supervisor/metrics/transitions.js';
 import type { CompiledModel } from '../../machines/model.js';
 import type { EventRow } from '../../store/events/types.js';
@@ -90,6 +91,11 @@ function source(statuses: Partial<ServiceStatus>[], storePath = '/nonexistent/ev
   return { services, model: { services: types } as unknown as CompiledModel, storePath };
 }
 
+/** One scrape's text, its pieces joined. */
+async function scrapeText(m: { scrape(): Promise<Buffer[]> }): Promise<string> {
+  return Buffer.concat(await m.scrape()).toString('utf8');
+}
+
 /** The samples of one metric: `name{labels} value` lines, labels as an object. */
 function samples(text: string, name: string): { labels: Record<string, string>; value: number }[] {
   const out = [];
@@ -113,7 +119,7 @@ describe('createMetrics', () => {
       ]),
     );
     m.observe([row('web', 'respawn.due', 'starting', 'starting', 1), row('web', 'respawn.due', 'starting', 'starting', 2)]);
-    const text = await m.scrape();
+    const text = await scrapeText(m);
     expect(m.contentType).toBe('text/plain; version=0.0.4; charset=utf-8');
     for (const [name, type] of [
       ['s6rc_service_state', 'gauge'],
@@ -172,7 +178,7 @@ describe('createMetrics', () => {
       row(null, 'change.ended', null, null, 2000, { exitCode: null, reason: 'supervisor died' }),
     ]);
     m.observe([]);
-    const text = await m.scrape();
+    const text = await scrapeText(m);
     expect(samples(text, 's6rc_event_log_appends_total')).toEqual([{ labels: {}, value: 8 }]);
     expect(samples(text, 's6rc_event_log_commits_total')).toEqual([{ labels: {}, value: 2 }]);
     expect(samples(text, 's6rc_changes_total')).toEqual([
@@ -191,12 +197,27 @@ describe('createMetrics', () => {
     expect(buckets.find((b) => b.labels.le === '0.05')!.value).toBe(1);
   });
 
-  it('follows the services there are now: one gone is gone from the output', async () => {
+  it('follows the services as they are now: a change shows at the next scrape, one gone is gone', async () => {
     const src = source([{ name: 'a' }, { name: 'b' }]);
     const m = createMetrics(src);
-    expect(samples(await m.scrape(), 's6rc_service_ready')).toHaveLength(2);
+    const first = await scrapeText(m);
+    expect(samples(first, 's6rc_service_ready')).toHaveLength(2);
+    // Nothing changed: the same text (from the kept lines).
+    expect((await scrapeText(m)).split('\n# HELP s6rc_transition')[0]).toBe(first.split('\n# HELP s6rc_transition')[0]);
+    const b = src.services.get('b')!.status();
+    Object.assign(b, { state: 'failed', exitCode: 1, deaths: 4 });
+    let text = await scrapeText(m);
+    expect(samples(text, 's6rc_service_state').filter((s) => s.value === 1).map((s) => `${s.labels.service} ${s.labels.state}`)).toEqual(['a down', 'b failed']);
+    expect(samples(text, 's6rc_service_deaths_total').map((s) => s.value)).toEqual([0, 4]);
+    expect(samples(text, 's6rc_service_last_exit_code')).toEqual([{ labels: { service: 'b', type: 'longrun' }, value: 1 }]);
+    Object.assign(b, { exitCode: null, signal: 'SIGTERM' });
+    text = await scrapeText(m);
+    expect(samples(text, 's6rc_service_last_exit_code')).toEqual([]);
+    expect(samples(text, 's6rc_service_last_exit_signal')).toEqual([{ labels: { service: 'b', type: 'longrun', signal: 'SIGTERM' }, value: 1 }]);
     (src.services as Map<string, ServiceHandle>).delete('a');
-    expect(samples(await m.scrape(), 's6rc_service_ready').map((s) => s.labels.service)).toEqual(['b']);
+    text = await scrapeText(m);
+    expect(samples(text, 's6rc_service_ready').map((s) => s.labels.service)).toEqual(['b']);
+    expect(samples(text, 's6rc_service_state')).toHaveLength(6);
   });
 });
 
@@ -208,13 +229,18 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-function fetchText(port: number, path: string, method = 'GET'): Promise<{ status: number; type: string; allow?: string; body: string }> {
+/** A request; a gzipped answer is unzipped (`encoding` says it was). */
+function fetchText(port: number, path: string, method = 'GET', headers: Record<string, string> = {}): Promise<{ status: number; type: string; allow?: string; encoding?: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, method }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, type: String(res.headers['content-type']), allow: res.headers.allow, body }));
+    const req = request({ host: '127.0.0.1', port, path, method, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (d: Buffer) => chunks.push(d));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        const encoding = res.headers['content-encoding'];
+        const body = (encoding === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+        resolve({ status: res.statusCode!, type: String(res.headers['content-type']), allow: res.headers.allow, encoding, body });
+      });
     });
     req.on('error', reject);
     req.end();
@@ -228,8 +254,11 @@ describe('listenMetrics', () => {
     try {
       expect(server.url).toBe(`http://127.0.0.1:${port}/metrics`);
       expect((await fetchText(port, '/metrics')).status).toBe(503);
-      server.serve(async () => 'x_total 1\n', 'text/plain; version=0.0.4; charset=utf-8');
-      expect(await fetchText(port, '/metrics?name[]=x')).toEqual({ status: 200, type: 'text/plain; version=0.0.4; charset=utf-8', body: 'x_total 1\n', allow: undefined });
+      server.serve(async () => [Buffer.from('x_total 1\n'), Buffer.from('y 2\n')], 'text/plain; version=0.0.4; charset=utf-8');
+      expect(await fetchText(port, '/metrics?name[]=x')).toEqual({ status: 200, type: 'text/plain; version=0.0.4; charset=utf-8', body: 'x_total 1\ny 2\n', allow: undefined, encoding: undefined });
+      // Prometheus asks for gzip.
+      const gzipped = await fetchText(port, '/metrics', 'GET', { 'Accept-Encoding': 'gzip' });
+      expect(gzipped).toMatchObject({ status: 200, encoding: 'gzip', body: 'x_total 1\ny 2\n' });
       expect((await fetchText(port, '/metrics', 'HEAD')).body).toBe('');
       expect((await fetchText(port, '/')).status).toBe(404);
       expect((await fetchText(port, '/metrics/x')).status).toBe(404);
@@ -241,6 +270,15 @@ describe('listenMetrics', () => {
     } finally {
       server.close();
     }
+  });
+
+  it('gzips for a client that accepts it', () => {
+    expect(acceptsGzip('gzip')).toBe(true);
+    expect(acceptsGzip('deflate, gzip;q=0.5')).toBe(true);
+    expect(acceptsGzip('*')).toBe(true);
+    expect(acceptsGzip('gzip;q=0')).toBe(false);
+    expect(acceptsGzip('identity')).toBe(false);
+    expect(acceptsGzip(undefined)).toBe(false);
   });
 
   it('refuses an address in use with exit 111 and one line', async () => {

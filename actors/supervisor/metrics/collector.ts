@@ -15,10 +15,11 @@
  * This module is loaded only with `--metrics`: it is what pulls prom-client in.
  */
 import { statSync } from 'node:fs';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type CounterConfiguration, type GaugeConfiguration } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { CompiledModel } from '../../../machines/model.js';
 import type { EventRow } from '../../../store/events/types.js';
 import type { ServiceHandle } from '../../service/types.js';
+import { SeriesText } from './seriesText.js';
 import { ServiceSeries, type Series } from './serviceSeries.js';
 import { TransitionTimer } from './transitions.js';
 
@@ -35,8 +36,8 @@ export interface MetricsSource {
 export interface Metrics {
   /** The store's commit listener: every row it committed, in order. */
   observe(rows: EventRow[]): void;
-  /** The exposition text, computed now. */
-  scrape(): Promise<string>;
+  /** The exposition text, computed now, in pieces to send one after the other. */
+  scrape(): Promise<Buffer[]>;
   /** Its Content-Type (Prometheus text format 0.0.4). */
   readonly contentType: string;
 }
@@ -58,34 +59,28 @@ export function createMetrics(source: MetricsSource): Metrics {
   const services = new ServiceSeries();
   const restartCounts = new Map<string, number>();
   const perService = ['service', 'type'];
+  let last: Promise<unknown> = Promise.resolve();
 
   // Per service, from the statuses read at the scrape.
-  const series: [{ name: string; help: string; labelNames: string[] }, 'gauge' | 'counter', () => Series[]][] = [
-    [{ name: 's6rc_service_state', help: "Service actor's state: 1 for the state it is in, 0 for the others.", labelNames: [...perService, 'state'] }, 'gauge', () => services.state()],
+  const perServiceMetrics: [SeriesText, () => Series[]][] = [
+    [new SeriesText({ name: 's6rc_service_state', help: "Service actor's state: 1 for the state it is in, 0 for the others.", labelNames: [...perService, 'state'] }, 'gauge'), () => services.state()],
     [
-      { name: 's6rc_service_ready', help: 'Readiness: 1 if the service is ready (a longrun that notified readiness, or is up without notification-fd; a oneshot whose up succeeded), else 0.', labelNames: perService },
-      'gauge',
+      new SeriesText({ name: 's6rc_service_ready', help: 'Readiness: 1 if the service is ready (a longrun that notified readiness, or is up without notification-fd; a oneshot whose up succeeded), else 0.', labelNames: perService }, 'gauge'),
       () => services.ready(),
     ],
-    [{ name: 's6rc_service_wanted_up', help: "1 if the supervisor wants the service up (s6-svstat's want up), else 0.", labelNames: perService }, 'gauge', () => services.wantedUp()],
-    [{ name: 's6rc_service_since_timestamp_seconds', help: 'When the service last went up or down (Unix time).', labelNames: perService }, 'gauge', () => services.since()],
-    [{ name: 's6rc_service_deaths_total', help: "Deaths of a longrun's run since the supervisor created the service.", labelNames: perService }, 'counter', () => services.deaths()],
-    [{ name: 's6rc_service_restarts_total', help: "Times a longrun's run was started again after it died, since this supervisor started.", labelNames: perService }, 'counter', () => services.restarts()],
+    [new SeriesText({ name: 's6rc_service_wanted_up', help: "1 if the supervisor wants the service up (s6-svstat's want up), else 0.", labelNames: perService }, 'gauge'), () => services.wantedUp()],
+    [new SeriesText({ name: 's6rc_service_since_timestamp_seconds', help: 'When the service last went up or down (Unix time).', labelNames: perService }, 'gauge'), () => services.since()],
+    [new SeriesText({ name: 's6rc_service_deaths_total', help: "Deaths of a longrun's run since the supervisor created the service.", labelNames: perService }, 'counter'), () => services.deaths()],
+    [new SeriesText({ name: 's6rc_service_restarts_total', help: "Times a longrun's run was started again after it died, since this supervisor started.", labelNames: perService }, 'counter'), () => services.restarts()],
     [
-      { name: 's6rc_service_last_exit_code', help: 'Exit code of the last run (longrun) or script (oneshot) that exited; absent if none exited yet or a signal killed it.', labelNames: perService },
-      'gauge',
+      new SeriesText({ name: 's6rc_service_last_exit_code', help: 'Exit code of the last run (longrun) or script (oneshot) that exited; absent if none exited yet or a signal killed it.', labelNames: perService }, 'gauge'),
       () => services.exitCode(),
     ],
     [
-      { name: 's6rc_service_last_exit_signal', help: 'The signal that killed the last run or script, in the signal label (value 1); absent if it exited.', labelNames: [...perService, 'signal'] },
-      'gauge',
+      new SeriesText({ name: 's6rc_service_last_exit_signal', help: 'The signal that killed the last run or script, in the signal label (value 1); absent if it exited.', labelNames: [...perService, 'signal'] }, 'gauge'),
       () => services.signal(),
     ],
   ];
-  for (const [config, type, read] of series) {
-    if (type === 'gauge') new SeriesGauge({ ...config, registers }, read);
-    else new SeriesCounter({ ...config, registers }, read);
-  }
 
   // Incremental, from the committed rows.
   const transitions = new Histogram({
@@ -130,38 +125,18 @@ export function createMetrics(source: MetricsSource): Metrics {
       }
     },
     scrape() {
-      services.take(source.services.values(), (name) => restartCounts.get(name) ?? 0);
-      return register.metrics();
+      // One at a time: the series' cached lines are shared.
+      const text = last.then(async () => {
+        services.take(source.services.values(), (name) => restartCounts.get(name) ?? 0);
+        const blocks: Buffer[] = [];
+        for (const [metric, read] of perServiceMetrics) blocks.push(await metric.text(read()));
+        blocks.push(Buffer.from(await register.metrics()));
+        return blocks;
+      });
+      last = text.catch(() => undefined);
+      return text;
     },
   };
-}
-
-/** A gauge whose series are read at the scrape (serviceSeries.ts); the registry formats it as any other. */
-class SeriesGauge extends Gauge {
-  constructor(
-    config: GaugeConfiguration<string>,
-    private readonly read: () => Series[],
-  ) {
-    super(config);
-  }
-
-  override async get() {
-    return { ...(await super.get()), values: this.read() };
-  }
-}
-
-/** A counter whose series are read at the scrape, each already a running total. */
-class SeriesCounter extends Counter {
-  constructor(
-    config: CounterConfiguration<string>,
-    private readonly read: () => Series[],
-  ) {
-    super(config);
-  }
-
-  override async get() {
-    return { ...(await super.get()), values: this.read() };
-  }
 }
 
 /** A file's size, 0 when it is not there (the WAL, once truncated and removed). */

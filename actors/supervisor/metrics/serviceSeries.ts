@@ -1,24 +1,28 @@
 /**
  * The per-service series of one scrape, from every actor's status, read in
- * one pass. A scrape of 1000 services makes some 12,000 series; the
+ * one pass. A scrape of 1000 services makes some 12,000 series, and the
  * supervisor runs with a small young generation, where every allocation
- * costs, so each service keeps its series objects (labels and value) from
- * one scrape to the next and only their values are set afresh.
- *
- * The labels go in `sharedLabels`, which is how prom-client's own histogram
- * hands the registry labels it shares between series: the registry formats
- * such an object once and caches the text by the object, so a service's
- * labels are escaped and joined once, not on every scrape
- * (test/actors/metrics.test.ts checks the output keeps them).
+ * costs; so each service keeps its series objects from one scrape to the
+ * next, and only their values are set afresh (seriesText.ts keeps their
+ * formatted lines).
  */
 import type { ServiceState } from '../../../machines/service/events.js';
 import type { ServiceHandle, ServiceStatus } from '../../service/types.js';
 
-/** One series, as the registry reads it. */
+/**
+ * One series, as the registry reads it. Its labels go in `sharedLabels`,
+ * which is how prom-client's own histogram hands the registry labels that
+ * series share: the registry formats such an object once and caches the
+ * text by the object (test/actors/metrics.test.ts checks the output keeps
+ * them).
+ */
 export interface Series {
   labels: Readonly<Record<string, string>>;
   sharedLabels: Readonly<Record<string, string>>;
   value: number;
+  /** Its exposition line as prom-client last formatted it, and for which value. */
+  line?: string;
+  lineValue?: number;
 }
 
 export const STATES: readonly ServiceState[] = ['down', 'starting', 'up-unready', 'ready', 'stopping', 'failed'];
