@@ -40,7 +40,8 @@ export class SeriesText {
     }
     // A label value never holds a newline (prom-client escapes it): line i+2 is changed series i.
     changed.forEach((s, i) => {
-      s.line = formatted[i + 2];
+      // A copy: a piece of `split`'s output would keep all of this scrape's text alive for as long as it is kept.
+      s.line = Buffer.from(formatted[i + 2]).toString();
       s.lineValue = s.value;
     });
     const lines = [formatted[0], formatted[1]];
