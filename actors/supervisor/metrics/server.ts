@@ -3,12 +3,12 @@
  * It is bound before the supervisor opens its log or starts anything, so an
  * address in use stops the daemon at once (111), and it answers 503 until
  * the supervisor's metrics are handed to it (`serve`). A client that accepts
- * gzip (Prometheus does) gets it, compressed on libuv's thread pool: a few
- * tens of KiB to write instead of a few hundred, and writing to a socket
- * costs the supervisor's thread in proportion to the bytes.
+ * gzip (Prometheus does) gets it: writing to a socket costs the
+ * supervisor's thread in proportion to the bytes, and the text compresses
+ * about twenty-fold, in less time than writing it plain would take.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createGzip } from 'node:zlib';
+import { constants, gzipSync } from 'node:zlib';
 import { EXIT, Fatal } from '../../../machines/errors.js';
 
 export interface MetricsServer {
@@ -85,14 +85,26 @@ function send(req: IncomingMessage, res: ServerResponse, type: string, chunks: B
     res.end();
     return;
   }
-  res.writeHead(200, { 'Content-Type': type, 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' });
-  if (head) return void res.end();
-  // Level 1: the text is repetitive enough that more effort buys little.
-  const gzip = createGzip({ level: 1 });
-  gzip.on('error', () => res.destroy());
-  gzip.pipe(res);
-  for (const c of chunks) gzip.write(c);
-  gzip.end();
+  // Synchronously, at level 1: a few ms for 1000 services, where zlib's streams on the thread
+  // pool need a turn of the event loop per piece and wait seconds behind a busy supervisor.
+  const body = gzipSync(joined(chunks), { level: constants.Z_BEST_SPEED });
+  res.writeHead(200, { 'Content-Type': type, 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding', 'Content-Length': body.length });
+  res.end(head ? undefined : body);
+}
+
+/**
+ * The pieces one after the other in one buffer, kept from one scrape to the
+ * next (gzip reads it at once, before anything else can run): joining
+ * hundreds of KiB into fresh memory each time costs more than compressing
+ * them.
+ */
+let scratch = Buffer.alloc(0);
+function joined(chunks: Buffer[]): Buffer {
+  const total = chunks.reduce((n, c) => n + c.length, 0);
+  if (scratch.length < total) scratch = Buffer.allocUnsafe(Math.max(total, scratch.length * 2));
+  let offset = 0;
+  for (const c of chunks) offset += c.copy(scratch, offset);
+  return scratch.subarray(0, total);
 }
 
 /** `Accept-Encoding` names gzip (or `*`) without `q=0`. */
