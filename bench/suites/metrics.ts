@@ -143,6 +143,9 @@ function scraper(port: number, interval: number): () => number {
   };
 }
 
+/** The supervisor's resident memory. */
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
 /** The supervisor's CPU time so far, ms (utime + stime of /proc/PID/stat). */
 function cpuMs(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
@@ -158,6 +161,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
   const cpuOn: number[] = [];
   const scrapes: number[] = [];
   let cost: Row[] = [];
+  let rssOff = 0;
   for (let round = 0; round < rounds; round++) {
     // Alternate which goes first: the machine is shared and drifts.
     for (const metrics of round % 2 ? [true, false] : [false, true]) {
@@ -170,7 +174,12 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
         (metrics ? cpuOn : cpuOff).push(cpuMs(l.pid) - cpu0);
         if (stop) scrapes.push(stop());
         (metrics ? on : off).push(ms);
-        if (metrics && cost.length === 0) cost = await scrapeCost(l.pid, port, n);
+        if (round === 0) {
+          await new Promise((r) => setTimeout(r, 500));
+          if (!metrics) rssOff = rssMiB(l.pid);
+        }
+        // Round 0 runs without metrics first: its RSS is there to compare.
+        if (metrics && cost.length === 0) cost = await scrapeCost(l.pid, port, n, rssOff);
       } finally {
         teardown(l);
       }
@@ -224,8 +233,8 @@ async function collectorCost(sizes: number[]): Promise<Row[]> {
   return rows;
 }
 
-/** With `n` ready services: the supervisor's CPU per scrape (20 back to back) and one scrape's wall time and size. */
-async function scrapeCost(pid: number, port: number, n: number): Promise<Row[]> {
+/** With `n` ready services: the supervisor's CPU per scrape (20 back to back), one scrape's wall time and size, its RSS after them against `rssOff` (the same without metrics). */
+async function scrapeCost(pid: number, port: number, n: number, rssOff: number): Promise<Row[]> {
   await scrapeOnce(port); // warm
   const runs = 20;
   const walls: number[] = [];
@@ -242,7 +251,7 @@ async function scrapeCost(pid: number, port: number, n: number): Promise<Row[]> 
       suite: 'metrics',
       case: `one scrape of /metrics, ${n} ready longruns`,
       median: median(walls),
-      note: `supervisor CPU ${perScrape.toFixed(1)} ms per scrape, its zlib thread included (${runs} scrapes); ${(bytes / 1024).toFixed(0)} KiB gzipped`,
+      note: `supervisor CPU ${perScrape.toFixed(1)} ms per scrape, its zlib thread included (${runs} scrapes); ${(bytes / 1024).toFixed(0)} KiB gzipped; RSS ${rssMiB(pid).toFixed(1)} MiB after them, ${rssOff.toFixed(1)} MiB without metrics`,
     },
   ];
 }
