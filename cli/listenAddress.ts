@@ -18,7 +18,7 @@ export const DEFAULT_LISTEN_HOST = '127.0.0.1';
  * (the caller makes it a usage error naming the option).
  *
  * @example
- *   parseListenAddress('9100')            // → { host: '127.0.0.1', port: 9100 }
+ *   parseListenAddress('9180')            // → { host: '127.0.0.1', port: 9180 }
  *   parseListenAddress('[::1]:9100')      // → { host: '::1', port: 9100 }
  *   parseListenAddress('example.org:80')  // → "address must be an IP address or localhost, got 'example.org'"
  */

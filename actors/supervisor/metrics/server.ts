@@ -30,7 +30,7 @@ const LISTEN_ERRORS: Record<string, string> = {
  * Listens on `host:port`; a failure is a Fatal with exit 111.
  *
  * @example
- *   const server = await listenMetrics({ host: '127.0.0.1', port: 9100 });
+ *   const server = await listenMetrics({ host: '127.0.0.1', port: 9180 });
  *   server.serve(() => metrics.scrape(), metrics.contentType);
  */
 export async function listenMetrics(address: { host: string; port: number }): Promise<MetricsServer> {
