@@ -72,6 +72,7 @@ function changeArgv(request: ChangeRequest): string[] {
 export function startChange(control: ControlClient, options: ChangeOptions): ChangeCall {
   let request: ChangeRequest;
   try {
+    if (typeof options !== 'object' || options === null) throw new S6rcError(EXIT.usage, 'change needs its options: { up: [services] } or { down: [services] }');
     const { up, down } = options as { up?: unknown; down?: unknown };
     if ((up === undefined) === (down === undefined)) throw new S6rcError(EXIT.usage, 'change needs either up or down: the services to bring up, or down');
     const names = checkNames(up ?? down, up !== undefined ? 'up' : 'down');
@@ -126,6 +127,7 @@ export function startUpdate(control: ControlClient, compiled: string, options: U
   let request: UpdateRequest;
   try {
     if (typeof compiled !== 'string' || !compiled) throw new S6rcError(EXIT.usage, 'update needs the path of a compiled database');
+    if (typeof options !== 'object' || options === null) throw new S6rcError(EXIT.usage, 'update options must be an object');
     const conversions = options.conversions ?? [];
     if (!Array.isArray(conversions) || !conversions.every((line) => Array.isArray(line) && line.every((w) => typeof w === 'string'))) {
       throw new S6rcError(EXIT.usage, 'option conversions expects lines of words (string[][])');
