@@ -20,4 +20,5 @@ export const USAGE = {
   plot: 'plot [-l live] [-s store] [--change ID] [-o file]',
   boot: 'boot [-l live] [-s store] [-t timeout] [--exit-on-failure] SOURCE-OR-COMPILED [services...]',
   update: 'update [-n] [-v verbosity] [-t timeout] [-l live] [-f convfile] [-b] [-E|-e] [--json] newcompiled',
+  ui: 'ui [-l live] [-s store] [--listen ADDR:PORT]',
 } as const;
