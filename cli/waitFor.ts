@@ -1,10 +1,9 @@
 /**
- * s6-svwait over the control socket, shared by `wait` and `svc -w`:
- * subscribe first (the supervisor replays each current status), then watch
- * the stream, so no transition falls between reading and waiting. The
- * conditions themselves are protocol/waitCondition.ts's.
+ * s6-svwait for `wait` and `svc -w` (protocol/waitFor.ts waits; this maps
+ * its outcome to s6-svwait's exit codes).
  */
-import { WaitTracker, type WaitFor } from '../protocol/waitCondition.js';
+import type { WaitFor } from '../protocol/waitCondition.js';
+import { startWaiting } from '../protocol/waitFor.js';
 import { ControlClient, SupervisorGone } from './client.js';
 import { EXIT, Fatal } from './fatal.js';
 
@@ -21,35 +20,24 @@ export interface WaitOptions {
 /**
  * Resolves with s6-svwait's exit code: 0 reached, 99 timed out, 102 the
  * supervisor went away, n = number of services that failed permanently.
- * An unknown name rejects with Fatal 3.
+ * An unknown name rejects with Fatal 3. It subscribes at once: what the
+ * caller does next (`svc -w`'s command) is seen.
  */
-export async function waitFor(client: ControlClient, services: string[], opts: WaitOptions): Promise<number> {
-  const tracker = new WaitTracker(services.length, opts.what, opts.all);
-  return new Promise<number>((resolve, reject) => {
-    let done = false;
-    const finish = (code: number) => {
-      if (done) return;
-      done = true;
-      if (timer) clearTimeout(timer);
-      resolve(code);
-    };
-    const timer = opts.timeout > 0 ? setTimeout(() => finish(EXIT.waitTimedOut), opts.timeout) : undefined;
-    client
-      .request('subscribe', { services }, ({ status }) => {
-        const verdict = tracker.see(status);
-        if (verdict !== null) finish(verdict);
-      })
-      .then(
-        () => finish(EXIT.supervisorGone),
-        (err) => {
-          if (done) return;
-          if (err instanceof SupervisorGone) return finish(EXIT.supervisorGone);
-          if (timer) clearTimeout(timer);
-          done = true;
-          reject(err);
-        },
-      );
+export function waitFor(client: ControlClient, services: string[], opts: WaitOptions): Promise<number> {
+  const waiting = startWaiting(client, services, opts.what, opts.all);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<number>((resolve) => {
+    if (opts.timeout > 0)
+      timer = setTimeout(() => {
+        waiting.cancel();
+        resolve(EXIT.waitTimedOut);
+      }, opts.timeout);
   });
+  const decided = waiting.verdict.catch((err: unknown) => {
+    if (err instanceof SupervisorGone) return EXIT.supervisorGone;
+    throw err;
+  });
+  return Promise.race([decided, timedOut]).finally(() => clearTimeout(timer));
 }
 
 export { Fatal };

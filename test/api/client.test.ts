@@ -274,6 +274,8 @@ describe('errors', () => {
     // @ts-expect-error: up or down, not both
     expect((await rejection(s6.change({ up: ['db'], down: ['web'] }))).exitCode).toBe(EXIT.usage);
     expect((await rejection(s6.change({ up: ['db'], timeout: -1 }))).message).toBe('option timeout expects a non-negative integer, got -1');
+    // @ts-expect-error: options are needed
+    expect((await rejection(s6.change())).exitCode).toBe(EXIT.usage);
     // @ts-expect-error: names are strings
     expect((await rejection(s6.status([42]))).exitCode).toBe(EXIT.usage);
     expect((await s6.info()).openRequests).toEqual({ info: 1 });
