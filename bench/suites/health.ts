@@ -22,7 +22,7 @@
  * are checked free by binding them just before each supervisor starts.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -214,20 +214,32 @@ interface CpuSample {
   systemPercent: number;
   /** Connects per second over the window, machine-wide. */
   opensPerSecond: number;
-  /** Services whose pid changed during the window (a liveness failure restarts one). */
+  /** Service processes gone during the window (a liveness failure restarts one). */
   restarted: number;
 }
 
-/** Every service's pid, from `status --json`. */
-function pids(live: string): Map<string, number> {
-  const services = JSON.parse(s6rcOk(['status', '-l', live, '--json'])) as { name: string; pid: number | null }[];
-  return new Map(services.map((s) => [s.name, s.pid ?? 0]));
+/**
+ * The pids of every process working in the live directory (the services),
+ * read from /proc rather than asked of the supervisor, so that measuring asks
+ * nothing of what is measured.
+ */
+function servicePids(live: string): Set<number> {
+  const pids = new Set<number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(live)) pids.add(Number(entry));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
 }
 
 /** Settle, then the supervisor's CPU over WINDOW_MS as % of one core. */
 async function supervisorCpu(l: Live): Promise<CpuSample> {
   await sleep(SETTLE_MS);
-  const before = pids(l.live);
+  const before = servicePids(l.live);
   const opens0 = activeOpens();
   const cpu0 = cpuTimes(l.pid);
   const t0 = performance.now();
@@ -235,9 +247,9 @@ async function supervisorCpu(l: Live): Promise<CpuSample> {
   const cpu1 = cpuTimes(l.pid);
   const elapsed = performance.now() - t0;
   const opens1 = activeOpens();
-  const after = pids(l.live);
+  const after = servicePids(l.live);
   let restarted = 0;
-  for (const [name, pid] of before) if (after.get(name) !== pid) restarted++;
+  for (const pid of before) if (!after.has(pid)) restarted++;
   const percent = (ms: number) => (ms / elapsed) * 100;
   return {
     percent: percent(cpu1.user + cpu1.system - cpu0.user - cpu0.system),
