@@ -35,9 +35,9 @@ const CPU_TARGET_PERCENT = 5;
 const READINESS_PROBE = '-s 0 -w 20 -n 0';
 const LIVENESS_PROBE = '-s 1000 -w 1000';
 /**
- * After the burst of 1000 spawns V8's memory reducer runs a few major GCs,
- * 15–30 s later: with a 3 s settle they landed in the window of one idle run
- * in three (2.1 % instead of 0.0 %).
+ * After the burst of spawns V8's memory reducer runs a few major GCs, some
+ * seconds later: with a short settle they land in an idle window now and
+ * then (docs/PERFORMANCE.md, "Health").
  */
 const SETTLE_MS = 30_000;
 const WINDOW_MS = 10_000;
