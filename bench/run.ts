@@ -19,6 +19,7 @@ const SUITES: Record<string, () => Promise<{ run: Suite }>> = {
   supervisor: () => import('./suites/supervisor.js'),
   history: () => import('./suites/history.js'),
   update: () => import('./suites/update.js'),
+  health: () => import('./suites/health.js'),
   metrics: () => import('./suites/metrics.js'),
 };
 

@@ -223,9 +223,9 @@ async function supervise(
   await watchFailures();
   note(`s6rc: info: supervisor ${daemon.pid} running on ${live}; bringing up ${names.join(' ')}`);
   const changeClient = await ControlClient.connect(live);
-  // A change's progress, or an update's (its text only).
-  const narrate = (m: ProgressOf<'change'>) => {
-    if (!('changeId' in m)) for (const text of [m.out, m.err]) if (text) note(text.replace(/\n$/, ''));
+  // A change's progress, or an update's: its text only (boot asks for no data).
+  const narrate = (m: ProgressOf<'change' | 'update'>) => {
+    if ('out' in m || 'err' in m) for (const text of [m.out, m.err]) if (text) note(text.replace(/\n$/, ''));
   };
   const bringUp = () =>
     changeClient.request(

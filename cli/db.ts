@@ -10,6 +10,7 @@ import { helpText, parseOptions, usageError, type CommandSpec, type ParseResult 
 import { DEFAULT_COMPILED, defaultLive } from './paths.js';
 import type { ServiceType } from '../machines/model.js';
 import type { CompiledQueries, Direction, ServiceRow } from '../store/compiled/compiledQueries.js';
+import type { DbJson, ServiceSettings } from '../protocol/jsonOutput.js';
 import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
@@ -26,6 +27,9 @@ export const spec: CommandSpec = {
     'flags prints 8 hex digits: 00000001 for an essential service, else 00000000.',
     'settings (s6rc) prints the s6-rc 0.7 and s6rc files of an atomic that are not at their default (restart, restart-backoff,',
     '  restart-limit, notify-socket, watchdog-timeout, readiness-probe, liveness-probe, reload-signal, flag-timeout-killpg), one per line.',
+    '--json: each query prints one JSON value instead: lists as arrays, type a string, timeout a number (ms),',
+    '  pipeline [{producer, consumer}], script {kind: argv, argv} or {kind: script, script} (null: none),',
+    '  flags {flags, essential}, settings an object by file name; check prints nothing either way.',
     'Exit codes: 3 unknown name, 4 invalid database, 5 wrong type, 100 usage, 111 cannot open.',
     `Without -c, uses <live>/compiled (live: -l, $S6RC_LIVE or the default), else ${DEFAULT_COMPILED}.`,
   ].join('\n'),
@@ -37,6 +41,7 @@ export const spec: CommandSpec = {
     { key: 'direction', short: 'd', long: 'down', kind: 'flag', value: 'down', help: 'down data: down timeout, reverse dependencies, down script' },
     { key: 'withoutEssentials', short: 'E', long: 'with-essentials', kind: 'flag', value: false, help: 'list essential atomics too (the default)' },
     { key: 'withoutEssentials', short: 'e', long: 'without-essentials', kind: 'flag', value: true, help: 'leave essential atomics out of list services|oneshots|longruns, contents, dependencies, atomics, all-dependencies' },
+    { key: 'json', long: 'json', kind: 'flag', help: 'print one JSON value (docs/protocol.md, "JSON output")' },
   ],
 };
 
@@ -90,14 +95,18 @@ export async function run(parsed: ParseResult): Promise<number> {
   const db = await withCompiled(values, (p) => openCompiledQuick((path = p)));
   try {
     const q = new CompiledQueries(db, { withoutEssentials: values.withoutEssentials === true });
-    if (sub === 'list') return print(q.list(args[0] as (typeof LISTS)[number]));
+    const json = values.json === true;
+    if (sub === 'list') {
+      const names = q.list(args[0] as (typeof LISTS)[number]);
+      return json ? printJson<'list'>(names) : print(names);
+    }
     const services = args.map((name) => {
       const s = q.service(name);
       if (!s) throw new Fatal(EXIT.unknownName, `unknown service name: ${name}`);
       if (query.types && !query.types.includes(s.type)) throw new Fatal(EXIT.wrongType, `${name} is a ${s.type}, not ${query.what}`);
       return s;
     });
-    return answer(q, sub, services, direction);
+    return json ? answerJson(q, sub as keyof DbJson, services, direction) : answer(q, sub, services, direction);
   } catch (err) {
     if (err instanceof Fatal) throw err;
     // SQLite errors on a damaged file (the header check is O(1), not exhaustive).
@@ -166,6 +175,41 @@ function answer(q: CompiledQueries, sub: string, services: ServiceRow[], directi
     }
   }
   throw new Error(`unhandled db subcommand ${sub}`);
+}
+
+/** `--json`: the same answers as values (`DbJson`). */
+function answerJson(q: CompiledQueries, sub: keyof DbJson, services: ServiceRow[], direction: Direction): number {
+  const [s] = services;
+  const ids = services.map((x) => x.id);
+  switch (sub) {
+    case 'type':
+      return printJson<'type'>(s.type);
+    case 'timeout':
+      return printJson<'timeout'>(direction === 'up' ? s.timeoutUp : s.timeoutDown);
+    case 'contents':
+      return printJson<'contents'>(q.atomics(ids));
+    case 'dependencies':
+      return printJson<'dependencies'>(q.dependencies(ids, direction));
+    case 'pipeline':
+      return printJson<'pipeline'>(q.pipeline(s.id).map(([producer, consumer]) => ({ producer, consumer })));
+    case 'flags':
+      return printJson<'flags'>({ flags: s.essential ? 1 : 0, essential: s.essential });
+    case 'atomics':
+      return printJson<'atomics'>(q.atomics(ids));
+    case 'settings':
+      // Stored from the compiled model's own fields (store/compiled/settings.ts), so of these types.
+      return printJson<'settings'>(q.settingValues(s.id) as ServiceSettings);
+    case 'all-dependencies':
+      return printJson<'all-dependencies'>(q.allDependencies(ids, direction));
+    case 'script':
+      return printJson<'script'>(q.command(s.id, direction));
+  }
+  throw new Error(`unhandled db subcommand ${sub}`);
+}
+
+function printJson<K extends keyof DbJson>(value: DbJson[K]): number {
+  process.stdout.write(JSON.stringify(value) + '\n');
+  return EXIT.ok;
 }
 
 function print(lines: string[]): number {

@@ -1,23 +1,11 @@
 /**
- * Who asked for a change and how, in the one format every client that starts
- * a change sends (change, start, stop, shutdown, boot) and `history --changes`
- * shows: the user as `name (uid N)`, the command line starting with the
- * program name `s6rc`. node:os only: the thin clients use it.
+ * How the CLI records who asked for a change and how (protocol/invocation.ts
+ * has the format): the user as `name (uid N)`, the command line starting
+ * with the program name `s6rc`. node:os only: the thin clients use it.
  */
-import { userInfo } from 'node:os';
+import { invokingUser, PROGRAM } from '../protocol/invocation.js';
 
-/** The program name every recorded command line starts with. */
-export const PROGRAM = 's6rc';
-
-/** `root (uid 0)`; `uid 1000` when the uid has no name (a container without /etc/passwd entry). */
-export function invokingUser(): string {
-  const uid = process.getuid?.() ?? '?';
-  try {
-    return `${userInfo().username} (uid ${uid})`;
-  } catch {
-    return `uid ${uid}`;
-  }
-}
+export { invokingUser, PROGRAM };
 
 /** This process's command line as recorded: `s6rc`, then the arguments as given. */
 export function invocationArgv(): string[] {

@@ -1,41 +1,39 @@
-/**
- * `ADDR:PORT` options (`--metrics`): what they may say, and how the
- * supervisor is told. An IP address (IPv6 in brackets) or `localhost`, never
- * a name to resolve: a supervisor does not wait on DNS to start.
- */
+/** `ADDR:PORT` as `--listen` takes it: an IPv4 address, `[IPv6]`, or a host name, and a port (0: any free one). */
 import { isIP } from 'node:net';
 
 export interface ListenAddress {
+  /** As Node's `listen` takes it (an IPv6 address without brackets). */
   host: string;
   port: number;
 }
 
-/** Where a server listens when the option gives only a port. */
-export const DEFAULT_LISTEN_HOST = '127.0.0.1';
-
 /**
- * Parses `ADDR:PORT`, `:PORT` or `PORT`; returns what is wrong as a string
- * (the caller makes it a usage error naming the option).
+ * Parses `text`; null when it is not `ADDR:PORT` with a port from 0 to 65535.
  *
  * @example
- *   parseListenAddress('9180')            // → { host: '127.0.0.1', port: 9180 }
- *   parseListenAddress('[::1]:9100')      // → { host: '::1', port: 9100 }
- *   parseListenAddress('example.org:80')  // → "address must be an IP address or localhost, got 'example.org'"
+ *   parseListenAddress('127.0.0.1:7600') // → { host: '127.0.0.1', port: 7600 }
+ *   parseListenAddress('[::1]:0')        // → { host: '::1', port: 0 }
  */
-export function parseListenAddress(text: string): ListenAddress | string {
-  const m = /^(?:\[([^\]]*)\]:|([^:[\]]*):)?([^:]*)$/.exec(text);
-  if (!m) return `expected ADDR:PORT, :PORT or PORT, got '${text}'`;
-  const [, v6, other, portText] = m;
-  if (!/^\d+$/.test(portText)) return `expected ADDR:PORT, :PORT or PORT, got '${text}'`;
-  if (!/^\d{1,5}$/.test(portText) || Number(portText) < 1 || Number(portText) > 65535) return `port must be 1 to 65535, got '${portText}'`;
-  const port = Number(portText);
-  if (v6 !== undefined) return isIP(v6) === 6 ? { host: v6, port } : `expected an IPv6 address in brackets, got '[${v6}]'`;
-  if (other === undefined || other === '') return { host: DEFAULT_LISTEN_HOST, port };
-  if (other === 'localhost' || isIP(other) === 4) return { host: other, port };
-  return `address must be an IP address or localhost, got '${other}'`;
+export function parseListenAddress(text: string): ListenAddress | null {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:\s[\]]+)):(\d{1,5})$/.exec(text);
+  if (!m) return null;
+  const port = Number(m[3]);
+  if (port > 65535) return null;
+  if (m[1] !== undefined) return isIP(m[1]) === 6 ? { host: m[1], port } : null;
+  const host = m[2];
+  if (isIP(host) === 0 && /^[\d.]+$/.test(host)) return null; // 127.0.0.256, 127.1
+  // A name: letters, digits, dots and dashes (localhost, myhost.lan); anything else is a typo.
+  if (isIP(host) === 0 && !/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$/.test(host)) return null;
+  return { host, port };
 }
 
-/** The address as the options take it back (`127.0.0.1:9100`, `[::1]:9100`). */
-export function formatListenAddress(a: ListenAddress): string {
-  return a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
+/** Whether `host` (a listen address or a Host header's name) is this machine's loopback. */
+export function isLoopback(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+/** `host:port` for a URL (brackets around an IPv6 address). */
+export function urlHost(host: string, port: number): string {
+  return `${isIP(host) === 6 ? `[${host}]` : host}:${port}`;
 }

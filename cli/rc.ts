@@ -20,32 +20,33 @@ interface RcHelp {
   /** Shown after the usage line in the overview only. */
   alias?: string;
   summary: string;
-  /** Option letters that apply, each with its help text for this subcommand (null: the table's). */
+  /** Options that apply (by letter, or long name when they have none), each with its help text for this subcommand (null: the table's). */
   options: Record<string, string | null>;
 }
 
 const BLOCK_READER = 'accepted for s6-rc compatibility: reading never waits for a change in progress';
 const ESSENTIALS_SHOWN = 'print services marked essential too (default)';
 const ESSENTIALS_HIDDEN = 'leave services marked essential out';
+const CHANGE_JSON = 'NDJSON on stdout: each progress message ({changeId}, {planned}, {transition}, a dry run\'s {out}), then the report ({exitCode, changeId, stoppedBy, done, failed, skipped, inFlight, essentialKept}); messages stay text on stderr';
 
 const RC_HELP: Record<Exclude<(typeof RC_SUBCOMMANDS)[number], 'help'>, RcHelp> = {
   list: {
-    usage: '[-l live] [-b] [-a] [-u|-d] [-E|-e] list [services...]',
+    usage: '[-l live] [-b] [-a] [-u|-d] [-E|-e] [--json] list [services...]',
     summary: 'Prints the selection: the services named, bundles resolved to their atomics. `s6rc -a list` prints the services that are up, `s6rc -da list` those that are down.',
-    options: { l: null, b: BLOCK_READER, a: 'add the services that are up to the selection', u: 'print the selection (default)', d: 'print every service except the selection', E: ESSENTIALS_SHOWN, e: ESSENTIALS_HIDDEN },
+    options: { l: null, b: BLOCK_READER, a: 'add the services that are up to the selection', u: 'print the selection (default)', d: 'print every service except the selection', E: ESSENTIALS_SHOWN, e: ESSENTIALS_HIDDEN, json: 'print one JSON array of names' },
   },
   listall: {
-    usage: '[-l live] [-b] [-a] [-u|-d] [-E|-e] listall [services...]',
+    usage: '[-l live] [-b] [-a] [-u|-d] [-E|-e] [--json] listall [services...]',
     summary: 'Prints the closed selection: the selection and everything it depends on, recursively; with -d, the selection and everything that depends on it.',
-    options: { l: null, b: BLOCK_READER, a: 'add the services that are up to the selection', u: 'close over dependencies (default)', d: 'close over reverse dependencies: what depends on the selection', E: ESSENTIALS_SHOWN, e: ESSENTIALS_HIDDEN },
+    options: { l: null, b: BLOCK_READER, a: 'add the services that are up to the selection', u: 'close over dependencies (default)', d: 'close over reverse dependencies: what depends on the selection', E: ESSENTIALS_SHOWN, e: ESSENTIALS_HIDDEN, json: 'print one JSON array of names' },
   },
   diff: {
-    usage: '[-l live] [-b] diff',
+    usage: '[-l live] [-b] [--json] diff',
     summary: "Prints one line per service where the supervisor and the live state disagree: +name (kept up, recorded down), -name (recorded up, not kept up). Exits 1 if it printed anything.",
-    options: { l: null, b: BLOCK_READER },
+    options: { l: null, b: BLOCK_READER, json: 'print one JSON object {lines, unknown} (exit 1 all the same if they are not empty)' },
   },
   change: {
-    usage: '[-l live] [-b] [-a] [-u|-d|-D] [-E|-e] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] change [services...]',
+    usage: '[-l live] [-b] [-a] [-u|-d|-D] [-E|-e] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] [--json] change [services...]',
     summary:
       'Brings the selection and its dependencies up (or, with -d, the selection and what depends on it down), each transition as soon as its prerequisites are done, in parallel. Exits 0, 1 if some transition failed, 2 on timeout, 3 on an unknown name.',
     options: {
@@ -61,25 +62,31 @@ const RC_HELP: Record<Exclude<(typeof RC_SUBCOMMANDS)[number], 'help'>, RcHelp> 
       v: null,
       n: null,
       t: null,
+      json: CHANGE_JSON,
     },
   },
   start: {
-    usage: '[-l live] [-b] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] start services...',
+    usage: '[-l live] [-b] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] [--json] start services...',
     alias: '(= -u change)',
     summary: 'Brings the services and their dependencies up: the same as -u change services...',
-    options: { l: null, b: null, p: null, v: null, n: null, t: null },
+    options: { l: null, b: null, p: null, v: null, n: null, t: null, json: CHANGE_JSON },
   },
   stop: {
-    usage: '[-l live] [-b] [-D] [-E|-e] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] stop services...',
+    usage: '[-l live] [-b] [-D] [-E|-e] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] [--json] stop services...',
     alias: '(= -d change)',
     summary: 'Brings the services and what depends on them down: the same as -d change services... (-D: -D change).',
-    options: { l: null, b: null, D: 'also stop services marked essential', E: 'leave services marked essential up (default)', e: 'also stop services marked essential (as -D)', p: null, v: null, n: null, t: null },
+    options: { l: null, b: null, D: 'also stop services marked essential', E: 'leave services marked essential up (default)', e: 'also stop services marked essential (as -D)', p: null, v: null, n: null, t: null, json: CHANGE_JSON },
   },
   reload: {
-    usage: '[-l live] [-v verbosity] [-t timeout] reload services...',
+    usage: '[-l live] [-v verbosity] [-t timeout] [--json] reload services...',
     summary:
       "Reloads the services, which must all be up (s6-rc 0.7): a longrun gets its reload-signal (SIGHUP unless its reload-signal file says otherwise), a oneshot runs its reload script (none: nothing to do). No dependency engine: only the services named. Recorded in the event log as a change. Exits 0, 1 if a service is not up or a reload script failed, 2 on timeout, 3 on an unknown name.",
-    options: { l: null, v: '0 quiet, 1 warnings (default), 2 one line per service reloaded', t: 'give up waiting for reload scripts after this many ms (exit 2)' },
+    options: {
+      l: null,
+      v: '0 quiet, 1 warnings (default), 2 one line per service reloaded',
+      t: 'give up waiting for reload scripts after this many ms (exit 2)',
+      json: 'NDJSON on stdout: {changeId}, then the result {services, exitCode}; messages stay text on stderr',
+    },
   },
 };
 
@@ -87,7 +94,8 @@ const RC_HELP: Record<Exclude<(typeof RC_SUBCOMMANDS)[number], 'help'>, RcHelp> 
 export function subcommandSpec(sub: keyof typeof RC_HELP): CommandSpec {
   const h = RC_HELP[sub];
   const options = Object.entries(h.options).map(([letter, help]) => {
-    const o = spec.options.find((x) => x.short === letter)!;
+    // An option without a letter (--json) is named by its long name.
+    const o = spec.options.find((x) => x.short === letter || (!x.short && x.long === letter))!;
     return help === null ? o : { ...o, help };
   });
   return { name: sub, usage: h.usage, summary: h.summary, options };

@@ -5,6 +5,7 @@
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { ChangeReporter } from '../protocol/changeReport.js';
 import type { ProgressOf } from '../protocol/types.js';
 import { call, connectOrDie, type ControlClient } from './client.js';
 import { EXIT, Fatal, systemFatal } from './fatal.js';
@@ -23,6 +24,8 @@ export interface RcValues {
   verbosity?: number;
   dryRun?: number;
   timeout?: number;
+  /** --json: JSON on stdout (docs/protocol.md, "JSON output"); messages stay text on stderr. */
+  json?: boolean;
 }
 
 /** Runs one s6-rc subcommand; returns its exit code (seed page: 0, 1, 2, 3, 4, 100, 111). */
@@ -36,7 +39,7 @@ export async function runRc(sub: string, values: RcValues, operands: string[]): 
       case 'listall':
         return await list(client, sub, values, operands);
       case 'diff':
-        return await diff(client);
+        return await diff(client, !!values.json);
       case 'change':
         return await change(client, values, operands);
       case 'start':
@@ -107,7 +110,8 @@ async function list(client: ControlClient, sub: 'list' | 'listall', values: RcVa
   // As s6-rc: -D hides essentials too, unless -E says otherwise.
   const hideEssentials = values.essentials === 'hide' || (values.direction === 'DOWN' && values.essentials !== 'show');
   const { services } = await call(client, sub, { names, all: !!values.all, down, hideEssentials });
-  printLines(services);
+  if (values.json) printJson(services);
+  else printLines(services);
   return EXIT.ok;
 }
 
@@ -116,9 +120,11 @@ async function list(client: ControlClient, sub: 'list' | 'listall', values: RcVa
  * any (s6-rc 0.5.4). A oneshot whose outcome is unknown (its script ran under a
  * supervisor that died) is neither: a warning says so, and the exit is 1 too.
  */
-async function diff(client: ControlClient): Promise<number> {
-  const { lines, unknown } = await call(client, 'diff', {});
-  printLines(lines);
+async function diff(client: ControlClient, json: boolean): Promise<number> {
+  const result = await call(client, 'diff', {});
+  const { lines, unknown } = result;
+  if (json) printJson(result);
+  else printLines(lines);
   for (const u of unknown) process.stderr.write(`s6rc: warning: service ${u.service}: ${u.error ?? 'outcome unknown'}; the next change decides\n`);
   return lines.length || unknown.length ? EXIT.failed : EXIT.ok;
 }
@@ -127,22 +133,36 @@ function printLines(lines: string[]): void {
   if (lines.length) process.stdout.write(lines.join('\n') + '\n');
 }
 
-/** Prints what the supervisor streams for a change or a reload (`out`, `err`) and notes its id. */
-export function streamed(onChangeId: (id: number) => void): (data: ProgressOf<'change'>) => void {
+/** One JSON value on one line. */
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value) + '\n');
+}
+
+/**
+ * Prints what the supervisor streams for a change, an update or a reload:
+ * its text, `out` on stdout and `err` on stderr; with `json`, every message
+ * but `err` as one JSON line on stdout instead (`err` is for people, and stays
+ * text on stderr).
+ */
+export function streamed(json: boolean): (data: ProgressOf<'change' | 'update' | 'reload'>) => void {
   return (data) => {
-    if ('changeId' in data) {
-      if (data.changeId !== null) onChangeId(data.changeId);
+    if (!('out' in data || 'err' in data)) {
+      if (json) printJson(data);
       return;
     }
-    if (data.out !== undefined) process.stdout.write(data.out);
-    if (data.err !== undefined) process.stderr.write(data.err);
+    const { out, err } = data as { out?: string; err?: string };
+    if (err !== undefined) process.stderr.write(err);
+    if (out === undefined) return;
+    if (json) printJson({ out });
+    else process.stdout.write(out);
   };
 }
 
 /** s6-rc 0.7 `reload`: no dependency engine, the services named must all be up. */
 async function reload(client: ControlClient, values: RcValues, names: string[]): Promise<number> {
   const request = { services: names, verbosity: values.verbosity ?? 1, timeout: values.timeout ?? 0, argv: invocationArgv(), user: invokingUser() };
-  const result = await call(client, 'reload', request, streamed(() => {}));
+  const result = await call(client, 'reload', request, streamed(!!values.json));
+  if (values.json) printJson(result);
   return result.exitCode;
 }
 
@@ -158,6 +178,9 @@ async function change(client: ControlClient, values: RcValues, names: string[]):
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const json = !!values.json;
+  const reporter = new ChangeReporter();
+  const print = streamed(json);
   try {
     const result = await call(
       client,
@@ -174,9 +197,15 @@ async function change(client: ControlClient, values: RcValues, names: string[]):
         block: !!values.block,
         argv: invocationArgv(),
         user: invokingUser(),
+        events: json,
       },
-      streamed((id) => (changeId = id)),
+      (data) => {
+        if ('changeId' in data && data.changeId !== null) changeId = data.changeId;
+        reporter.add(data);
+        print(data);
+      },
     );
+    if (json) printJson(reporter.report(result));
     return interrupted ? EXIT.failed : result.exitCode;
   } catch (err) {
     if (interrupted) return EXIT.failed;

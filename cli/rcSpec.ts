@@ -9,7 +9,7 @@ export const RC_SUBCOMMANDS = ['help', 'list', 'listall', 'diff', 'change', 'sta
 
 export const spec: CommandSpec = {
   name: 'rc',
-  usage: '[-l live] [-b] [-a] [-u|-d|-D] [-E|-e] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] help|list|listall|diff|change|start|stop|reload [services...]',
+  usage: '[-l live] [-b] [-a] [-u|-d|-D] [-E|-e] [-p] [-v verbosity] [-n dryrunthrottle] [-t timeout] [--json] help|list|listall|diff|change|start|stop|reload [services...]',
   summary: 'Lists the live state or changes it, as s6-rc does.',
   // Long names as s6-rc 0.7's own table (src/s6-rc/s6-rc.c).
   options: [
@@ -25,6 +25,7 @@ export const spec: CommandSpec = {
     { key: 'verbosity', short: 'v', long: 'verbosity', kind: 'int', argName: 'verbosity', help: '0 quiet, 1 warnings (default), 2 one line per transition, 3 debug' },
     { key: 'dryRun', short: 'n', long: 'dry-run', kind: 'int', argName: 'dryrunthrottle', help: 'dry run: print each transition, wait this many ms, change nothing' },
     { key: 'timeout', short: 't', long: 'timeout', kind: 'int', argName: 'timeout', help: 'give up on the whole change after this many ms (exit 2)' },
+    { key: 'json', long: 'json', kind: 'flag', help: 'print JSON on stdout (docs/protocol.md, "JSON output"); messages stay text on stderr' },
   ],
 };
 
@@ -39,25 +40,30 @@ export function afterSubcommand(parsed: ParseResult, after: string[]): { values:
 
 /**
  * `s6rc -l live status ...`: the options before a subcommand of the rest of
- * the suite. Only the live directory applies to every subcommand; it becomes
- * the first of the subcommand's own options, so a `-l` after the word wins,
- * as the later of two options does with getopt. Any other option there is a
- * usage error naming it.
+ * the suite. The live directory applies to every subcommand, and `--json` to
+ * those that have it; each becomes one of the subcommand's own options, put
+ * first, so one after the word wins, as the later of two options does with
+ * getopt. Any other option there is a usage error naming it.
  *
  * @example
  *   leadingLive(parseOptions(spec, ['-l', '/run/x', 'status']).values, statusSpec, ['-o', 'up'])
  *   // → ['-l', '/run/x', '-o', 'up']
  */
 export function leadingLive(before: ParseResult['values'], target: CommandSpec, args: string[]): string[] {
+  const forwarded: string[] = [];
   for (const key of Object.keys(before)) {
     if (key === 'live') continue;
-    const letters = spec.options.filter((o) => o.key === key).map((o) => `-${o.short}`).join('/');
+    if (key === 'json' && target.options.some((o) => o.key === 'json')) {
+      forwarded.push('--json');
+      continue;
+    }
+    const letters = spec.options.filter((o) => o.key === key).map((o) => (o.short ? `-${o.short}` : `--${o.long}`)).join('/');
     throw usageError(target, `option ${letters} applies to the s6-rc subcommands (${RC_SUBCOMMANDS.filter((s) => s !== 'help').join(', ')}), not to ${target.name}`);
   }
   const live = before.live;
-  if (typeof live !== 'string') return args;
+  if (typeof live !== 'string') return [...forwarded, ...args];
   // `svc` has -l for s6-svc's reload: its live directory is only --livedir.
   const option = target.options.find((o) => o.key === 'live');
   if (!option) throw usageError(target, `option -l does not apply to ${target.name}`);
-  return [option.short ? `-${option.short}` : `--${option.long}`, live, ...args];
+  return [option.short ? `-${option.short}` : `--${option.long}`, live, ...forwarded, ...args];
 }

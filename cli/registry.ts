@@ -31,5 +31,6 @@ export const SUITE: Record<string, Entry> = {
   plot: { usage: USAGE.plot, load: () => import('./plot.js') },
   boot: { usage: USAGE.boot, load: () => import('./boot.js') },
   update: { usage: USAGE.update, load: () => import('./update.js') },
+  ui: { usage: USAGE.ui, load: () => import('./ui.js') },
 };
 

@@ -5,15 +5,12 @@
  */
 import { constants } from 'node:os';
 import type { StatusView } from '../protocol/types.js';
+import { isUp } from '../protocol/waitCondition.js';
+
+export { isUp };
 
 export const FIELDS = ['up', 'wantedup', 'normallyup', 'ready', 'paused', 'pid', 'exitcode', 'signal', 'signum', 'updownsince', 'readysince', 'updownfor', 'readyfor', 'deaths', 'notifystatus'] as const;
 export type Field = (typeof FIELDS)[number];
-
-/** s6's notion of up: the run process exists (longrun), the up script succeeded (oneshot). */
-export function isUp(s: StatusView): boolean {
-  if (s.type === 'oneshot') return s.state === 'ready' || s.state === 'stopping';
-  return s.pid !== null && s.state !== 'down' && s.state !== 'failed';
-}
 
 const isReady = (s: StatusView) => s.state === 'ready';
 const seconds = (now: number, since: number | null) => Math.max(0, Math.floor((now - (since ?? now)) / 1000));

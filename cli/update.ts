@@ -12,7 +12,7 @@ import { invocationArgv, invokingUser } from './invocation.js';
 import { usageError, type CommandSpec, type ParseResult } from './options.js';
 import { statIfPresent } from './pathAccess.js';
 import { liveDir } from './paths.js';
-import { streamed } from './rcCommands.js';
+import { printJson, streamed } from './rcCommands.js';
 import { USAGE } from './usage.js';
 
 export const spec: CommandSpec = {
@@ -29,6 +29,12 @@ export const spec: CommandSpec = {
     { key: 'block', short: 'b', long: 'block', kind: 'flag', help: 'wait for the lock held by a change instead of failing with 111' },
     { key: 'forceEssentials', short: 'e', long: 'force-essentials', kind: 'flag', value: true, help: 'stop essential services like any other' },
     { key: 'forceEssentials', short: 'E', long: 'no-force-essentials', kind: 'flag', value: false, help: 'keep essential services up (the default)' },
+    {
+      key: 'json',
+      long: 'json',
+      kind: 'flag',
+      help: 'NDJSON on stdout: the plan ({update}), its phases\' {planned} and {transition} messages, a dry run\'s {out}, then the result ({exitCode, switched, ...}); messages stay text on stderr',
+    },
   ],
 };
 
@@ -52,9 +58,11 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
         block: values.block === true,
         argv: invocationArgv(),
         user: invokingUser(),
+        events: values.json === true,
       },
-      streamed(() => {}),
+      streamed(values.json === true),
     );
+    if (values.json) printJson(result);
     return result.exitCode;
   } finally {
     client.close();

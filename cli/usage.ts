@@ -5,7 +5,7 @@
  */
 export const USAGE = {
   compile: 'compile [-v verbosity] compiled source...',
-  db: 'db [-l live] [-c compiled] [-b] [-u|-d] [-E|-e] help|check|list|type|timeout|contents|dependencies|pipeline|script|flags|atomics|all-dependencies|settings ...',
+  db: 'db [-l live] [-c compiled] [-b] [-u|-d] [-E|-e] [--json] help|check|list|type|timeout|contents|dependencies|pipeline|script|flags|atomics|all-dependencies|settings ...',
   init: 'init [-c compiled] [-l live] [-t timeout] [-b] [-s store] [--metrics ADDR:PORT]',
   daemon: 'daemon [-l live] [-N fd] [-s store] [-t stoptimeout] [--metrics ADDR:PORT]',
   shutdown: 'shutdown [-l live] [-t timeout]',
@@ -19,5 +19,6 @@ export const USAGE = {
   statechart: 'statechart [--format stately|mermaid|dot] [-o file] longrun|oneshot|orchestrator',
   plot: 'plot [-l live] [-s store] [--change ID] [-o file]',
   boot: 'boot [-l live] [-s store] [-t timeout] [--exit-on-failure] [--metrics ADDR:PORT] SOURCE-OR-COMPILED [services...]',
-  update: 'update [-n] [-v verbosity] [-t timeout] [-l live] [-f convfile] [-b] [-E|-e] newcompiled',
+  update: 'update [-n] [-v verbosity] [-t timeout] [-l live] [-f convfile] [-b] [-E|-e] [--json] newcompiled',
+  ui: 'ui [-l live] [-s store] [--listen ADDR:PORT]',
 } as const;

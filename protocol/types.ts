@@ -9,6 +9,7 @@
  * in each field's comment); a handler still checks every field it reads,
  * since a request is JSON from whoever can connect.
  */
+import type { PayloadOf } from '../machines/events.js';
 import type { Discrepancy } from '../machines/plan/reality.js';
 import type { ServiceContextBase, ServiceState } from '../machines/service/events.js';
 
@@ -73,6 +74,8 @@ export interface ChangeRequest extends Invocation {
   timeout?: number;
   /** `-b`: wait for the lock instead of failing with 111 (default false). */
   block?: boolean;
+  /** Also stream the change as data: its plan (`ChangePlanned`), then each step of each transition (`TransitionProgress`) (default false). */
+  events?: boolean;
 }
 
 /** An `update` (s6-rc-update), its conversion file read and lexed by the client. */
@@ -91,6 +94,8 @@ export interface UpdateRequest extends Invocation {
   forceEssentials?: boolean;
   /** `-b`: wait for the lock (default false). */
   block?: boolean;
+  /** Also stream the update as data: its plan (`UpdatePlanned`), then each of its phases as a change's `events` (default false). */
+  events?: boolean;
 }
 
 /** `list` / `listall`: s6-rc's selection, printed rather than changed. */
@@ -194,6 +199,46 @@ export interface ChangeStarted {
   changeId: number | null;
 }
 
+/** One transition of a change: a service brought up or down. */
+export interface TransitionRef {
+  service: string;
+  kind: 'up' | 'down';
+}
+
+/** With `events`: what a change will do, sent once it is planned, before its first transition. */
+export interface ChangePlanned {
+  planned: {
+    /** Every transition it plans (with `prune`, the stops first), whatever happens to them. */
+    transitions: TransitionRef[];
+    /** Services a down change leaves up because they are marked essential. */
+    essentialKept: string[];
+  };
+}
+
+/**
+ * One step of one transition, as the event log records it
+ * (`transition.scheduled`, `.succeeded`, `.failed`, `.blocked`): `failed`
+ * carries the exit code or signal and s6-rc's reason (`command exited 1`);
+ * `blocked` (never started) names the service whose failure blocked it.
+ */
+export type TransitionStep = TransitionRef &
+  (
+    | { step: 'scheduled' }
+    | { step: 'succeeded' }
+    | { step: 'failed'; code: number | null; signal: string | null; reason: string }
+    | { step: 'blocked'; by: string | null }
+  );
+
+/** With `events`: a step of a transition, as it happens. */
+export interface TransitionProgress {
+  transition: TransitionStep;
+}
+
+/** With `events`: an update's plan (what its `update.planned` event records), sent before it stops anything; a dry run's too. */
+export interface UpdatePlanned {
+  update: PayloadOf<'update.planned'>;
+}
+
 /** s6-rc's output for the client's stdout (`out`) and stderr (`err`); one or both. */
 export interface Output {
   out?: string;
@@ -206,8 +251,10 @@ export interface Progress {
   subscribe: { status: StatusView };
   /** `text`: the orchestrated shutdown's lines; the events: what it stopped after it. */
   shutdown: { event: 'stopping' | 'stopped'; service: string } | { text: string };
-  change: ChangeStarted | Output;
-  update: Output;
+  /** `ChangePlanned` and `TransitionProgress` only with `events`. */
+  change: ChangeStarted | Output | ChangePlanned | TransitionProgress;
+  /** Data only with `events`: the plan, then its phases' plans and steps (no change id: they are the update's). */
+  update: Output | UpdatePlanned | ChangePlanned | TransitionProgress;
   reload: { changeId: number } | { err: string };
 }
 

@@ -2,15 +2,16 @@
  * The orchestrator's socket operations (docs/protocol.md, "The change engine's
  * operations"; their types: protocol/types.ts):
  *
- * - `change` `{ names, direction: 'up'|'down'|'DOWN', all, prune, verbosity, dryRun: ms|null, timeout, block, argv, user }`
- *   → progress `{ changeId }`, `{ out, err }` (text for the client's stdout/stderr), then `{ exitCode, ... }`;
+ * - `change` `{ names, direction: 'up'|'down'|'DOWN', all, prune, verbosity, dryRun: ms|null, timeout, block, argv, user, events }`
+ *   → progress `{ changeId }`, `{ out, err }` (text for the client's stdout/stderr), with `events` `{ planned }` and
+ *   `{ transition }` too, then `{ exitCode, ... }`;
  *   fails with 3 (unknown name) before anything changes, 111 when the lock is held and `block` is false.
  * - `change-cancel` `{ changeId, why }` → stops scheduling that change (the client got SIGINT/SIGTERM).
  * - `list` / `listall` `{ names, all, down, hideEssentials }` → `{ services }`; never wait for the lock.
  * - `diff` → `{ lines: ['+name', '-name'], unknown: [{ service, error }] }` (unknown: oneshots whose outcome was lost with a dead supervisor).
  * - `reconcile` → `{ corrections: [{ service, recordedUp, actualUp, state }] }`.
- * - `update` `{ compiled, conversions: [[word...]...], dryRun, timeout, verbosity, forceEssentials, block, argv, user }`
- *   → progress `{ out, err }` (no id), then `{ exitCode, switched, ... }` (actors/orchestrator/update.ts); fails with
+ * - `update` `{ compiled, conversions: [[word...]...], dryRun, timeout, verbosity, forceEssentials, block, argv, user, events }`
+ *   → progress `{ out, err }` (no id; with `events` `{ update }`, then its phases' `{ planned }` and `{ transition }`), then `{ exitCode, switched, ... }` (actors/orchestrator/update.ts); fails with
  *   3, 4, 5, 6 or 100 before anything changes, 111 when the lock is held and `block` is false.
  */
 import { EXIT } from '../../machines/errors.js';
@@ -135,6 +136,7 @@ function parseChange(req: Unchecked<Requests['change']>): ChangeOptions {
     timeout: typeof req.timeout === 'number' ? req.timeout : 0,
     argv: strings(req.argv),
     user: typeof req.user === 'string' ? req.user : 'unknown',
+    events: req.events === true,
   };
 }
 
@@ -150,6 +152,7 @@ function parseUpdate(req: Unchecked<Requests['update']>): UpdateOptions {
     forceEssentials: req.forceEssentials === true,
     argv: strings(req.argv),
     user: typeof req.user === 'string' ? req.user : 'unknown',
+    events: req.events === true,
   };
 }
 

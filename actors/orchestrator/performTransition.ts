@@ -34,14 +34,17 @@ export function performTransition(
   const before = handle.status();
   let settled = false;
   let moved = false;
+  let stopRequested = false;
   const decide = (st: ServiceStatus): TransitionOutcome | null => {
     if (!moved && changed(before, st)) moved = true;
     if (kind === 'up') {
       if (st.state === 'ready') return { ok: true };
       if (st.state === 'failed' && moved) return failure(st);
-      // Its run died and its restart policy (never, on-failure) keeps it down; or someone else (svc -d, a shutdown) stopped it.
+      // Someone else asking it down (svc -d, a shutdown) leaves run alive a moment, still wanted down.
+      if (moved && !st.wantedUp && st.pid !== null) stopRequested = true;
+      // Stopped by someone else, or its run died and its restart policy (never, on-failure) keeps it down.
       if (st.state === 'down' && moved) {
-        if (st.wantedUp === false && st.pid === null && (st.exitCode !== null || st.signal !== null) && st.deaths) {
+        if (!stopRequested && (st.exitCode !== null || st.signal !== null)) {
           const death = st.signal ? `crashed with signal ${st.signal}` : `exited ${st.exitCode}`;
           return { ok: false, code: st.exitCode, signal: st.signal, reason: `run ${death} before it was ready, and its restart policy keeps it down` };
         }

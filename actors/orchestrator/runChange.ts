@@ -11,10 +11,11 @@ import { planChange } from '../../machines/plan/plan.js';
 import type { ChangeRequest, Plan, Transition } from '../../machines/plan/types.js';
 import type { SupervisorApi } from '../supervisor/api.js';
 import { dryRunLine } from './dryRunLine.js';
-import { debug, essentialLine, failedLine, scheduledLine, succeededLine, warning } from './messages.js';
+import { debug, essentialLine, failedLine, failureReason, scheduledLine, succeededLine, warning } from './messages.js';
 import { performTransition, type TransitionOutcome } from './performTransition.js';
 import { reconciledView, reconcileLive, servicesInTransit } from './reconcile.js';
 import type { ChangeSink } from './sink.js';
+import type { TransitionStep } from '../../protocol/types.js';
 
 export interface ChangeOptions extends ChangeRequest {
   /** 0 silent, 1 warnings (default), 2 one line per transition, 3 debug. */
@@ -34,6 +35,8 @@ export interface ChangeOptions extends ChangeRequest {
    * ends a change of its own.
    */
   partOf?: number;
+  /** Send the plan and each transition's steps to the sink as data (the request's `events`). */
+  events?: boolean;
 }
 
 export interface RunningChange {
@@ -59,6 +62,7 @@ export function runChange(
   const { log, model } = supervisor;
   const dry = options.dryRun !== null;
   const verbose = options.verbosity;
+  const step = options.events ? (message: TransitionStep) => sink.data({ transition: message }) : () => {};
   const changeId = options.partOf ?? (dry ? null : log.startChange(options.argv, options.user));
   const ownChange = options.partOf === undefined && changeId !== null;
   const actor = createActor(orchestratorMachine).start();
@@ -115,12 +119,14 @@ export function runChange(
   const blockedTransition = (t: Transition, cause: OrchestratorEvent) => {
     const by = 'service' in cause ? cause.service : null;
     if (!dry) log.append({ type: 'transition.blocked', service: t.service, changeId, payload: { kind: t.kind, by } });
+    step({ service: t.service, kind: t.kind, step: 'blocked', by });
     if (verbose >= 3) sink.stderr(debug(`service ${t.service}: not ${t.kind === 'up' ? 'starting' : 'stopping'}, since ${by} failed`));
   };
 
   const start = (id: number) => {
     const t = plan!.transitions[id];
     if (verbose >= 2) sink.stderr(scheduledLine(t));
+    step({ service: t.service, kind: t.kind, step: 'scheduled' });
     if (dry) {
       sink.stdout(dryRunLine(model, t));
       const succeed = () => settle(t, { ok: true });
@@ -144,12 +150,14 @@ export function runChange(
         log.append({ type: 'transition.succeeded', service: t.service, changeId, payload: { kind: t.kind } });
       }
       if (verbose >= 2) sink.stderr(succeededLine(t));
+      step({ service: t.service, kind: t.kind, step: 'succeeded' });
       post({ type: 'TRANSITION_SUCCEEDED', service: t.service });
       return;
     }
     const failure = { code: outcome.code ?? null, signal: outcome.signal ?? null, reason: outcome.reason ?? null };
     log.append({ type: 'transition.failed', service: t.service, changeId, payload: { kind: t.kind, ...failure } });
     if (verbose >= 1) sink.stderr(failedLine(t, outcome));
+    step({ service: t.service, kind: t.kind, step: 'failed', ...failure, reason: failureReason(t, outcome) });
     // A longrun that could not come up is not left half-started (SPEC §3).
     if (t.kind === 'up' && t.type === 'longrun') supervisor.services.get(t.service)?.down(changeId);
     post({ type: 'TRANSITION_FAILED', service: t.service, ...failure });
@@ -186,6 +194,7 @@ export function runChange(
     }
     plan = planChange(model, live, options, servicesInTransit(supervisor));
     if (verbose >= 1) for (const name of plan.essentialKept) sink.stderr(essentialLine(name));
+    if (options.events) sink.data({ planned: { transitions: plan.transitions.map((t) => ({ service: t.service, kind: t.kind })), essentialKept: plan.essentialKept } });
     if (verbose >= 3) sink.stderr(debug(`change ${changeId ?? '(dry run)'}: ${plan.downCount} to stop, ${plan.transitions.length - plan.downCount} to start`));
     post({ type: 'PLANNED', plan });
   }).catch((err) => {

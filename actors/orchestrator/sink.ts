@@ -3,11 +3,14 @@
  * socket, batched into one progress message per event-loop turn (a dry run of
  * 3000 services is one write, not 3000), and the exit code the client ends with.
  */
-import type { ChangeEnd, ChangeStarted, Output, UpdateEnd } from '../../protocol/types.js';
+import type { ChangeEnd, ChangePlanned, ChangeStarted, Output, TransitionProgress, UpdateEnd, UpdatePlanned } from '../../protocol/types.js';
 import type { Reply } from '../supervisor/api.js';
 
-/** Where the output of a request answered as a change is (`change`, `update`) goes; `End` is what its result holds besides the exit code. */
-export interface OutputSink<End> {
+/**
+ * Where the output of a request answered as a change is (`change`, `update`) goes; `End` is what its result holds
+ * besides the exit code, `Data` the structured messages it sends along with its text (in order with it).
+ */
+export interface OutputSink<End, Data> {
   stdout(text: string): void;
   stderr(text: string): void;
   /** Ends the client's request with this exit code; later calls are ignored. */
@@ -18,21 +21,20 @@ export interface OutputSink<End> {
   readonly closed: boolean;
   /** Called once if the client goes away before `finish`. */
   onGone(listener: () => void): void;
+  /** A structured message, sent in order with the text. */
+  data(message: Data): void;
 }
 
-/** A change's sink: its output, its id first, and how it ended. */
-export interface ChangeSink extends OutputSink<ChangeEnd> {
-  /** The change's id, sent in order with the text. */
-  data(message: ChangeStarted): void;
-}
+/** A change's sink: its output, its id first, with `events` its plan and steps, and how it ended. */
+export type ChangeSink = OutputSink<ChangeEnd, ChangeStarted | ChangePlanned | TransitionProgress>;
 
-/**
- * A sink over a socket reply (progress `{ out, err }`, end `{ exitCode, ...end }`).
- * An update's reply gets no `data`: an update sends no id (its phases are changes under its own).
- */
+/** An update's sink: its output, with `events` its plan and its phases' plans and steps, and how it ended. */
+export type UpdateSink = OutputSink<UpdateEnd, UpdatePlanned | ChangePlanned | TransitionProgress>;
+
+/** A sink over a socket reply (progress `{ out, err }` and the data messages, end `{ exitCode, ...end }`). */
 export function replySink(reply: Reply<'change'>): ChangeSink;
-export function replySink(reply: Reply<'update'>): OutputSink<UpdateEnd>;
-export function replySink(reply: Reply<'change' | 'update'>): ChangeSink | OutputSink<UpdateEnd> {
+export function replySink(reply: Reply<'update'>): UpdateSink;
+export function replySink(reply: Reply<'change' | 'update'>): ChangeSink | UpdateSink {
   let out = '';
   let err = '';
   let scheduled = false;
@@ -60,7 +62,7 @@ export function replySink(reply: Reply<'change' | 'update'>): ChangeSink | Outpu
       err += text;
       later();
     },
-    data(message: ChangeStarted) {
+    data(message: ChangeStarted | ChangePlanned | TransitionProgress | UpdatePlanned) {
       flush();
       reply.progress(message);
     },

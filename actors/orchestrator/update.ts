@@ -13,7 +13,6 @@ import { EXIT, Fatal } from '../../machines/errors.js';
 import type { CompiledModel } from '../../machines/model.js';
 import { parseConversions, planUpdate, UpdateError, type UpdatePlan } from '../../machines/plan/update.js';
 import type { OrchestratorOutput } from '../../machines/orchestrator.js';
-import type { UpdateEnd } from '../../protocol/types.js';
 import { loadCompiled } from '../../store/compiled/loadCompiled.js';
 import { crashPoint } from '../supervisor/crashPoint.js';
 import { fileSha256, keepDatabase } from '../supervisor/databases.js';
@@ -22,7 +21,7 @@ import { debug, info, warning } from './messages.js';
 import type { Orchestrator } from './orchestrator.js';
 import { reconcileLive } from './reconcile.js';
 import { runChange } from './runChange.js';
-import type { OutputSink } from './sink.js';
+import type { UpdateSink } from './sink.js';
 
 export interface UpdateOptions {
   /** The new compiled database (absolute path). */
@@ -38,6 +37,8 @@ export interface UpdateOptions {
   forceEssentials: boolean;
   argv: string[];
   user: string;
+  /** Also send the plan and the phases' steps as data (`events` of the request). */
+  events?: boolean;
 }
 
 const NOT_SWITCHED = { failed: 9, timedOut: 10 } as const;
@@ -55,7 +56,7 @@ function sha256Of(path: string): string | null {
  * Runs one update while the change lock is held (`release` gives it back);
  * its exit code goes to `sink.finish`.
  */
-export async function runUpdate(orchestrator: Orchestrator, options: UpdateOptions, sink: OutputSink<UpdateEnd>, release: () => void): Promise<void> {
+export async function runUpdate(orchestrator: Orchestrator, options: UpdateOptions, sink: UpdateSink, release: () => void): Promise<void> {
   const sup = orchestrator.supervisor;
   const deadline = options.timeout > 0 ? Date.now() + options.timeout : 0;
   const left = () => (deadline ? Math.max(1, deadline - Date.now()) : 0);
@@ -79,23 +80,21 @@ export async function runUpdate(orchestrator: Orchestrator, options: UpdateOptio
     const plan = planUpdate({ old, next, live: sup.log.liveSet(), conversions, forceEssentials: options.forceEssentials });
     const renames = new Map([...conversions].filter(([, c]) => c.rename !== undefined).map(([name, c]) => [name, c.rename!]));
     if (options.verbosity >= 1) for (const name of plan.essentialKept) sink.stderr(warning(`service ${name} is marked as essential, not stopping it`));
+    const planned = {
+      compiled: options.compiled,
+      stop: Object.fromEntries(plan.stop),
+      start: plan.start,
+      renamed: Object.fromEntries([...plan.kept].filter(([a, b]) => a !== b)),
+      restartedAs: Object.fromEntries([...plan.stop.keys()].map((name) => [name, plan.identity.get(name)]).filter(([name, to]) => to && to !== name)),
+      essentialKept: plan.essentialKept,
+    };
+    if (options.events) sink.data({ update: planned });
     if (options.dryRun) {
       dryRun(plan, options, sink);
       return sink.finish(EXIT.ok, { switched: false });
     }
     const id = changeId!;
-    sup.log.append({
-      type: 'update.planned',
-      changeId: id,
-      payload: {
-        compiled: options.compiled,
-        stop: Object.fromEntries(plan.stop),
-        start: plan.start,
-        renamed: Object.fromEntries([...plan.kept].filter(([a, b]) => a !== b)),
-        restartedAs: Object.fromEntries([...plan.stop.keys()].map((name) => [name, plan.identity.get(name)]).filter(([name, to]) => to && to !== name)),
-        essentialKept: plan.essentialKept,
-      },
-    });
+    sup.log.append({ type: 'update.planned', changeId: id, payload: planned });
     if (options.verbosity >= 2) sink.stderr(info(`update: ${plan.stop.size} to stop, ${plan.start.length} to start, ${plan.kept.size} kept running`));
 
     const stopped = plan.stop.size ? await phase(orchestrator, { names: [...plan.stop.keys()], direction: 'DOWN' }, id, options, left(), sink) : null;
@@ -141,13 +140,25 @@ async function phase(
   changeId: number,
   options: UpdateOptions,
   timeout: number,
-  sink: OutputSink<UpdateEnd>,
+  sink: UpdateSink,
 ): Promise<OrchestratorOutput> {
   let answered!: (output: OrchestratorOutput) => void;
   const answer = new Promise<OrchestratorOutput>((resolve) => (answered = resolve));
   const change = runChange(
     orchestrator.supervisor,
-    { ...what, all: false, prune: false, verbosity: options.verbosity, dryRun: null, timeout, timeoutAsked: options.timeout, argv: options.argv, user: options.user, partOf: changeId },
+    {
+      ...what,
+      all: false,
+      prune: false,
+      verbosity: options.verbosity,
+      dryRun: null,
+      timeout,
+      timeoutAsked: options.timeout,
+      argv: options.argv,
+      user: options.user,
+      partOf: changeId,
+      events: options.events,
+    },
     // The phase's output goes to the client; its answer is not the update's.
     {
       stdout: (text) => sink.stdout(text),
@@ -158,7 +169,10 @@ async function phase(
       get closed() {
         return sink.closed;
       },
-      data: () => {},
+      // Its plan and steps are the update's; it sends no id of its own.
+      data: (message) => {
+        if (!('changeId' in message)) sink.data(message);
+      },
       finish: (exitCode, end) =>
         answered({
           exitCode,
@@ -176,7 +190,7 @@ async function phase(
 }
 
 /** `-n`: the transitions an update would perform, in order, one line each. */
-function dryRun(plan: UpdatePlan, options: UpdateOptions, sink: OutputSink<UpdateEnd>): void {
+function dryRun(plan: UpdatePlan, options: UpdateOptions, sink: UpdateSink): void {
   for (const [name, why] of plan.stop) sink.stdout(`s6rc-update-dryrun: down ${name} (${why})\n`);
   sink.stdout(`s6rc-update-dryrun: switch to ${options.compiled}\n`);
   for (const [from, to] of plan.kept) if (from !== to) sink.stdout(`s6rc-update-dryrun: rename ${from} -> ${to} (kept running)\n`);

@@ -6,13 +6,12 @@
  * a pipe on fd 3 and read a newline from each), 10,000 longruns up, and the
  * cold start of the thin clients (status, wait, svc) against `node -e 0`.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LONGRUN_RUN } from '../generate.js';
-import { s6rcOk } from '../live.js';
+import { bringAllUp, killLive, s6rcOk } from '../live.js';
 import { median, nodeOnce, S6RC, timeProcess, type Row } from '../measure.js';
 import type { BenchContext } from '../run.js';
 
@@ -46,61 +45,11 @@ function initLive(count: number): Live {
 
 /** Kills the supervisor and every process working in the live directory, by pid, then removes it all. */
 function teardown(l: Live): void {
-  spawnSync(process.execPath, [S6RC, 'shutdown', '-l', l.live, '-t', '20000'], { stdio: 'ignore', timeout: 120_000 });
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(l.live)) process.kill(Number(entry), 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-  try {
-    process.kill(l.pid, 'SIGKILL');
-  } catch {
-    /* exited */
-  }
+  killLive(l.live, l.pid);
   rmSync(l.root, { recursive: true, force: true });
 }
 
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-
-/**
- * One `up` request for every service (the control socket, as `svc -u` sends
- * it) after subscribing to all of them; resolves with the ms until every one
- * reported ready.
- */
-function bringAllUp(live: string, count: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(join(live, 'control'));
-    const ready = new Set<string>();
-    let buf = '';
-    let t0 = 0;
-    let subscribed = 0;
-    socket.setEncoding('utf8');
-    socket.on('error', reject);
-    socket.on('connect', () => socket.write(JSON.stringify({ id: 1, op: 'subscribe' }) + '\n'));
-    socket.on('data', (chunk: string) => {
-      buf += chunk;
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const msg = JSON.parse(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-        if (msg.id !== 1) continue;
-        if (msg.type === 'error') return reject(new Error(msg.message));
-        if (++subscribed === count) {
-          t0 = performance.now();
-          socket.write(JSON.stringify({ id: 2, op: 'up', services: allNames(count) }) + '\n');
-        }
-        if (t0 && msg.data?.status?.state === 'ready') ready.add(msg.data.status.name);
-        if (t0 && ready.size === count) {
-          socket.destroy();
-          return resolve(performance.now() - t0);
-        }
-      }
-    });
-  });
-}
 
 const allNames = (count: number) => Array.from({ length: count }, (_, i) => `s${String(i).padStart(5, '0')}`);
 
@@ -170,7 +119,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       const l = initLive(n);
       try {
         const idle = rssMiB(l.pid);
-        ours.push(await bringAllUp(l.live, n));
+        ours.push(await bringAllUp(l.live, allNames(n)));
         if (round === 0) {
           await new Promise((r) => setTimeout(r, 500));
           const rss = rssMiB(l.pid);
@@ -206,7 +155,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
     const n = 10_000;
     const l = initLive(n);
     try {
-      const ms = await bringAllUp(l.live, n);
+      const ms = await bringAllUp(l.live, allNames(n));
       rows.push({ suite: 'supervisor', case: `${n} longruns: one up request → all ready`, median: ms, note: `supervisor RSS ${rssMiB(l.pid).toFixed(1)} MiB` });
     } finally {
       teardown(l);

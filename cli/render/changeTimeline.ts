@@ -15,14 +15,17 @@ export async function loadChangeTimeline(log: EventLogReader, live: string, id?:
   if (changeId === null) throw new Fatal(EXIT.failed, 'no change recorded in the event log yet');
   if (!log.changes({ id: changeId }).length) throw new Fatal(EXIT.failed, `no change ${changeId} in the event log`);
   const timeline = buildTimeline(changeId, log.history({ changeId }));
-  const model = await tryModel(live);
-  const prerequisites = (service: string, direction: 'up' | 'down'): readonly string[] => {
+  return { timeline, chain: criticalChain(timeline, prerequisitesIn(await tryModel(live))) };
+}
+
+/** What a transition waits for in `model`: its dependencies going up, its dependents going down (nothing without a model). */
+export function prerequisitesIn(model: CompiledModel | null): (service: string, direction: 'up' | 'down') => readonly string[] {
+  return (service, direction) => {
     if (!model) return [];
     if (direction === 'down') return model.dependents.get(service) ?? [];
     const s = model.services.get(service);
     return s && s.type !== 'bundle' ? s.dependencies : [];
   };
-  return { timeline, chain: criticalChain(timeline, prerequisites) };
 }
 
 async function tryModel(live: string): Promise<CompiledModel | null> {

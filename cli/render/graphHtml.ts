@@ -35,15 +35,21 @@ interface Placement {
 
 const SPACING = { nodesep: 24, ranksep: 60, marginx: 16, marginy: 16 };
 
-function nodeSize(n: ServiceGraph['nodes'][number]): { width: number; height: number } {
-  return { width: Math.max(textWidth(n.name), textWidth(n.state ?? n.type, 11)) + 28, height: n.state ? 44 : 36 };
+/** How a drawing is made: `stateRoom` leaves room in every box for this state's name (a live page's states change). */
+export interface GraphSvgOptions {
+  stateRoom?: string;
 }
 
-function placeWithDagre(g: ServiceGraph): Placement {
+function nodeSize(n: ServiceGraph['nodes'][number], o: GraphSvgOptions): { width: number; height: number } {
+  const state = Math.max(textWidth(n.state ?? n.type, 11), n.state && o.stateRoom ? textWidth(o.stateRoom, 11) : 0);
+  return { width: Math.max(textWidth(n.name), state) + 28, height: n.state ? 44 : 36 };
+}
+
+function placeWithDagre(g: ServiceGraph, o: GraphSvgOptions): Placement {
   const layout = new dagre.graphlib.Graph({ compound: true, multigraph: true });
   layout.setGraph({ rankdir: 'LR', ...SPACING });
   layout.setDefaultEdgeLabel(() => ({}));
-  for (const n of g.nodes) layout.setNode(n.name, nodeSize(n));
+  for (const n of g.nodes) layout.setNode(n.name, nodeSize(n, o));
   for (const c of g.clusters) layout.setNode('cluster:' + c.name, { label: c.name, paddingTop: 28 } as never);
   for (const c of g.clusters) {
     if (c.parent) layout.setParent('cluster:' + c.name, 'cluster:' + c.parent);
@@ -64,19 +70,19 @@ function placeWithDagre(g: ServiceGraph): Placement {
   };
 }
 
-function placeLayered(g: ServiceGraph): Placement {
+function placeLayered(g: ServiceGraph, o: GraphSvgOptions): Placement {
   const l = layeredLayout(
-    g.nodes.map((n) => ({ id: n.name, ...nodeSize(n) })),
+    g.nodes.map((n) => ({ id: n.name, ...nodeSize(n, o) })),
     g.edges.map((e) => ({ from: e.from, to: e.to })),
     SPACING,
   );
   return { width: l.width, height: l.height, node: (name) => l.nodes.get(name)!, edge: (i) => l.edges[i], cluster: () => null };
 }
 
-/** Lays the graph out and returns the SVG element (also used by tests and screenshots). */
-export function graphToSvg(g: ServiceGraph): string {
+/** Lays the graph out and returns the SVG element (also used by `s6rc ui`, tests and screenshots). */
+export function graphToSvg(g: ServiceGraph, options: GraphSvgOptions = {}): string {
   const boxes = layoutEngine(g) === 'dagre';
-  const place = boxes ? placeWithDagre(g) : placeLayered(g);
+  const place = boxes ? placeWithDagre(g, options) : placeLayered(g, options);
   // Without boxes, each service's tooltip names the innermost bundle it sits in.
   const home = new Map<string, string>();
   if (!boxes) for (const c of g.clusters) for (const m of c.members) home.set(m, c.name);
@@ -129,10 +135,8 @@ export function graphToSvg(g: ServiceGraph): string {
   return parts.join('\n');
 }
 
-const CSS = `
-body { font-family: Helvetica, Arial, sans-serif; margin: 24px; color: #1d2228; background: #fafbfc; }
-h1 { font-size: 18px; margin: 0 0 4px; }
-p.sub { color: #5b6573; margin: 0 0 16px; font-size: 13px; }
+/** The drawing's own CSS (graphToSvg's classes), for any page that shows it. */
+export const GRAPH_CSS = `
 .s6rc-graph text { font-family: Helvetica, Arial, sans-serif; }
 .s6rc-graph .node text.name { font-size: ${FONT}px; font-weight: 600; }
 .s6rc-graph .node text.state { font-size: 11px; }
@@ -145,12 +149,19 @@ p.sub { color: #5b6573; margin: 0 0 16px; font-size: 13px; }
 .s6rc-graph .edge text { font-size: 11px; fill: #3a78d8; paint-order: stroke; stroke: #fafbfc; stroke-width: 3px; }
 .s6rc-graph.hovering .node, .s6rc-graph.hovering .edge { opacity: 0.25; }
 .s6rc-graph.hovering .lit { opacity: 1; }
+`;
+
+const CSS = `
+body { font-family: Helvetica, Arial, sans-serif; margin: 24px; color: #1d2228; background: #fafbfc; }
+h1 { font-size: 18px; margin: 0 0 4px; }
+p.sub { color: #5b6573; margin: 0 0 16px; font-size: 13px; }
+${GRAPH_CSS}
 .legend { display: flex; gap: 14px; font-size: 12px; margin-top: 12px; color: #5b6573; flex-wrap: wrap; }
 .legend span::before { content: ''; display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -2px; border-radius: 3px; border: 1.5px solid var(--s); background: var(--f); }
 `;
 
-// Hover a node: light it, its edges and its neighbours. Plain DOM, no library.
-const JS = `
+/** Hover a node: light it, its edges and its neighbours. Plain DOM, no library; for any page that shows the drawing. */
+export const GRAPH_JS = `
 (() => {
   const svg = document.querySelector('svg.s6rc-graph');
   if (!svg) return;
@@ -196,7 +207,7 @@ export function graphToHtml(g: ServiceGraph, title: string): string {
   }</p>
 ${graphToSvg(g)}
 <div class="legend">${legend.join('')}</div>
-<script>${JS}</script>
+<script>${GRAPH_JS}</script>
 </body></html>
 `;
 }

@@ -5,8 +5,11 @@
 import type { CompiledModel } from '../../machines/model.js';
 import { closeOverDependencies } from '../../machines/plan/closure.js';
 
-/** What a node is coloured by: the live state (up/down) refined by the actor's state when known. */
-export type NodeState = 'up' | 'down' | 'failed' | 'starting' | 'stopping' | 'up-unready' | 'unknown';
+/**
+ * What a node is coloured by: the live state (up/down) refined by the actor's
+ * state when known; `s6rc ui` shows the actor's own state (`ready` for up).
+ */
+export type NodeState = 'up' | 'ready' | 'down' | 'failed' | 'starting' | 'stopping' | 'up-unready' | 'unknown';
 
 export interface GraphNode {
   name: string;

@@ -52,7 +52,7 @@ import type { RestartPolicy } from '../model.js';
 /** SPEC §3: the only states a service actor has. */
 export type ServiceState = 'down' | 'starting' | 'up-unready' | 'ready' | 'stopping' | 'failed';
 
-interface Timed {
+export interface Timed {
   /** ms since the epoch, stamped by the actor. */
   time: number;
 }

@@ -161,6 +161,15 @@ export class CompiledQueries {
   }
 
   /**
+   * The same settings as values, keyed by file name: what the compiled
+   * model holds (`restart-backoff` → `{ min, max }`, `notify-socket` → true).
+   */
+  settingValues(id: number): Record<string, unknown> {
+    const rows = this.statement('SELECT key, value FROM settings WHERE service_id = ? ORDER BY key').raw().all(id) as [string, string][];
+    return Object.fromEntries(rows.map(([key, value]) => [key, JSON.parse(value) as unknown]));
+  }
+
+  /**
    * The settings of later s6-rc versions and of s6rc's extensions (settings.ts)
    * that are not at their default, as `file value` lines: the file's content as
    * compiled (one line), or the file's name alone for a flag.

@@ -105,6 +105,15 @@ describe('restart policy', () => {
   });
 });
 
+describe('restart policy during a change', () => {
+  it('a run that dies before it is ready under restart never fails the up transition, saying why', () => {
+    const l = started({ once: { type: 'longrun', run: 'sleep 0.1; exit 3', notificationFd: 3, files: { restart: 'never\n' } } });
+    const r = l.run('change', 'once');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('s6rc: warning: unable to start service once: run exited 3 before it was ready, and its restart policy keeps it down\n');
+  });
+});
+
 describe.skipIf(!hasSystemdNotify)('notify-socket (with the real systemd-notify)', () => {
   it('READY=1 is readiness and STATUS= shows in status, until and after it', async () => {
     const l = started({

@@ -14,6 +14,7 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseMetricsAddress } from '../../cli/metricsOption.js';
 import { S6RC, s6rc, tempDir } from '../helpers/cli.js';
 import { makeLive, processesUnder, readPid, until, untilAsync, writeSource, type SourceService, type TestLive } from '../helpers/supervisor.js';
 
@@ -96,6 +97,15 @@ describe('--metrics ADDR:PORT (the option)', () => {
     }
   });
 
+  it('takes ADDR:PORT as ui --listen does, or a port alone on 127.0.0.1', () => {
+    expect(parseMetricsAddress('9180')).toEqual({ host: '127.0.0.1', port: 9180 });
+    expect(parseMetricsAddress(':9180')).toEqual({ host: '127.0.0.1', port: 9180 });
+    expect(parseMetricsAddress('0.0.0.0:9180')).toEqual({ host: '0.0.0.0', port: 9180 });
+    expect(parseMetricsAddress('[::1]:9180')).toEqual({ host: '::1', port: 9180 });
+    expect(parseMetricsAddress('localhost:9180')).toEqual({ host: 'localhost', port: 9180 });
+    expect(parseMetricsAddress('metrics.lan:9180')).toEqual({ host: 'metrics.lan', port: 9180 });
+  });
+
   it('refuses a bad address or port with exit 100 and one line, before anything is created', () => {
     const t = tempDir('s6rc-metrics-');
     cleanups.push(t.cleanup);
@@ -103,9 +113,11 @@ describe('--metrics ADDR:PORT (the option)', () => {
     for (const [value, why] of [
       ['0', "port must be 1 to 65535, got '0'"],
       ['127.0.0.1:65536', "port must be 1 to 65535, got '65536'"],
-      ['example.org:9100', "address must be an IP address or localhost, got 'example.org'"],
+      [':0', "port must be 1 to 65535, got '0'"],
+      ['exa mple:9100', "expected ADDR:PORT, :PORT or PORT, got 'exa mple:9100'"],
+      ['127.0.0.256:9100', "expected ADDR:PORT, :PORT or PORT, got '127.0.0.256:9100'"],
       ['::1:9100', "expected ADDR:PORT, :PORT or PORT, got '::1:9100'"],
-      ['[127.0.0.1]:9100', "expected an IPv6 address in brackets, got '[127.0.0.1]'"],
+      ['[127.0.0.1]:9100', "expected ADDR:PORT, :PORT or PORT, got '[127.0.0.1]:9100'"],
       ['web', "expected ADDR:PORT, :PORT or PORT, got 'web'"],
     ]) {
       for (const args of [['daemon', '-l', live, '--metrics', value], ['init', '-c', join(t.dir, 'nope'), '-l', live, '--metrics', value], ['boot', '-l', live, '--metrics', value, join(t.dir, 'nope')]]) {

@@ -14,6 +14,7 @@ function started(): TestLive {
     plain: { type: 'longrun', run: 'exec sleep 1000' },
     // Its run cannot be executed: the up transition fails for good.
     broken: { type: 'longrun', run: '', files: { run: '#!/nonexistent/interpreter\n' } },
+    both: { type: 'bundle', contents: ['plain', 'slow'] },
   });
   lives.push(l);
   const r = l.run('init', '-c', l.compiled);
@@ -60,6 +61,16 @@ describe('s6rc wait', () => {
     expect(l.run('svc', '-u', '-wu', 'plain').code).toBe(0);
     expect(l.run('wait', '-o', '-u', 'plain', 'slow').code).toBe(0);
     expect(l.run('wait', '-u', '-t', '200', 'plain', 'slow').code).toBe(99);
+  });
+
+  it('a bundle stands for all its atomics, not one', () => {
+    const l = started();
+    expect(l.run('svc', '-u', '-wu', 'plain').code).toBe(0);
+    // plain is up, slow is not: the bundle is not up yet.
+    expect(l.run('wait', '-u', '-t', '300', 'both').code).toBe(99);
+    expect(l.run('wait', '-o', '-u', 'both').code).toBe(0);
+    expect(l.run('svc', '-u', '-wU', 'slow').code).toBe(0);
+    expect(l.run('wait', '-U', '-t', '10000', 'both').code).toBe(0);
   });
 
   it('exits with the number of services that failed permanently', async () => {

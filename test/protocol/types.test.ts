@@ -12,7 +12,7 @@ import { resolve } from 'node:path';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { BuiltinOp, EngineOp, OpHandlers, Reply } from '../../actors/supervisor/api.js';
 import type { call, ControlClient } from '../../cli/client.js';
-import type { Op, ProgressOf, Results, StatusView } from '../../protocol/types.js';
+import type { ChangePlanned, Op, Output, ProgressOf, Results, StatusView, TransitionProgress, UpdatePlanned } from '../../protocol/types.js';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -109,7 +109,7 @@ describe('client side', () => {
 
   it('ProgressOf is never for an op that sends none', () => {
     expectTypeOf<ProgressOf<'ping'>>().toBeNever();
-    expectTypeOf<ProgressOf<'update'>>().toEqualTypeOf<{ out?: string; err?: string }>();
+    expectTypeOf<ProgressOf<'update'>>().toEqualTypeOf<Output | UpdatePlanned | ChangePlanned | TransitionProgress>();
   });
 });
 

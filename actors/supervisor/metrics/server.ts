@@ -24,6 +24,7 @@ const LISTEN_ERRORS: Record<string, string> = {
   EADDRINUSE: 'address already in use',
   EACCES: 'permission denied',
   EADDRNOTAVAIL: 'address not available on this machine',
+  ENOTFOUND: 'no such host',
 };
 
 /**
