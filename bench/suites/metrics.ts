@@ -12,18 +12,17 @@
  * Its helpers mirror supervisor.ts's (one compiled source, `init`, one `up`
  * request over the control socket, teardown by pid), with `--metrics` added.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMetrics } from '../../actors/supervisor/metrics/collector.js';
 import type { ServiceHandle, ServiceStatus } from '../../actors/service/types.js';
 import type { CompiledModel } from '../../machines/model.js';
 import { LONGRUN_RUN } from '../generate.js';
-import { s6rcOk } from '../live.js';
-import { median, S6RC, type Row } from '../measure.js';
+import { bringAllUp, killLive, s6rcOk } from '../live.js';
+import { median, type Row } from '../measure.js';
 import type { BenchContext } from '../run.js';
 
 const TARGET = 1.1;
@@ -55,56 +54,10 @@ function initLive(count: number, initArgs: string[]): Live {
   return { root, live, pid: Number(readFileSync(join(live, 'pid'), 'utf8')) };
 }
 
-/** Shuts the supervisor down, then kills it and whatever works in its live directory by pid, and removes it all. */
+/** Stops the supervisor and what works in its live directory, by pid (bench/live.ts), and removes it all. */
 function teardown(l: Live): void {
-  spawnSync(process.execPath, [S6RC, 'shutdown', '-l', l.live, '-t', '20000'], { stdio: 'ignore', timeout: 120_000 });
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readlinkSync(`/proc/${entry}/cwd`).startsWith(l.live)) process.kill(Number(entry), 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-  try {
-    process.kill(l.pid, 'SIGKILL');
-  } catch {
-    /* exited */
-  }
+  killLive(l.live, l.pid);
   rmSync(l.root, { recursive: true, force: true });
-}
-
-/** Subscribes to every service, sends one `up` for all of them, resolves with the ms until all are ready. */
-function bringAllUp(live: string, count: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(join(live, 'control'));
-    const ready = new Set<string>();
-    let buf = '';
-    let t0 = 0;
-    let subscribed = 0;
-    socket.setEncoding('utf8');
-    socket.on('error', reject);
-    socket.on('connect', () => socket.write(JSON.stringify({ id: 1, op: 'subscribe' }) + '\n'));
-    socket.on('data', (chunk: string) => {
-      buf += chunk;
-      let nl;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const msg = JSON.parse(buf.slice(0, nl));
-        buf = buf.slice(nl + 1);
-        if (msg.id !== 1) continue;
-        if (msg.type === 'error') return reject(new Error(msg.message));
-        if (++subscribed === count) {
-          t0 = performance.now();
-          socket.write(JSON.stringify({ id: 2, op: 'up', services: names(count) }) + '\n');
-        }
-        if (t0 && msg.data?.status?.state === 'ready') ready.add(msg.data.status.name);
-        if (t0 && ready.size === count) {
-          socket.destroy();
-          return resolve(performance.now() - t0);
-        }
-      }
-    });
-  });
 }
 
 /** A port nothing listens on right now (the OS's pick). */
@@ -170,7 +123,7 @@ export async function run(ctx: BenchContext): Promise<Row[]> {
       try {
         const stop = metrics ? scraper(port, SCRAPE_INTERVAL_MS) : null;
         const cpu0 = cpuMs(l.pid);
-        const ms = await bringAllUp(l.live, n);
+        const ms = await bringAllUp(l.live, names(n));
         (metrics ? cpuOn : cpuOff).push(cpuMs(l.pid) - cpu0);
         if (stop) scrapes.push(stop());
         (metrics ? on : off).push(ms);
