@@ -21,6 +21,7 @@ const SUITES: Record<string, () => Promise<{ run: Suite }>> = {
   update: () => import('./suites/update.js'),
   health: () => import('./suites/health.js'),
   metrics: () => import('./suites/metrics.js'),
+  startup: () => import('./suites/startup.js'),
 };
 
 function format(rows: Row[]): string {
