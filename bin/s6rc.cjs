@@ -3,9 +3,11 @@
 // fast run from bundles, which start sooner than Node 20's ES module loader
 // can (figures: docs/PERFORMANCE.md): dist/thin.cjs for the ones that only talk to the supervisor
 // (status, wait, svc, shutdown, list, change...), dist/tools.cjs for compile
-// and db. Everything else loads the ES modules in dist/cli/ (all of dist/ is
-// built by `npm install` via `prepare`).
+// and db, dist/lifecycle.cjs for init and boot, dist/supervise.cjs for the
+// supervisor (daemon). Everything else loads the ES modules in dist/cli/ (all
+// of dist/ is built by `npm install` via `prepare`).
 'use strict';
 const argv = process.argv.slice(2);
-const bundle = argv[0] === 'compile' || argv[0] === 'db' ? '../dist/tools.cjs' : '../dist/thin.cjs';
+const BUNDLES = { compile: 'tools', db: 'tools', init: 'lifecycle', daemon: 'supervise', boot: 'lifecycle' };
+const bundle = `../dist/${Object.hasOwn(BUNDLES, argv[0] ?? '') ? BUNDLES[argv[0]] : 'thin'}.cjs`;
 if (!require(bundle).start(argv)) import('../dist/cli/main.js');

@@ -9,6 +9,12 @@
  *   (its native addon is still loaded from node_modules, and `bindings`, its
  *   fallback finder, stays external), which saves module loading on every
  *   run; xstate and rxjs stay external for the same reason as above.
+ * - dist/lifecycle.cjs: init and boot, which start a supervisor, and
+ *   dist/supervise.cjs: the supervisor. Two bundles, not one: each command
+ *   compiles its whole bundle at start, and init needs little of the
+ *   supervisor's code. xstate, rxjs and better-sqlite3's JavaScript are
+ *   bundled in; prom-client stays external: it is required only with
+ *   --metrics, and test/cli/metrics.test.ts checks that it is not otherwise.
  */
 import { build } from 'esbuild';
 
@@ -31,6 +37,12 @@ await Promise.all([
     entryPoints: ['dist/cli/tools.js'],
     external: ['xstate', 'rxjs', 'bindings'],
     // better-sqlite3 loads its addon with a computed require(), which stays a runtime require: expected.
+    logOverride: { ...common.logOverride, 'unsupported-require-call': 'silent' },
+  }),
+  build({
+    ...common,
+    entryPoints: ['dist/cli/lifecycle.js', 'dist/cli/supervise.js'],
+    external: ['bindings', 'prom-client'],
     logOverride: { ...common.logOverride, 'unsupported-require-call': 'silent' },
   }),
 ]);

@@ -13,7 +13,14 @@ import { serviceProcesses } from './orphans.js';
 import { storeLocation } from './storeLocation.js';
 import { supervisorAlive } from './supervisorAlive.js';
 
-const BIN = fileURLToPath(new URL('../../../bin/s6rc.cjs', import.meta.url));
+/**
+ * bin/s6rc.cjs: from this ES module in dist/actors/supervisor/, or from the
+ * CommonJS bundle dist/lifecycle.cjs (where esbuild leaves `import.meta` empty).
+ */
+function binPath(): string {
+  const url = import.meta.url as string | undefined;
+  return url ? fileURLToPath(new URL('../../../bin/s6rc.cjs', url)) : join(__dirname, '../bin/s6rc.cjs');
+}
 
 /**
  * The pid of the supervisor running on `live` (0 when it answers but its pid
@@ -95,7 +102,7 @@ export async function launchSupervisor(live: string, options: LaunchOptions = {}
   const logFd = openSync(logPath, 'a', 0o600);
   // A small young generation keeps the supervisor's RSS low, and with it the cost of
   // every fork of run scripts (figures: docs/PERFORMANCE.md).
-  const args = ['--max-semi-space-size=1', BIN, 'daemon', '-l', live, '-N', '3', '--new-boot', ...(options.store ? ['-s', resolve(options.store)] : []), ...(options.metrics ? ['--metrics', options.metrics] : [])];
+  const args = ['--max-semi-space-size=1', binPath(), 'daemon', '-l', live, '-N', '3', '--new-boot', ...(options.store ? ['-s', resolve(options.store)] : []), ...(options.metrics ? ['--metrics', options.metrics] : [])];
   const child = spawn(process.execPath, args, { cwd: live, detached: true, stdio: ['ignore', logFd, logFd, 'pipe'] });
   closeSync(logFd);
   const readiness = child.stdio[3]!;

@@ -10,7 +10,7 @@
  * `PRAGMA quick_check` costs time in proportion to the log, at every start.
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
-import Database from 'better-sqlite3';
+import { openDatabase, type Database } from '../compiled/sqlite.js';
 import { EXIT, Fatal } from '../../machines/errors.js';
 import { APPLICATION_ID as COMPILED_APPLICATION_ID } from '../compiled/schema.js';
 import { EVENT_STORE_APPLICATION_ID, MIGRATIONS } from './schema.js';
@@ -35,7 +35,7 @@ export function checkEventLog(path: string): boolean {
   if (!checkEventLogFile(path)) return false;
   let db: Database.Database;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true });
+    db = openDatabase(path, { readonly: true, fileMustExist: true });
     db.pragma('busy_timeout = 2000');
   } catch (err) {
     throw asInvalid(path, err);

@@ -3,7 +3,7 @@
  * supervisor), `openEventLog` for readers (history, replay, plot, graph), and
  * `storeCheckpoints` for replay's checkpoints.
  */
-import Database from 'better-sqlite3';
+import { openDatabase } from '../compiled/sqlite.js';
 import { checkEventLogContents, checkEventLogFile } from './check.js';
 import { LogReader } from './reader.js';
 import { migrate, MIGRATIONS } from './schema.js';
@@ -31,7 +31,7 @@ const WRITER_CACHE_KIB = -256;
  */
 export function openEventStore(path: string, options: WriterOptions = {}): EventStore {
   checkEventLogFile(path);
-  const db = new Database(path);
+  const db = openDatabase(path);
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   try {
     checkEventLogContents(db, path);
@@ -58,7 +58,7 @@ export function openEventStore(path: string, options: WriterOptions = {}): Event
  * SQLITE_CANTOPEN) or is not an s6rc event log of a known version.
  */
 export function openEventLog(path: string): EventLogReader {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+  const db = openDatabase(path, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 2000');
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version < 1 || version > MIGRATIONS.length) {
@@ -75,7 +75,7 @@ export function openEventLog(path: string): EventLogReader {
  */
 export function storeCheckpoints(path: string, checkpoints: readonly { seq: number; state: unknown }[]): number {
   try {
-    const db = new Database(path, { fileMustExist: true });
+    const db = openDatabase(path, { fileMustExist: true });
     try {
       db.pragma('busy_timeout = 1000');
       writeCheckpoints(db, checkpoints);

@@ -240,7 +240,8 @@ describe('s6rc init --metrics', () => {
     lives.push(without);
     expect(s6rc(['init', '-c', without.compiled, '-l', without.live], { env }).code).toBe(0);
     const plain = loaded(without);
-    expect(plain.some((line) => line.includes('runDaemon.js'))).toBe(true);
+    // The daemon runs from its bundle (dist/supervise.cjs); prom-client stays outside it, required only with --metrics.
+    expect(plain.some((line) => line.includes('/dist/supervise.cjs'))).toBe(true);
     expect(plain.filter((line) => /prom-client|\/metrics\//.test(line))).toEqual([]);
 
     const withMetrics = makeLive(SERVICES);
