@@ -16,6 +16,12 @@ export interface ControlServer {
   /** Requests still open on every connection, by operation. */
   readonly openRequests: ReadonlyMap<string, number>;
   close(): void;
+  /**
+   * Resolves once every line already written to a connection has left this
+   * process (handed to the kernel), or after `maxMs`: a client that stopped
+   * reading cannot hold up the supervisor's exit.
+   */
+  flushed(maxMs: number): Promise<void>;
 }
 
 /** Counts the open requests by operation. */
@@ -44,7 +50,12 @@ export async function startControlServer(path: string, dispatch: Dispatch, befor
     /* no stale socket */
   }
   const counter = new RequestCounter();
-  const server: Server = createServer((socket) => serveConnection(socket, dispatch, counter, beforeEnd));
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    serveConnection(socket, dispatch, counter, beforeEnd);
+  });
   // A live directory deeper than a socket address allows is reached through its fd.
   const address = socketAddress(dirname(path), basename(path));
   try {
@@ -59,7 +70,21 @@ export async function startControlServer(path: string, dispatch: Dispatch, befor
     address.release();
   }
   chmodSync(path, 0o600);
-  return { openRequests: counter.open, close: () => server.close() };
+  return { openRequests: counter.open, close: () => server.close(), flushed: (maxMs) => flushed(sockets, maxMs) };
+}
+
+/** See `ControlServer.flushed`. */
+async function flushed(sockets: Set<Socket>, maxMs: number): Promise<void> {
+  // Two turns: a reply written in this turn is queued for the next one (bufferedWriter).
+  for (let turn = 0; turn < 2; turn++) await new Promise((r) => setImmediate(r));
+  const pending = [...sockets].filter((s) => !s.destroyed && s.writableLength > 0);
+  if (!pending.length) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(pending.map((s) => new Promise((r) => (s.once('drain', r), s.once('close', r))))),
+    new Promise((r) => (timer = setTimeout(r, maxMs))),
+  ]);
+  clearTimeout(timer);
 }
 
 /**

@@ -65,6 +65,9 @@ const RUNNING: ReadonlySet<ServiceState> = new Set(['starting', 'up-unready', 'r
 /** What `supervisor.recovered` reports: adopted, restarted, left down, left with an unknown outcome, and unrecorded processes stopped. */
 type Recovery = Omit<PayloadOf<'supervisor.recovered'>, 'pid' | 'lastSeqBefore'>;
 
+/** At most this long, after a shutdown, for the replies to reach clients that stopped reading before the supervisor exits. */
+const EXIT_FLUSH_MAX_MS = 1000;
+
 /** After a shutdown's deadline killed what remained: how long to wait for their exits to be recorded. */
 const KILLED_EXIT_GRACE_MS = 500;
 /** Grace between SIGTERM and SIGKILL for an unrecorded duplicate found at recovery. */
@@ -372,7 +375,8 @@ export class Supervisor implements SupervisorInternals {
       const orphans = (await this.options.reaper?.stopStrays(Math.min(ORPHAN_GRACE_MS, left() ?? ORPHAN_GRACE_MS))) ?? [];
       this.log.append({ type: 'supervisor.stopped', payload: { reason, ...result, ...(orphans.length ? { orphans } : {}) } });
       this.log.flush();
-      setTimeout(() => this.exit(0), 50);
+      // Once the replies (this request's among them) have left: the client learns of the exit by its connection closing.
+      void (this.server?.flushed(EXIT_FLUSH_MAX_MS) ?? Promise.resolve()).then(() => this.exit(0));
       return { stopped: result.stopped.length, killed: result.killed, timedOut: result.timedOut };
     })();
     return this.stopping;
