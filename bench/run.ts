@@ -22,6 +22,7 @@ const SUITES: Record<string, () => Promise<{ run: Suite }>> = {
   health: () => import('./suites/health.js'),
   metrics: () => import('./suites/metrics.js'),
   startup: () => import('./suites/startup.js'),
+  scale: () => import('./suites/scale.js'),
 };
 
 function format(rows: Row[]): string {
