@@ -101,8 +101,10 @@ export async function launchSupervisor(live: string, options: LaunchOptions = {}
   const logPath = join(live, 'supervisor.log');
   const logFd = openSync(logPath, 'a', 0o600);
   // A small young generation keeps the supervisor's RSS low, and with it the cost of
-  // every fork of run scripts (figures: docs/PERFORMANCE.md).
-  const args = ['--max-semi-space-size=1', binPath(), 'daemon', '-l', live, '-N', '3', '--new-boot', ...(options.store ? ['-s', resolve(options.store)] : []), ...(options.metrics ? ['--metrics', options.metrics] : [])];
+  // every fork of run scripts; a 6x tiering budget leaves V8's optimizing compiler
+  // untouched (its code unpaged) until something really runs hot, such as a burst
+  // of hundreds of transitions (figures: docs/PERFORMANCE.md, "Start-up").
+  const args = ['--max-semi-space-size=1', `--interrupt-budget=${6 * 132 * 1024}`, binPath(), 'daemon', '-l', live, '-N', '3', '--new-boot', ...(options.store ? ['-s', resolve(options.store)] : []), ...(options.metrics ? ['--metrics', options.metrics] : [])];
   const child = spawn(process.execPath, args, { cwd: live, detached: true, stdio: ['ignore', logFd, logFd, 'pipe'] });
   closeSync(logFd);
   const readiness = child.stdio[3]!;
