@@ -9,7 +9,26 @@ export { EXIT, Fatal, systemFatal } from '../machines/errors.js';
 
 /** Prints `prog: level: message` to stderr, the format of every s6rc message. */
 export function say(level: 'info' | 'warning' | 'fatal', message: string, program = 's6rc'): void {
-  process.stderr.write(`${program}: ${level}: ${message}\n`);
+  process.stderr.write(`${program}: ${level}: ${oneLine(message)}\n`);
+}
+
+/**
+ * Control, format and line-breaking characters (`\p{C}`, `\p{Zl}`, `\p{Zp}`):
+ * a path or name in a message may hold any of them (a service directory
+ * named `a<newline>b`), and one message must stay one line on the terminal.
+ */
+const UNPRINTABLE = /[\p{C}\p{Zl}\p{Zp}]/gu;
+const SHORT_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/** `message` with every character of UNPRINTABLE escaped as JSON escapes it (`\n`, `\u001b`). */
+export function oneLine(message: string): string {
+  return message.replace(UNPRINTABLE, (ch) => {
+    const short = SHORT_ESCAPES[ch];
+    if (short !== undefined) return short;
+    let out = '';
+    for (let i = 0; i < ch.length; i++) out += `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
+    return out;
+  });
 }
 
 /**
@@ -19,11 +38,11 @@ export function say(level: 'info' | 'warning' | 'fatal', message: string, progra
  */
 export function reportFailure(err: unknown): number {
   if (err instanceof Fatal) {
-    process.stderr.write(`${err.program}: fatal: ${err.message}\n`);
+    process.stderr.write(`${err.program}: fatal: ${oneLine(err.message)}\n`);
     return err.exitCode;
   }
   const e = err as Error;
   if (process.env.S6RC_DEBUG) process.stderr.write(`${e?.stack ?? e}\n`);
-  process.stderr.write(`s6rc: fatal: internal error: ${e?.message ?? e}\n`);
+  process.stderr.write(`s6rc: fatal: internal error: ${oneLine(String(e?.message ?? e))}\n`);
   return EXIT.system;
 }
