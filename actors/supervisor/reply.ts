@@ -22,8 +22,9 @@ export class SocketReply implements Reply<Op> {
     private readonly beforeEnd?: () => void,
   ) {}
 
+  /** Also true once the connection is destroyed, before its 'close' abandons the request: nothing more can reach the client. */
   get closed(): boolean {
-    return this.ended || this.gone;
+    return this.ended || this.gone || this.socket.destroyed;
   }
 
   progress(message: ProgressOf<Op>): void {
@@ -51,7 +52,7 @@ export class SocketReply implements Reply<Op> {
 
   /** The client disconnected or cancelled this request before it ended. */
   abandon(): void {
-    if (this.closed) return;
+    if (this.ended || this.gone) return;
     this.gone = true;
     const ls = this.listeners;
     this.listeners = [];
