@@ -59,6 +59,8 @@ export function openEventStore(path: string, options: WriterOptions = {}): Event
  * from check.ts, or an Error saying so).
  */
 export function openEventLog(path: string): EventLogReader {
+  // The writer's checks of the file itself (empty, not SQLite, truncated): SQLite reads a truncated log without a word.
+  checkEventLogFile(path);
   const db = new Database(path, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 2000');
   try {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { checkEventLog } from '../../store/events/check.js';
 import { join } from 'node:path';
@@ -125,6 +125,23 @@ describe('event store', () => {
     db.pragma(`user_version = ${MIGRATIONS.length}`);
     db.close();
     expect(() => checkEventLog(path)).toThrow(`corrupted (schema version ${MIGRATIONS.length}, but changes.update_plan (of version 4) is missing)`);
+  });
+
+  // Found by test/reliability/fuzz-files.test.ts, seed 1171122724 (S6RC_TORTURE_COUNT=150): a log cut
+  // short by one byte was refused by init (exit 4) but read by history, replay and plot as if whole.
+  it('a reader refuses a truncated log as the writer does', () => {
+    const t = tempDir('s6rc-store-');
+    cleanups.push(t.cleanup);
+    const path = join(t.dir, 'events.db');
+    const s = openEventStore(path);
+    s.startBoot('/live', '/compiled');
+    s.append([{ type: 'x' }]);
+    s.close();
+    const whole = readFileSync(path);
+    writeFileSync(path, whole.subarray(0, whole.length - 1));
+    const expected = `invalid event log ${path}: truncated (${whole.length - 1} bytes, its header says ${whole.length}) (move it aside to start a new log)`;
+    expect(() => openEventLog(path)).toThrow(expected);
+    expect(() => openEventStore(path)).toThrow(expected);
   });
 
   it('continues sequence numbers and change ids across reopen', () => {
