@@ -16,7 +16,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { s6rc, tempDir, type CliResult } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { S6RC, s6rc, tempDir, type CliResult } from '../helpers/cli.js';
 import { initLive, processesUnder, readPid, type TestLive } from '../helpers/supervisor.js';
 import { budget, timeout } from './budget.js';
 import { certain, damageArb, damaged, type Damage } from './fileDamage.js';
@@ -119,6 +120,41 @@ function supervisorStarted(live: string): boolean {
   return true;
 }
 
+/**
+ * `s6rc daemon -l live -N 3` in the foreground, as an operator starts it: its
+ * exit (refused) or its readiness (started: recorded for cleanup and shut down).
+ */
+function daemon(live: string, file: string, say: string): Promise<Outcome> {
+  const before = sha(file);
+  const child = spawn(process.execPath, [S6RC, 'daemon', '-l', live, '-N', '3'], { env, cwd: live, detached: true, stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  return new Promise<Outcome>((resolve) => {
+    const timer = setTimeout(() => resolve({ args: 'daemon', code: null, same: false }), 60_000);
+    child.stdio[3]!.on('data', () => {
+      clearTimeout(timer);
+      started.push(live);
+      run(['shutdown', '-l', live]);
+      resolve({ args: 'daemon', code: 0, same: false });
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ args: 'daemon', code, same: false });
+    });
+  }).then((o) => {
+    child.stdio[3]!.destroy();
+    child.removeAllListeners('exit');
+    if (o.code === null && child.pid) started.push(live);
+    const what = `${say}: s6rc daemon -l ${live} exited ${o.code}, stderr ${JSON.stringify(stderr.slice(0, 1000))}`;
+    expect([0, 4], what).toContain(o.code);
+    if (o.code === 4) {
+      expect(stderr, what).toMatch(FATAL);
+      expect(sha(file), `${what}: a refused file must be left as it was`).toBe(before);
+    }
+    return o;
+  });
+}
+
 const tally = new Map<string, number>();
 const count = (key: string) => tally.set(key, (tally.get(key) ?? 0) + 1);
 afterAll(() => process.stdout.write(`reliability fuzz-files: ${JSON.stringify(Object.fromEntries([...tally].sort()))}\n`));
@@ -133,16 +169,16 @@ describe('fuzz: damaged compiled database', () => {
   ];
 
   it(
-    'every reader refuses it with exit 4 and one line, or reads exactly what was compiled; init never starts on what db check refuses',
-    () => {
-      const { seed, numRuns } = budget('fuzz-files-compiled', { short: 10, long: 500 });
+    'every reader refuses it with exit 4 and one line, or reads exactly what was compiled; init and daemon never start on what db check refuses',
+    async () => {
+      const { seed, numRuns } = budget('fuzz-files-compiled', { short: 6, long: 500 });
       const dir = scratch();
       const good = join(dir, 'good');
       writeFileSync(good, pristine.compiled);
       const baselines = queries(good).map(run);
       for (const b of baselines) expect(b.code).toBe(0);
-      fc.assert(
-        fc.property(damageArb, (damage: Damage) => {
+      await fc.assert(
+        fc.asyncProperty(damageArb, async (damage: Damage) => {
           const bytes = damaged(pristine.compiled, damage);
           if (bytes === null) return;
           const x = join(dir, 'compiled');
@@ -164,6 +200,14 @@ describe('fuzz: damaged compiled database', () => {
           if (verdict.code === 0) for (const o of outcomes) expect(o.same, `${say}: db check accepted it, but ${o.args} differs`).toBe(true);
           // The supervisor never starts on a database that db check refuses.
           if (verdict.code === 4) expect(init.code, `${say}: db check refused it, init started`).toBe(4);
+          // The daemon, on a live directory (the supervisor's run ended) whose database is damaged.
+          const old = join(dir, `old-${Date.now()}`);
+          cpSync(pristine.live, old, { recursive: true });
+          writeFileSync(join(old, 'compiled'), bytes);
+          const d = await daemon(old, join(old, 'compiled'), say);
+          if (mustRefuse || verdict.code === 4) expect(d.code, `${say}: the daemon started on what db check refuses`).toBe(4);
+          count(`compiled ${damage.kind}: daemon ${d.code}`);
+          rmSync(old, { recursive: true, force: true });
           for (const o of outcomes) if (o.code === 0 && !o.same) count(`compiled: ${o.args.split(' ').slice(3).join(' ')} read a damaged database silently`);
           rmSync(live, { recursive: true, force: true });
         }),
@@ -183,17 +227,17 @@ describe('fuzz: damaged event log', () => {
   ];
 
   it(
-    'every reader refuses it with exit 4 and one line, or reads it; init refuses what the header shows and never repairs it',
-    () => {
-      const { seed, numRuns } = budget('fuzz-files-log', { short: 10, long: 500 });
+    'every reader refuses it with exit 4 and one line, or reads it; init and daemon refuse what the header shows and never repair it',
+    async () => {
+      const { seed, numRuns } = budget('fuzz-files-log', { short: 6, long: 500 });
       const dir = scratch();
       const good = join(dir, 'good');
       cpSync(pristine.live, good, { recursive: true });
       const baselines = readers(good).map(run);
       for (const b of baselines) expect(b.code, b.stderr).toBe(0);
       let n = 0;
-      fc.assert(
-        fc.property(damageArb, (damage: Damage) => {
+      await fc.assert(
+        fc.asyncProperty(damageArb, async (damage: Damage) => {
           const bytes = damaged(pristine.events, damage);
           if (bytes === null) return;
           const live = join(dir, `live-${n++}`);
@@ -208,7 +252,16 @@ describe('fuzz: damaged event log', () => {
           const initStarted = supervisorStarted(live);
           expect(initStarted, `${say}: init exited ${init.code}`).toBe(init.code === 0);
           count(`log ${damage.kind}: init ${init.code}`);
-          if (mustRefuse) for (const o of [init, ...outcomes]) expect(o.code, `${say}: ${o.args}`).toBe(4);
+          // The daemon too, on a fresh copy (init may have started one on the first; it was shut down).
+          const again = join(dir, `again-${n}`);
+          cpSync(pristine.live, again, { recursive: true });
+          writeFileSync(join(again, 'events.db'), bytes);
+          const d = await daemon(again, join(again, 'events.db'), say);
+          count(`log ${damage.kind}: daemon ${d.code}`);
+          // What init refuses, the daemon refuses (they run the same checks).
+          if (init.code === 4) expect(d.code, `${say}: init refused it, the daemon started`).toBe(4);
+          rmSync(again, { recursive: true, force: true });
+          if (mustRefuse) for (const o of [init, d, ...outcomes]) expect(o.code, `${say}: ${o.args}`).toBe(4);
           for (const o of outcomes) if (o.code === 0 && !o.same) count(`log: ${o.args.split(' ')[0]}${o.args.includes('--json') ? ' --json' : ''} read a damaged log silently`);
           rmSync(live, { recursive: true, force: true });
         }),
