@@ -11,17 +11,15 @@
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import { EXIT, Fatal } from '../../machines/errors.js';
+import { Fatal } from '../../machines/errors.js';
+import { invalidEventLog } from './invalidEventLog.js';
 import { APPLICATION_ID as COMPILED_APPLICATION_ID } from '../compiled/schema.js';
 import { EVENT_STORE_APPLICATION_ID, MIGRATIONS } from './schema.js';
 
 const MAGIC = 'SQLite format 3\0';
 const TABLES = ['boots', 'events', 'actor_state', 'live_state', 'changes', 'checkpoints'];
 
-/** The exit-4 error for an existing event log that s6rc must not write to. */
-export function invalidEventLog(path: string, what: string): Fatal {
-  return new Fatal(EXIT.invalidDatabase, `invalid event log ${path}: ${what} (move it aside to start a new log)`);
-}
+export { invalidEventLog };
 
 /**
  * Throws `invalidEventLog` when `path` exists and is not a readable s6rc event

@@ -144,6 +144,26 @@ describe('event store', () => {
     expect(() => openEventStore(path)).toThrow(expected);
   });
 
+  // Found while widening test/reliability/fuzz-files.test.ts to damage inside rows (a flip in a cell's
+  // text, which SQLite cannot see): `s6rc daemon` recovering from a log whose actor_state held a context
+  // that was not JSON died with 'internal error: Expected property name...' (exit 111).
+  it('refuses to recover from a recorded actor state that is not a JSON object (exit 4)', () => {
+    const t = tempDir('s6rc-store-');
+    cleanups.push(t.cleanup);
+    const path = join(t.dir, 'events.db');
+    const s = openEventStore(path) as SqliteEventStore;
+    s.startBoot('/live', '/compiled');
+    s.connection.prepare("INSERT INTO actor_state (service, state, context, seq) VALUES ('a', 'ready', '{\"pid\":1#3', 1)").run();
+    s.close();
+    const reader = openEventLog(path);
+    cleanups.push(() => reader.close());
+    expect(() => reader.actorStates()).toThrow(`invalid event log ${path}: corrupted (the recorded state of service "a" in actor_state is not a JSON object) (move it aside to start a new log)`);
+    const db = new Database(path);
+    db.prepare("UPDATE actor_state SET context = 'null'").run();
+    db.close();
+    expect(() => reader.actorStates()).toThrow('is not a JSON object');
+  });
+
   it('continues sequence numbers and change ids across reopen', () => {
     const t = tempDir('s6rc-store-');
     cleanups.push(t.cleanup);
