@@ -5,6 +5,7 @@
  * value means something whatever the file's size.
  */
 import fc from 'fast-check';
+import Database from 'better-sqlite3';
 
 export type Damage =
   | { kind: 'truncate'; at: number }
@@ -52,5 +53,62 @@ export function damaged(bytes: Buffer, damage: Damage): Buffer | null {
     case 'application-id':
       out.writeUInt32BE(damage.value, damage.kind === 'version' ? 60 : 68);
       return out.equals(bytes) ? null : out;
+  }
+}
+
+/**
+ * Damage inside one text cell of the event log, as a bit flip in a row's
+ * content does it: SQLite's structure stays valid, so only the reader of
+ * that cell can notice (a payload or a recorded state that is no longer
+ * JSON, a state or a service name that means something else).
+ */
+export interface CellDamage {
+  kind: 'cell';
+  column: number;
+  row: number;
+  at: number;
+  /** The character put in place of the one at `at` ('' deletes it). */
+  char: string;
+}
+
+/** The event log's text columns a flip may land in. */
+export const LOG_TEXT_COLUMNS: [string, string][] = [
+  ['events', 'payload'],
+  ['events', 'type'],
+  ['events', 'from_state'],
+  ['events', 'to_state'],
+  ['events', 'service'],
+  ['actor_state', 'context'],
+  ['actor_state', 'state'],
+  ['actor_state', 'service'],
+  ['live_state', 'service'],
+  ['changes', 'argv'],
+  ['boots', 'compiled'],
+];
+
+export const cellDamageArb: fc.Arbitrary<CellDamage> = fc.record({
+  kind: fc.constant('cell' as const),
+  column: fc.nat({ max: LOG_TEXT_COLUMNS.length - 1 }),
+  row: fraction,
+  at: fraction,
+  char: fc.constantFrom('', '#', '"', '}', '{', 'x', '\u0000', '\ufffd'),
+});
+
+/** Does `d` to the log at `path` (checkpointed back into the file, no WAL left); false when it changed nothing. */
+export function damageCell(path: string, d: CellDamage): boolean {
+  const [table, column] = LOG_TEXT_COLUMNS[d.column];
+  const db = new Database(path);
+  try {
+    const rows = db.prepare(`SELECT rowid AS id, ${column} AS v FROM ${table} WHERE ${column} IS NOT NULL AND length(${column}) > 0 ORDER BY rowid`).all() as { id: number; v: string }[];
+    if (rows.length === 0) return false;
+    const row = rows[Math.floor(d.row * rows.length)];
+    const i = Math.floor(d.at * row.v.length);
+    const v = row.v.slice(0, i) + d.char + row.v.slice(i + 1);
+    if (v === row.v) return false;
+    db.prepare(`UPDATE ${table} SET ${column} = ? WHERE rowid = ?`).run(v, row.id);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    return true;
+  } finally {
+    db.close();
   }
 }

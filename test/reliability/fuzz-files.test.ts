@@ -20,7 +20,7 @@ import { spawn } from 'node:child_process';
 import { S6RC, s6rc, tempDir, type CliResult } from '../helpers/cli.js';
 import { initLive, processesUnder, readPid, type TestLive } from '../helpers/supervisor.js';
 import { budget, timeout } from './budget.js';
-import { certain, damageArb, damaged, type Damage } from './fileDamage.js';
+import { cellDamageArb, certain, damageArb, damageCell, damaged, LOG_TEXT_COLUMNS, type CellDamage, type Damage } from './fileDamage.js';
 import { READABLE_VERSIONS } from '../../store/compiled/schema.js';
 import { MIGRATIONS } from '../../store/events/schema.js';
 
@@ -91,7 +91,18 @@ interface Outcome {
   args: string;
   code: number | null;
   same: boolean;
+  /** What it said (its fatal line), for the tally of what caught the damage. */
+  stderr: string;
 }
+
+/** The gist of a refusal: the words after the file's path, numbers and paths dropped ("truncated", "not an SQLite database", "corrupted (SQLITE_CORRUPT..."). */
+const why = (stderr: string): string =>
+  stderr
+    .replace(/^s6rc: fatal: (invalid (compiled database|event log)|unable to read (event log|compiled database)) \S+: /, '')
+    .replace(/\(move it aside.*$/, '')
+    .replace(/[\d/][^ ]*/g, '#')
+    .slice(0, 48)
+    .trim();
 
 /**
  * Runs `args` against a damaged file and checks the contract; `baseline` is
@@ -108,7 +119,18 @@ function check(args: string[], file: string, baseline: CliResult | null, say: st
     expect(r.stdout, what).toBe('');
     expect(sha(file), `${what}: a refused file must be left as it was`).toBe(before);
   }
-  return { args: args.join(' '), code: r.code, same: baseline !== null && r.code === baseline.code && r.stdout === baseline.stdout };
+  return { args: args.join(' '), code: r.code, same: baseline !== null && r.code === baseline.code && r.stdout === baseline.stdout, stderr: r.stderr };
+}
+
+/** The pristine log with `damage` done to one of its cells (through SQLite, in a scratch copy), or null if that changed nothing. */
+function damagedCell(dir: string, damage: CellDamage): Buffer | null {
+  const copy = join(dir, 'cell.db');
+  writeFileSync(copy, pristine.events);
+  try {
+    return damageCell(copy, damage) ? readFileSync(copy) : null;
+  } finally {
+    rmSync(copy, { force: true });
+  }
 }
 
 /** Whether a supervisor runs on `live` (an `init` under test started it): recorded for cleanup, then shut down. */
@@ -130,16 +152,16 @@ function daemon(live: string, file: string, say: string): Promise<Outcome> {
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   return new Promise<Outcome>((resolve) => {
-    const timer = setTimeout(() => resolve({ args: 'daemon', code: null, same: false }), 60_000);
+    const timer = setTimeout(() => resolve({ args: 'daemon', code: null, same: false, stderr }), 60_000);
     child.stdio[3]!.on('data', () => {
       clearTimeout(timer);
       started.push(live);
       run(['shutdown', '-l', live]);
-      resolve({ args: 'daemon', code: 0, same: false });
+      resolve({ args: 'daemon', code: 0, same: false, stderr });
     });
     child.on('exit', (code) => {
       clearTimeout(timer);
-      resolve({ args: 'daemon', code, same: false });
+      resolve({ args: 'daemon', code, same: false, stderr });
     });
   }).then((o) => {
     child.stdio[3]!.destroy();
@@ -171,7 +193,7 @@ describe('fuzz: damaged compiled database', () => {
   it(
     'every reader refuses it with exit 4 and one line, or reads exactly what was compiled; init and daemon never start on what db check refuses',
     async () => {
-      const { seed, numRuns } = budget('fuzz-files-compiled', { short: 6, long: 500 });
+      const { seed, numRuns } = budget('fuzz-files-compiled', { short: 4, long: 500 });
       const dir = scratch();
       const good = join(dir, 'good');
       writeFileSync(good, pristine.compiled);
@@ -192,7 +214,7 @@ describe('fuzz: damaged compiled database', () => {
           const init = check(['init', '-c', x, '-l', live], x, null, say);
           const initStarted = supervisorStarted(live);
           expect(initStarted, `${say}: init exited ${init.code}`).toBe(init.code === 0);
-          count(`compiled ${damage.kind}: db check ${verdict.code}`);
+          count(`compiled ${damage.kind}: db check ${verdict.code === 4 ? `4 (${why(verdict.stderr)})` : verdict.code}`);
           if (mustRefuse) {
             for (const o of [verdict, init, ...outcomes]) expect(o.code, `${say}: ${o.args}`).toBe(4);
           }
@@ -229,7 +251,7 @@ describe('fuzz: damaged event log', () => {
   it(
     'every reader refuses it with exit 4 and one line, or reads it; init and daemon refuse what the header shows and never repair it',
     async () => {
-      const { seed, numRuns } = budget('fuzz-files-log', { short: 6, long: 500 });
+      const { seed, numRuns } = budget('fuzz-files-log', { short: 4, long: 500 });
       const dir = scratch();
       const good = join(dir, 'good');
       cpSync(pristine.live, good, { recursive: true });
@@ -237,27 +259,27 @@ describe('fuzz: damaged event log', () => {
       for (const b of baselines) expect(b.code, b.stderr).toBe(0);
       let n = 0;
       await fc.assert(
-        fc.asyncProperty(damageArb, async (damage: Damage) => {
-          const bytes = damaged(pristine.events, damage);
+        fc.asyncProperty(fc.oneof({ weight: 3, arbitrary: damageArb }, { weight: 1, arbitrary: cellDamageArb }), async (damage: Damage | CellDamage) => {
+          const bytes = damage.kind === 'cell' ? damagedCell(dir, damage) : damaged(pristine.events, damage);
           if (bytes === null) return;
           const live = join(dir, `live-${n++}`);
           cpSync(pristine.live, live, { recursive: true });
           const file = join(live, 'events.db');
           writeFileSync(file, bytes);
           const say = `damage ${JSON.stringify(damage)}`;
-          const mustRefuse = certain(damage, []) || (damage.kind === 'version' && damage.value !== MIGRATIONS.length);
+          const mustRefuse = damage.kind !== 'cell' && (certain(damage, []) || (damage.kind === 'version' && damage.value !== MIGRATIONS.length));
           // Readers read the log as it is; replay may add checkpoints to a log it read, so it runs on a copy.
           const outcomes = readers(live).map((args, i) => check(args, file, baselines[i], say));
           const init = check(['init', '-c', join(good, 'compiled'), '-l', live], file, null, say);
           const initStarted = supervisorStarted(live);
           expect(initStarted, `${say}: init exited ${init.code}`).toBe(init.code === 0);
-          count(`log ${damage.kind}: init ${init.code}`);
+          count(`log ${damage.kind}: init ${init.code === 4 ? `4 (${why(init.stderr)})` : init.code}`);
           // The daemon too, on a fresh copy (init may have started one on the first; it was shut down).
           const again = join(dir, `again-${n}`);
           cpSync(pristine.live, again, { recursive: true });
           writeFileSync(join(again, 'events.db'), bytes);
           const d = await daemon(again, join(again, 'events.db'), say);
-          count(`log ${damage.kind}: daemon ${d.code}`);
+          count(`log ${damage.kind}${damage.kind === 'cell' ? ` ${LOG_TEXT_COLUMNS[damage.column].join('.')}` : ''}: daemon ${d.code === 4 ? `4 (${why(d.stderr)})` : d.code}`);
           // What init refuses, the daemon refuses (they run the same checks).
           if (init.code === 4) expect(d.code, `${say}: init refused it, the daemon started`).toBe(4);
           rmSync(again, { recursive: true, force: true });
