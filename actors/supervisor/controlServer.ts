@@ -51,6 +51,9 @@ export const CONNECTION_LIMITS = {
   maxOpenRequests: 1024,
 };
 
+/** How long a client cut off for a long line has to read its error line before the connection is destroyed. */
+const CLOSE_GRACE_MS = 2000;
+
 /**
  * Listens on `path` (mode 0600); a stale socket file left by a dead supervisor is replaced.
  * `beforeEnd` runs before every request's final line is written (the supervisor commits its event log there).
@@ -150,12 +153,17 @@ function serveConnection(socket: Socket, dispatch: Dispatch, counter: RequestCou
     open.clear();
   });
 
-  /** A line over maxLine: one error line, then the connection is closed. */
+  /** A line over maxLine: one error line after the answers already due, then the connection is closed. */
   function tooLong(): void {
     cut = true;
     buffer = '';
     const message = `request line longer than ${CONNECTION_LIMITS.maxLine} bytes: connection closed`;
-    socket.end(JSON.stringify({ id: null, type: 'error', exitCode: 100, message }) + '\n', () => socket.destroy());
+    out.write(JSON.stringify({ id: null, type: 'error', exitCode: 100, message }) + '\n');
+    // After this turn's flush (queued before): end, and close for good even if the client never reads it.
+    setImmediate(() => {
+      socket.end(() => socket.destroy());
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    });
   }
 
   function handleLine(line: string): void {
