@@ -6,6 +6,7 @@
  */
 import fc from 'fast-check';
 import { connect, type Socket } from 'node:net';
+import { CONNECTION_LIMITS } from '../../actors/supervisor/controlServer.js';
 
 /** A request line as sent, and what it must get: one final answer (`id`), or nothing, or an id-less error. */
 export interface SentLine {
@@ -75,7 +76,8 @@ export type ClientPlan =
   | { kind: 'garbage'; chunks: Uint8Array[] }
   | { kind: 'huge'; bytes: number }
   | { kind: 'partial'; text: string }
-  | { kind: 'never-reads'; requests: number }
+  /** Sends `status` requests for at least `times` the supervisor's unread bound in answers, and never reads (until cut off). */
+  | { kind: 'never-reads'; times: number }
   | { kind: 'churn'; connections: number; ping: boolean };
 
 export const clientArb: fc.Arbitrary<ClientPlan> = fc.oneof(
@@ -83,7 +85,7 @@ export const clientArb: fc.Arbitrary<ClientPlan> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('garbage' as const), chunks: fc.array(fc.uint8Array({ minLength: 1, maxLength: 4096 }), { minLength: 1, maxLength: 3 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('huge' as const), bytes: fc.integer({ min: (1 << 20) + 1, max: 4 << 20 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('partial' as const), text: fc.constantFrom('{"id":1,"op":"stat', '{"id":2', '\u00e9\u00e8', '{"id":3,"op":"change","names":["a"]') }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('never-reads' as const), requests: fc.integer({ min: 30_000, max: 60_000 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('never-reads' as const), times: fc.double({ min: 1.5, max: 4, noNaN: true }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('churn' as const), connections: fc.integer({ min: 200, max: 2000 }), ping: fc.boolean() }) },
 );
 
@@ -141,7 +143,7 @@ export const finals = (lines: SentLine[]) => lines.filter((l) => l.expect.kind !
  * Runs one client to its end; `sockets` collects what it opened (the caller
  * destroys leftovers, such as a never-reading client's, after its checks).
  */
-export async function runClient(path: string, plan: ClientPlan, sockets: Set<Socket>): Promise<Seen> {
+export async function runClient(path: string, plan: ClientPlan, sockets: Set<Socket>, answerSize: number): Promise<Seen> {
   const seen: Seen = { plan, lines: [], unparsable: [], closedByServer: false, closedByUs: false };
   if (plan.kind === 'churn') {
     const wave = 100;
@@ -166,7 +168,9 @@ export async function runClient(path: string, plan: ClientPlan, sockets: Set<Soc
     // A subscription to watch from the supervisor's side (`info`'s openRequests) whether it dropped this client.
     socket.write('{"id":"sub","op":"subscribe"}\n');
     const batch = Array.from({ length: 1000 }, (_, i) => `{"id":${i},"op":"status"}\n`).join('');
-    for (let i = 0; i < plan.requests && !socket.destroyed; i += 1000) {
+    // Enough for `times` the bound even if each answer were only 100 bytes; it stops once cut off (EPIPE).
+    const requests = Math.ceil((plan.times * CONNECTION_LIMITS.maxUnread) / Math.min(answerSize, 100));
+    for (let i = 0; i < requests && !socket.destroyed; i += 1000) {
       if (!socket.write(batch)) await Promise.race([new Promise((r) => socket.once('drain', r)), pause(2000)]);
     }
     return seen;
