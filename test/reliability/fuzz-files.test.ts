@@ -193,7 +193,7 @@ describe('fuzz: damaged compiled database', () => {
   it(
     'every reader refuses it with exit 4 and one line, or reads exactly what was compiled; init and daemon never start on what db check refuses',
     async () => {
-      const { seed, numRuns } = budget('fuzz-files-compiled', { short: 4, long: 500 });
+      const { seed, numRuns } = budget('fuzz-files-compiled', { short: 3, long: 500 });
       const dir = scratch();
       const good = join(dir, 'good');
       writeFileSync(good, pristine.compiled);
@@ -251,7 +251,7 @@ describe('fuzz: damaged event log', () => {
   it(
     'every reader refuses it with exit 4 and one line, or reads it; init and daemon refuse what the header shows and never repair it',
     async () => {
-      const { seed, numRuns } = budget('fuzz-files-log', { short: 4, long: 500 });
+      const { seed, numRuns } = budget('fuzz-files-log', { short: 3, long: 500 });
       const dir = scratch();
       const good = join(dir, 'good');
       cpSync(pristine.live, good, { recursive: true });

@@ -81,7 +81,7 @@ export type ClientPlan =
   | { kind: 'churn'; connections: number; ping: boolean };
 
 export const clientArb: fc.Arbitrary<ClientPlan> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('requests' as const), lines: linesArb, cuts: fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { maxLength: 6 }) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('requests' as const), lines: linesArb, cuts: fc.array(fc.integer({ min: 0, max: 0xffffffff }).map((n) => n / 0x100000000), { maxLength: 6 }) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('garbage' as const), chunks: fc.array(fc.uint8Array({ minLength: 1, maxLength: 4096 }), { minLength: 1, maxLength: 3 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('huge' as const), bytes: fc.integer({ min: (1 << 20) + 1, max: 4 << 20 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('partial' as const), text: fc.constantFrom('{"id":1,"op":"stat', '{"id":2', '\u00e9\u00e8', '{"id":3,"op":"change","names":["a"]') }) },
