@@ -1,5 +1,6 @@
 import type { Op, ProgressOf, Results } from '../../protocol/types.js';
 import type { Reply } from './api.js';
+import { oneLine } from '../../protocol/oneLine.js';
 
 /** Writes one protocol line to the connection (buffered per event-loop turn by the server). */
 export type LineWriter = { write(line: string): void; readonly destroyed: boolean };
@@ -41,7 +42,8 @@ export class SocketReply implements Reply<Op> {
   fail(exitCode: number, message: string): void {
     if (this.closed) return;
     this.beforeEnd?.();
-    this.write({ id: this.id, type: 'error', exitCode, message });
+    // One line, as the protocol promises, whatever a name in it holds (a service asked for as `a<newline>b`).
+    this.write({ id: this.id, type: 'error', exitCode, message: oneLine(message) });
     this.finish();
   }
 

@@ -118,6 +118,16 @@ describe('control server bounds', () => {
     await until(() => open.length === max + 1, 'the request after one ended');
   });
 
+  // Found by test/reliability/fuzz-socket.test.ts, seed 816248652: `status` of a service named
+  // "a<newline>b" failed with the message 'unknown service name: a<newline>b', two lines.
+  it('keeps every error message one line, whatever the names in it hold', async () => {
+    const { path } = await serve((req, reply) => reply.fail(3, `unknown service name: ${String((req.services as string[])[0])}`));
+    const c = client(path);
+    c.socket.write(`${JSON.stringify({ id: 1, op: 'status', services: ['a\nb\u001b[31m'] })}\n`);
+    await until(() => c.lines().length === 1, 'the answer');
+    expect(c.lines()[0]).toEqual({ id: 1, type: 'error', exitCode: 3, message: 'unknown service name: a\\nb\\u001b[31m' });
+  });
+
   it('answers random bytes and malformed JSON with id null, exit 100, and goes on', async () => {
     const { path } = await serve(echo);
     const c = client(path);
