@@ -4,12 +4,14 @@
  * stderr and an exit status.
  */
 import { EXIT, Fatal } from '../machines/errors.js';
+import { oneLine } from '../protocol/oneLine.js';
 
 export { EXIT, Fatal, systemFatal } from '../machines/errors.js';
+export { oneLine } from '../protocol/oneLine.js';
 
 /** Prints `prog: level: message` to stderr, the format of every s6rc message. */
 export function say(level: 'info' | 'warning' | 'fatal', message: string, program = 's6rc'): void {
-  process.stderr.write(`${program}: ${level}: ${message}\n`);
+  process.stderr.write(`${program}: ${level}: ${oneLine(message)}\n`);
 }
 
 /**
@@ -19,11 +21,11 @@ export function say(level: 'info' | 'warning' | 'fatal', message: string, progra
  */
 export function reportFailure(err: unknown): number {
   if (err instanceof Fatal) {
-    process.stderr.write(`${err.program}: fatal: ${err.message}\n`);
+    process.stderr.write(`${err.program}: fatal: ${oneLine(err.message)}\n`);
     return err.exitCode;
   }
   const e = err as Error;
   if (process.env.S6RC_DEBUG) process.stderr.write(`${e?.stack ?? e}\n`);
-  process.stderr.write(`s6rc: fatal: internal error: ${e?.message ?? e}\n`);
+  process.stderr.write(`s6rc: fatal: internal error: ${oneLine(String(e?.message ?? e))}\n`);
   return EXIT.system;
 }

@@ -17,6 +17,7 @@ export async function openLog(file: string): Promise<EventLogReader> {
   try {
     return openEventLog(file);
   } catch (err) {
+    if (err instanceof Fatal) throw err;
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'SQLITE_CANTOPEN' || /unable to open|does not exist/i.test(e.message)) {
       throw missing(file);

@@ -36,8 +36,29 @@ class RequestCounter {
   }
 }
 
-/** Longest request line accepted; a client sending more is cut off (it is not speaking the protocol). */
-const MAX_LINE = 1 << 20;
+/**
+ * What one connection may cost the supervisor (docs/protocol.md, "Limits"),
+ * whatever the client does: a client over a bound is not speaking the
+ * protocol, or not listening, and is disconnected (its open requests end as
+ * if it had gone: a change stops scheduling, a subscription ends).
+ */
+export const CONNECTION_LIMITS = {
+  /** Longest request line (1 MiB): a client sending more gets one error line and is disconnected. */
+  maxLine: 1 << 20,
+  /**
+   * Output a client may leave unread (16 MiB, beyond what the kernel's socket
+   * buffer holds): a line that would take it past this is not queued, and the
+   * client, which is not reading, is disconnected instead of being buffered
+   * for without end. A single answer bigger than this (`status` of 10,000
+   * services) still goes out when nothing else is waiting.
+   */
+  maxUnread: 16 << 20,
+  /** Requests open at once on one connection (1024): more fail with exit 111 until some end. */
+  maxOpenRequests: 1024,
+};
+
+/** How long a client cut off for a long line has to read its error line before the connection is destroyed. */
+const CLOSE_GRACE_MS = 2000;
 
 /**
  * Listens on `path` (mode 0600); a stale socket file left by a dead supervisor is replaced.
@@ -94,15 +115,30 @@ async function flushed(sockets: Set<Socket>, maxMs: number): Promise<void> {
  */
 function bufferedWriter(socket: Socket): LineWriter {
   let pending: string[] = [];
+  /** Characters in `pending` (JSON is mostly ASCII: about its bytes). */
+  let pendingSize = 0;
   const flush = () => {
     const data = pending.join('');
     pending = [];
+    pendingSize = 0;
     if (!socket.destroyed) socket.write(data);
   };
   return {
     write(line: string) {
+      if (socket.destroyed) return;
+      // What the client has not read yet, in the socket's buffer and in this turn's batch. One
+      // answer bigger than the bound goes out alone; more on top of unread output means the
+      // client is not reading, and holding on to it all would have no end.
+      const unread = socket.writableLength + pendingSize;
+      if (unread > 0 && unread + line.length > CONNECTION_LIMITS.maxUnread) {
+        pending = [];
+        pendingSize = 0;
+        socket.destroy();
+        return;
+      }
       if (pending.length === 0) setImmediate(flush);
       pending.push(line);
+      pendingSize += line.length;
     },
     get destroyed() {
       return socket.destroyed;
@@ -113,17 +149,26 @@ function bufferedWriter(socket: Socket): LineWriter {
 function serveConnection(socket: Socket, dispatch: Dispatch, counter: RequestCounter, beforeEnd?: () => void): void {
   const open = new Map<unknown, SocketReply>();
   const out = bufferedWriter(socket);
+  /** The start of a line whose end has not come yet. */
   let buffer = '';
+  /** Set once the client is being disconnected: nothing more it sends is read. */
+  let cut = false;
   socket.setEncoding('utf8');
   socket.on('data', (chunk: string) => {
-    buffer += chunk;
+    if (cut) return;
+    // Only the new chunk is searched: a long line arriving in pieces costs its length, not its square.
+    let start = 0;
     let nl: number;
-    while ((nl = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
+    while (!cut && !socket.destroyed && (nl = chunk.indexOf('\n', start)) >= 0) {
+      const line = buffer + chunk.slice(start, nl);
+      buffer = '';
+      start = nl + 1;
+      if (line.length > CONNECTION_LIMITS.maxLine) return tooLong();
       if (line.trim()) handleLine(line);
     }
-    if (buffer.length > MAX_LINE) socket.destroy();
+    if (cut || socket.destroyed) return;
+    buffer += chunk.slice(start);
+    if (buffer.length > CONNECTION_LIMITS.maxLine) tooLong();
   });
   socket.on('error', () => {
     /* a client that vanished mid-write: 'close' follows */
@@ -132,6 +177,19 @@ function serveConnection(socket: Socket, dispatch: Dispatch, counter: RequestCou
     for (const reply of [...open.values()]) reply.abandon();
     open.clear();
   });
+
+  /** A line over maxLine: one error line after the answers already due, then the connection is closed. */
+  function tooLong(): void {
+    cut = true;
+    buffer = '';
+    const message = `request line longer than ${CONNECTION_LIMITS.maxLine} bytes: connection closed`;
+    out.write(JSON.stringify({ id: null, type: 'error', exitCode: 100, message }) + '\n');
+    // After this turn's flush (queued before): end, and close for good even if the client never reads it.
+    setImmediate(() => {
+      socket.end(() => socket.destroy());
+      setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
+    });
+  }
 
   function handleLine(line: string): void {
     let request: Record<string, unknown>;
@@ -147,6 +205,11 @@ function serveConnection(socket: Socket, dispatch: Dispatch, counter: RequestCou
       return;
     }
     const id = request.id ?? null;
+    if (open.size >= CONNECTION_LIMITS.maxOpenRequests) {
+      const message = `too many open requests on this connection (${CONNECTION_LIMITS.maxOpenRequests}): wait for some to end, or cancel them`;
+      out.write(JSON.stringify({ id, type: 'error', exitCode: 111, message }) + '\n');
+      return;
+    }
     if (open.has(id)) {
       out.write(JSON.stringify({ id, type: 'error', exitCode: 100, message: `request id ${JSON.stringify(id)} is already in use on this connection` }) + '\n');
       return;

@@ -1,5 +1,6 @@
 import type { Op, ProgressOf, Results } from '../../protocol/types.js';
 import type { Reply } from './api.js';
+import { oneLine } from '../../protocol/oneLine.js';
 
 /** Writes one protocol line to the connection (buffered per event-loop turn by the server). */
 export type LineWriter = { write(line: string): void; readonly destroyed: boolean };
@@ -22,8 +23,9 @@ export class SocketReply implements Reply<Op> {
     private readonly beforeEnd?: () => void,
   ) {}
 
+  /** Also true once the connection is destroyed, before its 'close' abandons the request: nothing more can reach the client. */
   get closed(): boolean {
-    return this.ended || this.gone;
+    return this.ended || this.gone || this.socket.destroyed;
   }
 
   progress(message: ProgressOf<Op>): void {
@@ -40,7 +42,8 @@ export class SocketReply implements Reply<Op> {
   fail(exitCode: number, message: string): void {
     if (this.closed) return;
     this.beforeEnd?.();
-    this.write({ id: this.id, type: 'error', exitCode, message });
+    // One line, as the protocol promises, whatever a name in it holds (a service asked for as `a<newline>b`).
+    this.write({ id: this.id, type: 'error', exitCode, message: oneLine(message) });
     this.finish();
   }
 
@@ -51,7 +54,7 @@ export class SocketReply implements Reply<Op> {
 
   /** The client disconnected or cancelled this request before it ended. */
   abandon(): void {
-    if (this.closed) return;
+    if (this.ended || this.gone) return;
     this.gone = true;
     const ls = this.listeners;
     this.listeners = [];

@@ -332,7 +332,8 @@ export class Supervisor implements SupervisorInternals {
       return reply.fail(111, 'the supervisor is shutting down');
     }
     Promise.resolve()
-      .then(() => op(req, reply, this))
+      // A client disconnected meanwhile (a flood cut off by the server's bounds) costs no more work.
+      .then(() => (reply.closed ? undefined : op(req, reply, this)))
       .catch((err) => reply.fail(111, `${String(req.op)}: ${(err as Error)?.message ?? err}`));
   }
 

@@ -11,17 +11,15 @@
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { openDatabase, type Database } from '../compiled/sqlite.js';
-import { EXIT, Fatal } from '../../machines/errors.js';
+import { Fatal } from '../../machines/errors.js';
+import { invalidEventLog } from './invalidEventLog.js';
 import { APPLICATION_ID as COMPILED_APPLICATION_ID } from '../compiled/schema.js';
 import { EVENT_STORE_APPLICATION_ID, MIGRATIONS } from './schema.js';
 
 const MAGIC = 'SQLite format 3\0';
 const TABLES = ['boots', 'events', 'actor_state', 'live_state', 'changes', 'checkpoints'];
 
-/** The exit-4 error for an existing event log that s6rc must not write to. */
-export function invalidEventLog(path: string, what: string): Fatal {
-  return new Fatal(EXIT.invalidDatabase, `invalid event log ${path}: ${what} (move it aside to start a new log)`);
-}
+export { invalidEventLog };
 
 /**
  * Throws `invalidEventLog` when `path` exists and is not a readable s6rc event
@@ -105,6 +103,8 @@ export function checkEventLogContents(db: Database.Database, path: string): void
     }
     const missing = TABLES.filter((t) => !tables.has(t));
     if (version < 1 || missing.length) throw invalidEventLog(path, `corrupted (schema version ${version}, tables missing: ${missing.join(' ') || 'none'})`);
+    const mismatch = schemaMismatch(db, version, tables);
+    if (mismatch) throw invalidEventLog(path, `corrupted (schema version ${version}, but ${mismatch})`);
     // The end of each append-only table (the writer's counters) and the projections a recovery reads.
     for (const t of ['events', 'checkpoints']) db.prepare(`SELECT MAX(seq) FROM ${t}`).get();
     for (const t of ['boots', 'changes']) db.prepare(`SELECT MAX(id) FROM ${t}`).get();
@@ -112,6 +112,35 @@ export function checkEventLogContents(db: Database.Database, path: string): void
   } catch (err) {
     throw asInvalid(path, err);
   }
+}
+
+/** The tables (`name`) and columns (`table.column`) each migration adds, read from its SQL. */
+const ADDED_BY: string[][] = MIGRATIONS.map((sql) => [
+  ...[...sql.matchAll(/CREATE TABLE (\w+)/g)].map((m) => m[1]),
+  ...[...sql.matchAll(/ALTER TABLE (\w+) ADD COLUMN (\w+)/g)].map((m) => `${m[1]}.${m[2]}`),
+]);
+
+/**
+ * Whether the schema is the one its `user_version` says: what the migrations
+ * up to it add is there, what later ones add is not. A version number that
+ * lies (a bit flip, a hand edit) would otherwise make the writer re-run a
+ * migration on a log that has it, or skip one it lacks. Null when it agrees.
+ */
+function schemaMismatch(db: Database.Database, version: number, tables: Set<string>): string | null {
+  const columns = new Map<string, Set<string>>();
+  const has = (object: string): boolean => {
+    const [table, column] = object.split('.');
+    if (column === undefined) return tables.has(table);
+    if (!columns.has(table)) columns.set(table, new Set((db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name)));
+    return columns.get(table)!.has(column);
+  };
+  for (let v = 0; v < ADDED_BY.length; v++) {
+    for (const object of ADDED_BY[v]) {
+      if (v < version && !has(object)) return `${object} (of version ${v + 1}) is missing`;
+      if (v >= version && has(object)) return `${object} (of version ${v + 1}) is there`;
+    }
+  }
+  return null;
 }
 
 /** SQLite's verdicts on a damaged or foreign file become exit 4; anything else (busy, I/O, permissions) stays a system error. */

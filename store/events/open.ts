@@ -55,15 +55,22 @@ export function openEventStore(path: string, options: WriterOptions = {}): Event
  * Opens an event log for reading only: never creates, migrates or locks it,
  * so readers run beside a change in progress (WAL readers never block the
  * writer, nor the other way round). Throws when the file is absent (SQLite's
- * SQLITE_CANTOPEN) or is not an s6rc event log of a known version.
+ * SQLITE_CANTOPEN) or is not an s6rc event log of a known version (`Fatal` 4
+ * from check.ts, or an Error saying so).
  */
 export function openEventLog(path: string): EventLogReader {
+  // The writer's checks of the file itself (empty, not SQLite, truncated): SQLite reads a truncated log without a word.
+  checkEventLogFile(path);
   const db = openDatabase(path, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 2000');
-  const version = db.pragma('user_version', { simple: true }) as number;
-  if (version < 1 || version > MIGRATIONS.length) {
+  try {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version < 1 || version > MIGRATIONS.length) throw new Error(`not an s6rc event store of a known version (user_version ${version})`);
+    // What the writer checks before it writes (whose file, a schema that agrees with its version): a reader does not guess either.
+    checkEventLogContents(db, path);
+  } catch (err) {
     db.close();
-    throw new Error(`not an s6rc event store of a known version (user_version ${version})`);
+    throw err;
   }
   return new LogReader(db, path);
 }

@@ -8,6 +8,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import type { PayloadOf } from '../../machines/events.js';
+import { invalidEventLog } from './invalidEventLog.js';
 import type { ChangeRow, ChangesQuery, DatabaseRow, EventLogReader, EventRow, FoldEventRow, HistoryQuery, StoredActorState } from './types.js';
 
 /** The columns every event query selects, in the shape `toEventRow` expects. */
@@ -172,7 +173,21 @@ export class LogReader implements EventLogReader {
 
   actorStates(): Map<string, StoredActorState> {
     const rows = this.statement('SELECT service, state, context, seq FROM actor_state').all() as { service: string; state: string; context: string; seq: number }[];
-    return new Map(rows.map((r) => [r.service, { state: r.state, context: JSON.parse(r.context), seq: r.seq }]));
+    // A recovery adopts processes and restarts services from these: one it cannot read is not guessed at.
+    return new Map(
+      rows.map((r) => {
+        let context: unknown;
+        try {
+          context = JSON.parse(r.context);
+        } catch {
+          context = undefined;
+        }
+        if (typeof context !== 'object' || context === null || Array.isArray(context)) {
+          throw invalidEventLog(this.path, `corrupted (the recorded state of service ${JSON.stringify(r.service)} in actor_state is not a JSON object)`);
+        }
+        return [r.service, { state: r.state, context, seq: r.seq }];
+      }),
+    );
   }
 
   liveSet(): Set<string> {

@@ -72,6 +72,9 @@ let copiedLeft = COPIED_TOTAL_MAX;
 const SCRATCH_SIZE = 64 * 1024;
 let scratch = Buffer.allocUnsafe(SCRATCH_SIZE);
 
+/** Read-only and non-blocking (no effect on regular files; a FIFO opens at once instead of waiting for a writer). */
+const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK;
+
 /** A file found bigger than its limit (`size`: its size, or the bytes seen before giving up). */
 type TooLarge = (path: string, size: number) => Fatal;
 
@@ -93,7 +96,8 @@ const copiedTooLarge: TooLarge = (path) =>
 function readIntoScratch(path: string, max = DEFINITION_FILE_MAX, tooLarge: TooLarge = definitionTooLarge): number | null {
   let fd: number;
   try {
-    fd = fs.openSync(path, 'r');
+    // Non-blocking: a FIFO in a definition would otherwise block compile forever in open (or read).
+    fd = fs.openSync(path, OPEN_FLAGS);
   } catch (err) {
     const broken = brokenLink(path, err);
     if (broken) throw broken;
@@ -103,7 +107,8 @@ function readIntoScratch(path: string, max = DEFINITION_FILE_MAX, tooLarge: TooL
   try {
     let len = fs.readSync(fd, scratch, 0, scratch.length, null);
     // A short read of a regular file is its end: no extra read just to see 0, no fstat (the common case).
-    if (len < scratch.length && len <= max) return len;
+    // Nothing read may also be a FIFO or a device (/dev/null): those are checked, as a big file is.
+    if (len > 0 && len < scratch.length && len <= max) return len;
     // A big file (or not a file): its size first, so that nothing beyond `max` is read.
     const st = fs.fstatSync(fd);
     if (!st.isFile()) throw sourceError('not a regular file', path);
@@ -124,7 +129,9 @@ function readIntoScratch(path: string, max = DEFINITION_FILE_MAX, tooLarge: TooL
     return len;
   } catch (err) {
     if (err instanceof Fatal) throw err;
-    if ((err as NodeJS.ErrnoException).code === 'EISDIR') throw sourceError('not a regular file', path);
+    // EAGAIN: a FIFO with a writer but no data yet.
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EISDIR' || code === 'EAGAIN') throw sourceError('not a regular file', path);
     throw systemFatal(`unable to read ${path}`, err, COMPILE_PROGRAM);
   } finally {
     fs.closeSync(fd);

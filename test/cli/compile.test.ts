@@ -162,6 +162,15 @@ describe('s6rc compile', () => {
     });
   });
 
+  // Found by test/reliability/fuzz-source.test.ts, seed 441436246: a definition directory named
+  // `a<newline>b` put a raw newline in the fatal line's path (two lines on stderr).
+  it('keeps the fatal line one line when a name or path holds control characters', () => {
+    const src = writeTree(join(dir, 'src'), oneshot('a\nb\u001b[31m'));
+    const r = s6rc(['compile', join(dir, 'compiled'), src]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`s6rc compile: fatal: invalid service name "a\\nb\\u001b[31m" (contains a newline) in ${src}/a\\nb\\u001b[31m\n`);
+  });
+
   it('--help prints the table-driven help', () => {
     const r = s6rc(['compile', '--help']);
     expect(r.code).toBe(0);

@@ -154,7 +154,8 @@ describe('s6rc replay', () => {
     for (const cmd of ['replay', 'plot', 'history']) {
       const r = s6rc([cmd, '-l', corrupt]);
       expect(r.code).toBe(4);
-      expect(r.stderr).toMatch(/^s6rc: fatal: unable to read event log .*corrupt\/events\.db: .*\n$/);
+      // Readers run the writer's checks (store/events/check.ts): the same line as init's.
+      expect(r.stderr).toMatch(/^s6rc: fatal: invalid event log .*corrupt\/events\.db: not an SQLite database \(move it aside to start a new log\)\n$/);
     }
   });
 });

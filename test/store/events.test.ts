@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { checkEventLog } from '../../store/events/check.js';
 import { join } from 'node:path';
 import { openEventLog, openEventStore } from '../../store/events/open.js';
 import { MIGRATIONS } from '../../store/events/schema.js';
@@ -92,6 +94,74 @@ describe('event store', () => {
     const again = openEventStore(path);
     cleanups.push(() => again.close());
     expect(again.changes().map((c) => c.update)).toEqual([null, plan]);
+  });
+
+  // Found by test/reliability/fuzz-files.test.ts, seed 200309295: a log of the newest schema whose
+  // user_version said 3 passed init's check, then the supervisor re-ran migration 4 on it and died
+  // with 'duplicate column name: update_plan' (init: exit 111). A version that lies is exit 4 now.
+  it('refuses a log whose user_version disagrees with its schema, and leaves it as it was', () => {
+    const t = tempDir('s6rc-store-');
+    cleanups.push(t.cleanup);
+    const path = join(t.dir, 'events.db');
+    const s = openEventStore(path);
+    s.startBoot('/live', '/compiled');
+    s.close();
+    for (const [version, why] of [
+      [3, 'changes.update_plan (of version 4) is there'],
+      [1, 'changes.reason (of version 2) is there'],
+    ] as const) {
+      const db = new Database(path);
+      db.pragma(`user_version = ${version}`);
+      db.close();
+      const before = readFileSync(path);
+      const expected = `invalid event log ${path}: corrupted (schema version ${version}, but ${why}) (move it aside to start a new log)`;
+      expect(() => checkEventLog(path)).toThrow(expected);
+      expect(() => openEventStore(path)).toThrow(expected);
+      expect(readFileSync(path).equals(before)).toBe(true);
+    }
+    // And a version ahead of what the tables say: a column of version 4 missing.
+    const db = new Database(path);
+    db.exec('ALTER TABLE changes DROP COLUMN update_plan');
+    db.pragma(`user_version = ${MIGRATIONS.length}`);
+    db.close();
+    expect(() => checkEventLog(path)).toThrow(`corrupted (schema version ${MIGRATIONS.length}, but changes.update_plan (of version 4) is missing)`);
+  });
+
+  // Found by test/reliability/fuzz-files.test.ts, seed 1171122724 (S6RC_TORTURE_COUNT=150): a log cut
+  // short by one byte was refused by init (exit 4) but read by history, replay and plot as if whole.
+  it('a reader refuses a truncated log as the writer does', () => {
+    const t = tempDir('s6rc-store-');
+    cleanups.push(t.cleanup);
+    const path = join(t.dir, 'events.db');
+    const s = openEventStore(path);
+    s.startBoot('/live', '/compiled');
+    s.append([{ type: 'x' }]);
+    s.close();
+    const whole = readFileSync(path);
+    writeFileSync(path, whole.subarray(0, whole.length - 1));
+    const expected = `invalid event log ${path}: truncated (${whole.length - 1} bytes, its header says ${whole.length}) (move it aside to start a new log)`;
+    expect(() => openEventLog(path)).toThrow(expected);
+    expect(() => openEventStore(path)).toThrow(expected);
+  });
+
+  // Found while widening test/reliability/fuzz-files.test.ts to damage inside rows (a flip in a cell's
+  // text, which SQLite cannot see): `s6rc daemon` recovering from a log whose actor_state held a context
+  // that was not JSON died with 'internal error: Expected property name...' (exit 111).
+  it('refuses to recover from a recorded actor state that is not a JSON object (exit 4)', () => {
+    const t = tempDir('s6rc-store-');
+    cleanups.push(t.cleanup);
+    const path = join(t.dir, 'events.db');
+    const s = openEventStore(path) as SqliteEventStore;
+    s.startBoot('/live', '/compiled');
+    s.connection.prepare("INSERT INTO actor_state (service, state, context, seq) VALUES ('a', 'ready', '{\"pid\":1#3', 1)").run();
+    s.close();
+    const reader = openEventLog(path);
+    cleanups.push(() => reader.close());
+    expect(() => reader.actorStates()).toThrow(`invalid event log ${path}: corrupted (the recorded state of service "a" in actor_state is not a JSON object) (move it aside to start a new log)`);
+    const db = new Database(path);
+    db.prepare("UPDATE actor_state SET context = 'null'").run();
+    db.close();
+    expect(() => reader.actorStates()).toThrow('is not a JSON object');
   });
 
   it('continues sequence numbers and change ids across reopen', () => {

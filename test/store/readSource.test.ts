@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { symlinkSync } from 'node:fs';
+import { closeSync, constants as fsConstants, openSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { compileSources } from '../../store/source/compileSources.js';
 import { defaultNotifyOnCheck, parseNotifyOnCheck } from '../../store/source/notifyOnCheck.js';
@@ -300,5 +301,37 @@ describe('compileSources', () => {
     const info: string[] = [];
     compileSources([src(oneshot('a'))], { verbosity: 2, log: (level, m) => level === 'info' && info.push(m) });
     expect(info).toEqual([`parsing ${join(dir, 'src')}`, 'resolved 1 atomic services, 0 bundles, 0 pipelines']);
+  });
+});
+
+describe('special files in a definition', () => {
+  // Found by test/reliability/fuzz-source.test.ts, seed 441436246: a `type` that was a FIFO
+  // blocked compile in open(2) forever (waiting for a writer) instead of failing.
+  it('refuses a FIFO (with or without a writer) or a device as a file, without blocking', () => {
+    const tree = src({ ...oneshot('a'), ...longrun('b') });
+    execFileSync('mkfifo', [join(tree, 'a', 'up-fifo')]);
+    rmSync(join(tree, 'a', 'up'));
+    renameSync(join(tree, 'a', 'up-fifo'), join(tree, 'a', 'up'));
+    expect(() => compileSources([tree])).toThrow(`not a regular file in ${join(tree, 'a', 'up')}`);
+    rmSync(join(tree, 'a'), { recursive: true });
+    rmSync(join(tree, 'b', 'type'));
+    execFileSync('mkfifo', [join(tree, 'b', 'type')]);
+    expect(() => compileSources([tree])).toThrow(`not a regular file in ${join(tree, 'b', 'type')}`);
+    // A FIFO with a writer that wrote nothing yet: the read would block (EAGAIN when non-blocking).
+    const writer = openSync(join(tree, 'b', 'type'), fsConstants.O_RDWR);
+    try {
+      expect(() => compileSources([tree])).toThrow(`not a regular file in ${join(tree, 'b', 'type')}`);
+    } finally {
+      closeSync(writer);
+    }
+    rmSync(join(tree, 'b', 'type'));
+    symlinkSync('/dev/null', join(tree, 'b', 'type'));
+    expect(() => compileSources([tree])).toThrow(`not a regular file in ${join(tree, 'b', 'type')}`);
+  });
+
+  it('still reads an empty regular file as empty', () => {
+    const tree = src(oneshot('a', ''));
+    const model = compileSources([tree]);
+    expect((model.services.get('a') as Oneshot).up).toEqual({ kind: 'argv', argv: [] });
   });
 });
