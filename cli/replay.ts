@@ -50,14 +50,16 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
   // Ask the supervisor first, then read the log: the log can only be ahead of what it said.
   const actual = values.verify ? await supervisorStatus(live) : null;
   try {
-    const { replayLog, verifyReplay } = await import('../store/events/replay.js');
+    const { replayLog, verifyReplay, missingEvents } = await import('../store/events/replay.js');
     const { storeCheckpoints } = await import('../store/events/open.js');
     const target = await resolveTarget(log, values.at as string | undefined);
     const result = replayLog(log, model, target, (checkpoints) => storeCheckpoints(file, checkpoints));
     if (values.json) process.stdout.write(JSON.stringify(summary(result.state, result)) + '\n');
     else await printFold(result.state, result, model);
     if (!values.verify) return EXIT.ok;
-    const mismatches = verifyReplay(log, result.state, actual);
+    const missing = missingEvents(log);
+    for (const m of missing.recorded) say(m.startsWith('missing') ? 'warning' : 'info', m);
+    const mismatches = [...missing.unrecorded, ...verifyReplay(log, result.state, actual)];
     for (const m of mismatches) say('warning', `mismatch: ${m}`);
     if (mismatches.length) throw new Fatal(EXIT.failed, `replay does not match: ${mismatches.length} mismatch${mismatches.length > 1 ? 'es' : ''}`);
     say('info', `replay matches the stored projection${actual ? ' and the running supervisor' : ' (no supervisor running to compare with)'}`);

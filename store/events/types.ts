@@ -134,6 +134,8 @@ export interface EventLogReader {
   eventAt(seq: number): { time: number; boot: number } | null;
   /** Events with `after < seq <= upTo`, one at a time, as replay folds them. */
   foldEvents(after: number, upTo: number): Iterable<FoldEventRow>;
+  /** The seqs missing from the log (pruned, dropped, or lost), as inclusive ranges, oldest first. */
+  gaps(): { first: number; last: number }[];
   /** Each boot's start time (ms), by boot id. */
   bootStarts(): Map<number, number>;
   /** The `actor_state` projection. */

@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { openEventLog, openEventStore } from '../../store/events/open.js';
 import { MIGRATIONS } from '../../store/events/schema.js';
+import { missingEvents } from '../../store/events/replay.js';
 import type { EventStore } from '../../store/events/types.js';
 import { IDLE_CHECKPOINT_MS, SqliteEventStore } from '../../store/events/writer.js';
 import { tempDir } from '../helpers/cli.js';
@@ -111,10 +112,10 @@ describe('event store', () => {
   });
 
   /** A store whose failure reports are collected. */
-  const reporting = () => {
+  const reporting = (queueLimit?: number) => {
     const t = tempDir('s6rc-store-');
     const reports: string[] = [];
-    const s = openEventStore(join(t.dir, 'events.db'), { report: (l) => reports.push(l) }) as SqliteEventStore;
+    const s = openEventStore(join(t.dir, 'events.db'), { report: (l) => reports.push(l), queueLimit }) as SqliteEventStore;
     cleanups.push(t.cleanup, () => s.close());
     s.startBoot('/live', '/compiled');
     return { s, reports };
@@ -138,6 +139,61 @@ describe('event store', () => {
     expect(s.flush()).toBe(true);
     expect(events(s)).toHaveLength(2001);
     expect(events(s).at(-1)!.payload.i).toBe(1999);
+  });
+
+  it('past its queue bound drops service events, keeps their projection, and records them as log.dropped once it can write', () => {
+    const { s, reports } = reporting(100);
+    s.append([{ type: 'committed.before', service: 'a', actorState: { state: 'ready', context: { n: 0 } } }]);
+    s.flush();
+    s.connection.pragma(`max_page_count = ${s.connection.pragma('page_count', { simple: true }) as number}`);
+    const big = (i: number) => ({ type: 'run.spawned', service: `s${i % 3}`, payload: { blob: 'x'.repeat(500), i }, actorState: { state: 'up', context: { i } } });
+    s.append(Array.from({ length: 100 }, (_, i) => big(i)));
+    expect(s.flush()).toBe(false);
+    // Now at the bound: service events are dropped (seqs 102-131), a change-level one is kept (seq 132), more service ones dropped (133-152).
+    const droppedA = s.append(Array.from({ length: 30 }, (_, i) => big(100 + i)));
+    const kept = s.append([{ type: 'change.started', payload: {} }]);
+    const droppedB = s.append([...Array.from({ length: 19 }, (_, i) => big(130 + i)), { type: 'live.up', service: 'a', live: true }]);
+    expect(droppedA[0].seq).toBe(102);
+    expect(kept[0].seq).toBe(132);
+    expect(s.pending).toBe(101);
+    expect(s.droppedCount).toBe(50);
+    // A failed commit gives the record's seq back: the next try uses the same one.
+    expect(s.flush()).toBe(false);
+    expect(reports.filter((r) => r.includes('cannot commit'))).toHaveLength(1);
+    expect(reports.filter((r) => r.includes('dropping service events'))).toHaveLength(1);
+    s.connection.pragma('max_page_count = 1073741823');
+    expect(s.flush()).toBe(true);
+    const rows = events(s);
+    const record = rows.at(-1)!;
+    expect(record.type).toBe('log.dropped');
+    expect(record.seq).toBe(droppedB.at(-1)!.seq + 1);
+    expect(record.payload).toMatchObject({ count: 50, firstSeq: 102, lastSeq: 152, live: { a: true } });
+    expect(Object.keys(record.payload.actors as object).sort()).toEqual(['s0', 's1', 's2']);
+    // Nothing committed or kept is lost; exactly the dropped seqs are missing.
+    expect(rows.map((r) => r.seq)).toEqual([1, ...Array.from({ length: 100 }, (_, i) => 2 + i), 132, 153]);
+    expect(s.gaps()).toEqual([
+      { first: 102, last: 131 },
+      { first: 133, last: 152 },
+    ]);
+    // The projection has the newest state of every actor, dropped or not.
+    expect(s.actorStates().get('s0')).toMatchObject({ state: 'up', context: { i: 147 }, seq: 150 });
+    expect(s.liveSet()).toEqual(new Set(['a']));
+    expect(reports.at(-1)).toMatch(/50 events \(seq 102-152\) were dropped while it could not write; recorded as log.dropped at seq 153$/);
+    const missing = missingEvents(s);
+    expect(missing.unrecorded).toEqual([]);
+    expect(missing.recorded).toHaveLength(1);
+    expect(missing.recorded[0]).toMatch(/^missing: 50 service events in seq 102-152, dropped while the event store could not write \(.*; log.dropped at seq 153\)$/);
+  });
+
+  it('names gaps no record accounts for', () => {
+    const s = fresh();
+    s.append(Array.from({ length: 10 }, () => ({ type: 'x' })));
+    s.flush();
+    s.connection.exec('DELETE FROM events WHERE seq IN (1, 2, 5, 6, 7)');
+    expect(missingEvents(s).unrecorded).toEqual([
+      'events seq 1-2 (2) are missing from the log, and no record says why',
+      'events seq 5-7 (3) are missing from the log, and no record says why',
+    ]);
   });
 
   it('reports writes still queued when it closes as fatal: they are lost', () => {
