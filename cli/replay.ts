@@ -52,14 +52,18 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
   try {
     const { replayLog, verifyReplay, missingEvents } = await import('../store/events/replay.js');
     const { storeCheckpoints } = await import('../store/events/open.js');
-    const target = await resolveTarget(log, values.at as string | undefined);
-    const result = replayLog(log, model, target, (checkpoints) => storeCheckpoints(file, checkpoints));
+    const at = await targetResolver(log, values.at as string | undefined);
+    // One snapshot for the fold and everything compared with it: the supervisor commits on.
+    const { result, missing, mismatches } = log.consistent(() => {
+      const result = replayLog(log, model, at(), (checkpoints) => storeCheckpoints(file, checkpoints));
+      if (!values.verify) return { result, missing: null, mismatches: [] };
+      const missing = missingEvents(log);
+      return { result, missing, mismatches: [...missing.unrecorded, ...verifyReplay(log, result.state, actual)] };
+    });
     if (values.json) process.stdout.write(JSON.stringify(summary(result.state, result)) + '\n');
     else await printFold(result.state, result, model);
-    if (!values.verify) return EXIT.ok;
-    const missing = missingEvents(log);
+    if (!values.verify || !missing) return EXIT.ok;
     for (const m of missing.recorded) say(m.startsWith('missing') ? 'warning' : 'info', m);
-    const mismatches = [...missing.unrecorded, ...verifyReplay(log, result.state, actual)];
     for (const m of mismatches) say('warning', `mismatch: ${m}`);
     if (mismatches.length) throw new Fatal(EXIT.failed, `replay does not match: ${mismatches.length} mismatch${mismatches.length > 1 ? 'es' : ''}`);
     say('info', `replay matches the stored projection${actual ? ' and the running supervisor' : ' (no supervisor running to compare with)'}`);
@@ -69,14 +73,14 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
   }
 }
 
-async function resolveTarget(log: Log, at: string | undefined): Promise<number> {
-  const newest = log.lastSeq();
-  if (at === undefined) return newest;
-  if (/^\d+$/.test(at)) return Math.min(Number(at), newest);
+/** The target seq, read inside the fold's snapshot; a bad --at fails before anything is read. */
+async function targetResolver(log: Log, at: string | undefined): Promise<() => number> {
+  if (at === undefined) return () => log.lastSeq();
+  if (/^\d+$/.test(at)) return () => Math.min(Number(at), log.lastSeq());
   const { parseTimeArg } = await import('./render/timeArg.js');
   const time = parseTimeArg(at, Date.now());
   if (time === null) throw usageError(spec, `option --at expects a sequence number, an ISO time or a duration such as 10m, got '${at}'`);
-  return log.seqAt(time);
+  return () => log.seqAt(time);
 }
 
 function summary(state: FoldState, r: ReplayResult) {

@@ -166,6 +166,11 @@ export class LogReader implements EventLogReader {
     }
   }
 
+  consistent<T>(read: () => T): T {
+    // WAL: a read transaction sees the log as of its first read, and never blocks the writer.
+    return this.db.transaction(read)();
+  }
+
   gaps(): { first: number; last: number }[] {
     // One pass over the primary key: each seq with its predecessor.
     const rows = this.db

@@ -136,6 +136,8 @@ export interface EventLogReader {
   foldEvents(after: number, upTo: number): Iterable<FoldEventRow>;
   /** The seqs missing from the log (pruned, dropped, or lost), as inclusive ranges, oldest first. */
   gaps(): { first: number; last: number }[];
+  /** Runs `read` on one snapshot of the log (a read transaction): what the writer commits meanwhile stays out of it. */
+  consistent<T>(read: () => T): T;
   /** Each boot's start time (ms), by boot id. */
   bootStarts(): Map<number, number>;
   /** The `actor_state` projection. */

@@ -25,6 +25,13 @@ export const GROUP_COMMIT_MS = 5;
 const RETRY_MS = 1000;
 
 /**
+ * A failure streak that starts within this long of the end of the last one
+ * is the same episode (a disk hovering at full: each checkpoint frees a
+ * little, the next commits fill it), and is not warned about again.
+ */
+const EPISODE_MS = 60_000;
+
+/**
  * Queued writes kept in memory while commits fail (S6RC_EVENT_QUEUE_MAX
  * overrides it): past it, service events are dropped and counted. A queued
  * event costs a few hundred bytes, so this bounds the queue to tens of MB.
@@ -100,6 +107,8 @@ export class SqliteEventStore extends LogReader implements EventStore {
   private retryTimer: NodeJS.Timeout | null = null;
   /** Consecutive failed commits (0 when healthy). */
   private failures = 0;
+  /** `performance.now()` when the last failure streak ended. */
+  private lastStreakEnd = -Infinity;
   private checkpointTimer: NodeJS.Timeout | null = null;
   /** Idle checkpoints a reader held up since the last commit. */
   private checkpointRetries = 0;
@@ -170,7 +179,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
   /**
    * Commits every queued write in one transaction. On a write error the
    * transaction rolls back, nothing queued is dropped, a warning is reported
-   * once per failure streak and the commit is retried every second (the
+   * once per failure episode (streaks less than a minute apart are one) and the commit is retried every second (the
    * supervisor keeps running: only writes still queued at `close` are lost).
    */
   flush(): boolean {
@@ -196,6 +205,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
     if (this.failures > 0) {
       this.report(`s6rc: info: event store ${this.path}: writing again after ${this.failures} failed attempts`);
       this.failures = 0;
+      this.lastStreakEnd = performance.now();
     }
     if (dropped && record) {
       this.dropped = null;
@@ -494,7 +504,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
   private noteFailure(err: unknown): void {
     const e = err as { code?: string; message?: string };
     this.failures++;
-    if (this.failures === 1) {
+    if (this.failures === 1 && performance.now() - this.lastStreakEnd >= EPISODE_MS) {
       this.report(
         `s6rc: warning: event store ${this.path}: cannot commit: ${e.code ?? 'error'}: ${e.message ?? e}; ` +
           `keeping ${this.queue.length} queued writes in memory and retrying every ${RETRY_MS / 1000}s`,
