@@ -55,7 +55,11 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
     const at = await targetResolver(log, values.at as string | undefined);
     // One snapshot for the fold and everything compared with it: the supervisor commits on.
     const { result, missing, mismatches } = log.consistent(() => {
-      const result = replayLog(log, model, at(), (checkpoints) => storeCheckpoints(file, checkpoints));
+      const target = at();
+      // Before a prune's cut there is nothing left to fold.
+      const cut = Number(log.history({ type: 'log.pruned', limit: 1 })[0]?.payload.cut ?? 0);
+      if (target < cut) throw new Fatal(EXIT.usage, `seq ${target} was pruned from the log: replay can start at seq ${cut} (history --prune-before)`);
+      const result = replayLog(log, model, target, (checkpoints) => storeCheckpoints(file, checkpoints));
       if (!values.verify) return { result, missing: null, mismatches: [] };
       const missing = missingEvents(log);
       return { result, missing, mismatches: [...missing.unrecorded, ...verifyReplay(log, result.state, actual)] };

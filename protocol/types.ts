@@ -148,6 +148,12 @@ export interface Requests {
   listall: ListRequest;
   diff: NoFields;
   reconcile: NoFields;
+  /**
+   * `history --prune-before` deleted the events up to `cut` (it writes the log
+   * itself): the supervisor, which alone hands out seqs, records it as a
+   * `log.pruned` event. Every field is a non-negative integer.
+   */
+  pruned: { before: number; cut: number; events: number; checkpoints: number; changes: number };
 }
 
 export type Op = keyof Requests;
@@ -192,6 +198,7 @@ export interface Results {
   /** `lines`: `+name` / `-name`; `unknown`: oneshots whose outcome was lost with a dead supervisor. */
   diff: { lines: string[]; unknown: { service: string; error: string | null }[] };
   reconcile: { corrections: Correction[] };
+  pruned: { recorded: true };
 }
 
 /** A change's id, sent first (null for a dry run). */

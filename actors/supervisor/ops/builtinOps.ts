@@ -1,6 +1,7 @@
 /**
  * The supervisor's own socket operations (docs/protocol.md): ping, info,
- * status, subscribe, up, down, restart, once, exit, signal, reload, shutdown.
+ * status, subscribe, up, down, restart, once, exit, signal, reload, shutdown,
+ * pruned.
  */
 import { constants } from 'node:os';
 import type { BuiltinOp, OpHandlers, Reply, SupervisorApi } from '../api.js';
@@ -77,6 +78,16 @@ function reloadService(handle: ServiceHandle, changeId: number): Promise<string 
 export function builtinOps(sup: SupervisorInternals): Pick<OpHandlers, BuiltinOp> {
   return {
     ping: (_req, reply) => reply.end({ pong: true, pid: process.pid, boot: sup.boot }),
+
+    pruned: (req, reply) => {
+      const fields = ['before', 'cut', 'events', 'checkpoints', 'changes'] as const;
+      const bad = fields.find((k) => !Number.isSafeInteger(req[k]) || (req[k] as number) < 0);
+      if (bad) return reply.fail(100, `pruned: field ${bad} must be a non-negative integer, got ${JSON.stringify(req[bad])}`);
+      const [before, cut, events, checkpoints, changes] = fields.map((k) => req[k] as number);
+      sup.log.append({ type: 'log.pruned', payload: { before, cut, events, checkpoints, changes } });
+      sup.log.flush();
+      reply.end({ recorded: true });
+    },
 
     info: (_req, reply) =>
       reply.end({
