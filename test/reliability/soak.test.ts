@@ -120,7 +120,7 @@ describe('soak', () => {
   it(
     'N up/down cycles of 50 services with a crash loop: RSS, fds and the log write rate stay flat, the log bounded by pruning',
     async () => {
-      const { seed, numRuns: cycles } = budget('soak', { short: 50, long: 10_000 });
+      const { seed, numRuns: cycles } = budget('soak', { short: 40, long: 10_000 });
       const first = Math.max(5, Math.round(cycles / 10));
       const window = Math.max(5, Math.round(cycles / 50));
       const pruneEvery = Math.max(10, Math.round(cycles / 20));
