@@ -20,7 +20,7 @@ import { LogReader } from './reader.js';
 import { replayLog } from './replay.js';
 
 /** Events deleted per transaction: each one holds the write lock for a few ms. */
-export const PRUNE_CHUNK = 5000;
+export const PRUNE_CHUNK = 1000;
 
 /** What a prune did, as `log.pruned` records it. */
 export interface PruneResult {
