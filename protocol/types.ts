@@ -177,7 +177,18 @@ export type UpdateEnd =
 export interface Results {
   ping: { pong: true; pid: number; boot: number };
   /** `openRequests`: the requests not yet answered, by op. */
-  info: { pid: number; live: string; store: string; boot: number; started: number; services: number; rss: number; openRequests: Record<string, number> };
+  /** `eventStore`: writes queued, commits failed in a row (a full disk), service events dropped past the queue bound and not yet recorded. */
+  info: {
+    pid: number;
+    live: string;
+    store: string;
+    boot: number;
+    started: number;
+    services: number;
+    rss: number;
+    eventStore: { pending: number; failedCommits: number; dropped: number };
+    openRequests: Record<string, number>;
+  };
   status: { services: StatusView[] };
   /** Never answered: it streams until the client cancels or goes away. */
   subscribe: never;

@@ -161,6 +161,10 @@ export interface EventStore extends EventLogReader {
   readonly boot: number;
   /** Writes queued and not yet committed. */
   readonly pending: number;
+  /** Commits failed in a row (0 while it writes: a full disk makes it count up, once a second). */
+  readonly failedCommits: number;
+  /** Service events dropped past the queue bound and not yet recorded by a `log.dropped`. */
+  readonly dropped: number;
   /** Queues events for the next commit; returns them with their sequence numbers. */
   append(events: readonly EventInput[]): EventRow[];
   /** Commits everything queued now; false when the commit failed (it is retried). */

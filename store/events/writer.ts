@@ -117,7 +117,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
   private readonly report: (line: string) => void;
   private readonly queueLimit: number;
   /** Service events dropped past the queue bound and not yet recorded. */
-  private dropped: Dropped | null = null;
+  private droppedEvents: Dropped | null = null;
   private readonly insert: { event: Statement; actor: Statement; live: Statement; changeStart: Statement; changeEnd: Statement; changePlan: Statement };
 
   constructor(db: Database, path: string, options: WriterOptions = {}) {
@@ -183,14 +183,14 @@ export class SqliteEventStore extends LogReader implements EventStore {
    * supervisor keeps running: only writes still queued at `close` are lost).
    */
   flush(): boolean {
-    if (this.queue.length === 0 && !this.dropped) {
+    if (this.queue.length === 0 && !this.droppedEvents) {
       this.runAfterCommit();
       return true;
     }
     const batch = this.queue;
     this.queue = [];
     // The record of what was dropped takes the next seq only if it commits (commit is synchronous: nothing else can take one meanwhile).
-    const dropped = this.dropped;
+    const dropped = this.droppedEvents;
     const record = dropped ? this.droppedRecord(dropped) : null;
     try {
       this.commit(record ? [...batch, record] : batch, dropped);
@@ -208,7 +208,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
       this.lastStreakEnd = performance.now();
     }
     if (dropped && record) {
-      this.dropped = null;
+      this.droppedEvents = null;
       batch.push(record);
       this.report(
         `s6rc: warning: event store ${this.path}: ${dropped.count} events (seq ${dropped.firstSeq}-${dropped.lastSeq}) were dropped while it could not write; recorded as log.dropped at seq ${record.row.seq}`,
@@ -277,9 +277,9 @@ export class SqliteEventStore extends LogReader implements EventStore {
     this.queue.push({ kind: 'database', row });
     this.queue.push({ kind: 'switch', renames: change.renames.map(([from, to]) => [from, to]), removed: [...change.removed] });
     // What was dropped before the switch is recorded (and committed) after it, under the new names.
-    if (this.dropped) {
-      switchKeys(this.dropped.actors, change.renames, change.removed);
-      switchKeys(this.dropped.live, change.renames, change.removed);
+    if (this.droppedEvents) {
+      switchKeys(this.droppedEvents.actors, change.renames, change.removed);
+      switchKeys(this.droppedEvents.live, change.renames, change.removed);
     }
     this.database = row;
     this.append([
@@ -347,13 +347,13 @@ export class SqliteEventStore extends LogReader implements EventStore {
 
   /** Drops a service event past the queue bound: its seq becomes part of the gap, its projection update is kept. */
   private drop(row: EventRow, e: EventInput): void {
-    if (!this.dropped) {
-      this.dropped = { count: 0, firstSeq: row.seq, lastSeq: row.seq, firstTime: row.time, lastTime: row.time, actors: new Map(), live: new Map() };
+    if (!this.droppedEvents) {
+      this.droppedEvents = { count: 0, firstSeq: row.seq, lastSeq: row.seq, firstTime: row.time, lastTime: row.time, actors: new Map(), live: new Map() };
       this.report(
         `s6rc: warning: event store ${this.path}: ${this.queue.length} writes queued (the bound); dropping service events until it can write again, and recording how many`,
       );
     }
-    const d = this.dropped;
+    const d = this.droppedEvents;
     d.count++;
     d.lastSeq = row.seq;
     d.lastTime = row.time;
@@ -376,9 +376,12 @@ export class SqliteEventStore extends LogReader implements EventStore {
     return { kind: 'event', row, database: this.database?.id ?? null };
   }
 
-  /** Service events dropped past the queue bound and not yet recorded (the store's own tests). */
-  get droppedCount(): number {
-    return this.dropped?.count ?? 0;
+  get dropped(): number {
+    return this.droppedEvents?.count ?? 0;
+  }
+
+  get failedCommits(): number {
+    return this.failures;
   }
 
   onCommit(listener: ((rows: EventRow[]) => void) | null): void {
@@ -389,7 +392,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
     if (this.closed) return 0;
     this.flush();
     const lost = this.queue.length;
-    const dropped = this.dropped?.count ?? 0;
+    const dropped = this.droppedEvents?.count ?? 0;
     if (lost > 0 || dropped > 0) {
       this.report(`s6rc: fatal: event store ${this.path}: ${lost} queued writes could not be committed before exit${dropped ? `, and ${dropped} dropped events not recorded` : ''}`);
     }

@@ -19,7 +19,7 @@ import { ScriptFiles } from '../../actors/service/scriptFile.js';
 import { openEventLog } from '../../store/events/open.js';
 import type { EventRow } from '../../store/events/types.js';
 import { S6RC, tempDir } from '../helpers/cli.js';
-import { makeLive, processesUnder, until, type SourceService, type TestLive } from '../helpers/supervisor.js';
+import { info, makeLive, processesUnder, until, untilAsync, type SourceService, type TestLive } from '../helpers/supervisor.js';
 import { budget, timeout } from './budget.js';
 
 /** Why mounting a tmpfs is not possible here, or null when it is. */
@@ -160,6 +160,8 @@ function committed(m: Mounted): { events: EventRow[]; gaps: { first: number; las
   }
 }
 
+const storeHealth = async (m: Mounted) => (await info(m.live)).eventStore as { pending: number; failedCommits: number; dropped: number };
+
 const warnings = (m: Mounted, what: RegExp) => m.stderr.filter((l) => what.test(l));
 
 /** Every row committed before the disk filled is still there, byte for byte. */
@@ -183,6 +185,8 @@ describe.skipIf(skipReason !== null)('full disk', () => {
       const atFailure = committed(m).events;
       // Supervision goes on: restarts happen and readiness is seen, through the socket.
       const pids = await readyRestarts(m, 4);
+      // `info` says the store is not writing, even where supervisor.log could not.
+      await untilAsync(async () => { const h = await storeHealth(m); return h.failedCommits > 0 && h.pending > 0 && h.dropped === 0; }, 30_000, 'info to report failing commits');
       // A change while the disk is full: the oneshots still run (one from a #! script the supervisor writes out), the client gets its answer.
       fill(`${m.filler}3`);
       const change = m.live.run('change', '-u', 'setup', 'prepare');
@@ -206,6 +210,7 @@ describe.skipIf(skipReason !== null)('full disk', () => {
       expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
       const spawnedPids = new Set(after.events.filter((e) => e.service === 'flappy' && e.type === 'run.spawned').map((e) => e.payload.pid));
       for (const pid of pids) expect(spawnedPids.has(pid)).toBe(true);
+      expect(await storeHealth(m)).toEqual({ pending: 0, failedCommits: 0, dropped: 0 });
       for (const oneshot of ['setup', 'prepare']) expect(after.events.some((e) => e.service === oneshot && e.type === 'live.up')).toBe(true);
       // The write failure was reported once, as a warning, and nothing was dropped.
       expect(warnings(m, /cannot commit/)).toHaveLength(1);
@@ -234,8 +239,9 @@ describe.skipIf(skipReason !== null)('full disk', () => {
             await until(() => warnings(m, /cannot commit/).length > 0, 30_000, 'the write-failure warning');
             fill(`${m.filler}2`);
             await until(() => warnings(m, /dropping service events/).length > 0, 60_000, 'the queue to reach its bound');
-            // Supervision goes on past the bound.
+            // Supervision goes on past the bound, and `info` counts what it drops.
             await readyRestarts(m, crashesPast);
+            await untilAsync(async () => (await storeHealth(m)).dropped > 0, 30_000, 'info to count dropped events');
             expect(status(m, 'steady').state).toBe('ready');
             unlinkSync(m.filler);
             unlinkSync(`${m.filler}2`);

@@ -156,7 +156,7 @@ describe('event store', () => {
     expect(droppedA[0].seq).toBe(102);
     expect(kept[0].seq).toBe(132);
     expect(s.pending).toBe(101);
-    expect(s.droppedCount).toBe(50);
+    expect(s.dropped).toBe(50);
     // A failed commit gives the record's seq back: the next try uses the same one.
     expect(s.flush()).toBe(false);
     expect(reports.filter((r) => r.includes('cannot commit'))).toHaveLength(1);

@@ -14,6 +14,8 @@ import { resolveNames, UnknownName } from './resolveNames.js';
 export interface SupervisorInternals extends SupervisorApi {
   readonly started: number;
   readonly storePath: string;
+  /** The event store's writing health (`info`). */
+  readonly storeHealth: Results['info']['eventStore'];
   readonly liveNow: ReadonlySet<string>;
   readonly openRequests: ReadonlyMap<string, number>;
   /** Brings everything down and exits; resolves when the services are down. */
@@ -98,6 +100,7 @@ export function builtinOps(sup: SupervisorInternals): Pick<OpHandlers, BuiltinOp
         started: sup.started,
         services: sup.services.size,
         rss: process.memoryUsage.rss(),
+        eventStore: sup.storeHealth,
         openRequests: Object.fromEntries(sup.openRequests),
       }),
 
