@@ -214,6 +214,23 @@ describe('event store', () => {
     ]);
   });
 
+  it('warns once per episode: a disk hovering at full (a commit now and then) is not warned about again within a minute', () => {
+    const { s, reports } = reporting();
+    s.flush();
+    const full = () => s.connection.pragma(`max_page_count = ${s.connection.pragma('page_count', { simple: true }) as number}`);
+    const big = () => s.append(Array.from({ length: 2000 }, (_, i) => ({ type: 'big', payload: { blob: 'x'.repeat(500), i } })));
+    for (let round = 0; round < 3; round++) {
+      full();
+      big();
+      expect(s.flush()).toBe(false);
+      s.connection.pragma('max_page_count = 1073741823');
+      expect(s.flush()).toBe(true);
+    }
+    expect(reports.filter((r) => r.includes('cannot commit'))).toHaveLength(1);
+    expect(reports.filter((r) => r.includes('writing again'))).toHaveLength(3);
+    expect(s.failedCommits).toBe(0);
+  });
+
   it('reports writes still queued when it closes as fatal: they are lost', () => {
     const { s, reports } = reporting();
     s.flush();
