@@ -47,10 +47,12 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
     log.close();
     throw err;
   }
-  // Ask the supervisor first, then read the log: the log can only be ahead of what it said.
+  // Ask the supervisor first, then read the log: the log can only be ahead of what it said,
+  // and the answer names the seq it corresponds to (compared with the fold at that seq).
   const actual = values.verify ? await supervisorStatus(live) : null;
   try {
-    const { replayLog, verifyReplay, missingEvents } = await import('../store/events/replay.js');
+    if (actual) await logReaches(log, actual.seq);
+    const { replayLog, verifyReplay, verifyActual, missingEvents } = await import('../store/events/replay.js');
     const { storeCheckpoints } = await import('../store/events/open.js');
     const at = await targetResolver(log, values.at as string | undefined);
     // One snapshot for the fold and everything compared with it: the supervisor commits on.
@@ -62,7 +64,14 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
       const result = replayLog(log, model, target, (checkpoints) => storeCheckpoints(file, checkpoints));
       if (!values.verify) return { result, missing: null, mismatches: [] };
       const missing = missingEvents(log);
-      return { result, missing, mismatches: [...missing.unrecorded, ...verifyReplay(log, result.state, actual)] };
+      const mismatches = [...missing.unrecorded, ...verifyReplay(log, result.state, null)];
+      if (actual && actual.seq > target) {
+        mismatches.push(`the log ends at seq ${target} but the supervisor had appended up to seq ${actual.seq}: events it could not write yet (a full disk?)`);
+      } else if (actual) {
+        const atAnswer = actual.seq === target ? result : replayLog(log, model, actual.seq, () => 0);
+        mismatches.push(...verifyActual(atAnswer.state, actual.services));
+      }
+      return { result, missing, mismatches };
     });
     if (values.json) process.stdout.write(JSON.stringify(summary(result.state, result)) + '\n');
     else await printFold(result.state, result, model);
@@ -114,7 +123,12 @@ async function printFold(state: FoldState, r: ReplayResult, model: import('../ma
   process.stdout.write(table(['SERVICE', 'TYPE', 'STATE', 'LIVE'], rows));
 }
 
-async function supervisorStatus(live: string): Promise<ActualStatus[] | null> {
+/** Waits (up to 2 s) until the log holds event `seq`: a group commit is a few ms away, a failing store never. */
+async function logReaches(log: Log, seq: number): Promise<void> {
+  for (let waited = 0; log.lastSeq() < seq && waited < 2000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function supervisorStatus(live: string): Promise<{ services: ActualStatus[]; seq: number } | null> {
   const { ControlClient, SupervisorGone } = await import('./client.js');
   let client;
   try {
@@ -124,8 +138,8 @@ async function supervisorStatus(live: string): Promise<ActualStatus[] | null> {
     throw err;
   }
   try {
-    const { services } = await client.request('status', {});
-    return services;
+    const { services, seq } = await client.request('status', {});
+    return { services, seq };
   } finally {
     client.close();
   }

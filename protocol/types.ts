@@ -189,7 +189,8 @@ export interface Results {
     eventStore: { pending: number; failedCommits: number; dropped: number };
     openRequests: Record<string, number>;
   };
-  status: { services: StatusView[] };
+  /** `seq`: the last event the supervisor had appended when it answered (its log reaches it within a commit, unless the disk is full). */
+  status: { services: StatusView[]; seq: number };
   /** Never answered: it streams until the client cancels or goes away. */
   subscribe: never;
   up: { services: string[] };

@@ -116,6 +116,10 @@ export class Supervisor implements SupervisorInternals {
     return this.stopping !== null;
   }
 
+  get appendedSeq(): number {
+    return this.options.store.appendedSeq;
+  }
+
   /** The event store's writing health (what `info` reports). */
   get storeHealth(): { pending: number; failedCommits: number; dropped: number } {
     const s = this.options.store;

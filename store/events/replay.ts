@@ -125,7 +125,19 @@ export function verifyReplay(log: EventLogReader, state: FoldState, actual: Actu
   const folded = new Set(state.live);
   for (const n of stored) if (!folded.has(n)) out.push(`live state: the projection has ${n} up, replay has it down`);
   for (const n of folded) if (!stored.has(n)) out.push(`live state: replay has ${n} up, the projection has it down`);
-  for (const s of actual ?? []) {
+  out.push(...verifyActual(state, actual ?? []));
+  return out;
+}
+
+/**
+ * Every difference between a fold and the running supervisor's answer: the
+ * fold must stop at the seq the answer corresponds to (`status`'s `seq`), or
+ * a service that changed in between (a crash loop) differs for no fault.
+ */
+export function verifyActual(state: FoldState, actual: ActualStatus[]): string[] {
+  const out: string[] = [];
+  const folded = new Set(state.live);
+  for (const s of actual) {
     const mine = stateOf(state, s.name);
     if (mine !== s.state) out.push(`service ${s.name}: replay says ${mine}, the supervisor says ${s.state}`);
     if (folded.has(s.name) !== s.normallyUp) out.push(`live state: replay has ${s.name} ${folded.has(s.name) ? 'up' : 'down'}, the supervisor has it ${s.normallyUp ? 'up' : 'down'}`);

@@ -161,6 +161,8 @@ export interface EventStore extends EventLogReader {
   readonly boot: number;
   /** Writes queued and not yet committed. */
   readonly pending: number;
+  /** The last seq handed out (committed or not). */
+  readonly appendedSeq: number;
   /** Commits failed in a row (0 while it writes: a full disk makes it count up, once a second). */
   readonly failedCommits: number;
   /** Service events dropped past the queue bound and not yet recorded by a `log.dropped`. */

@@ -380,6 +380,10 @@ export class SqliteEventStore extends LogReader implements EventStore {
     return this.droppedEvents?.count ?? 0;
   }
 
+  get appendedSeq(): number {
+    return this.nextSeq - 1;
+  }
+
   get failedCommits(): number {
     return this.failures;
   }

@@ -176,11 +176,9 @@ describe('soak', () => {
       expect(plateau).toBeGreaterThan(0);
       expect(late.logFileBytes).toBeLessThanOrEqual(plateau * 1.25);
 
-      // The live projection survived the prunes: status, the fold and the supervisor agree (the crash loop stopped first:
-      // the supervisor's answer and the log are read at two moments).
-      expect((await s6rc.change({ down: ['crasher'] })).exitCode).toBe(0);
+      // The live projection survived the prunes: status, the fold and the supervisor agree, the crash loop still going.
       const status = await s6rc.status();
-      expect(status.filter((s) => s.state !== 'down').map((s) => s.name)).toEqual([]);
+      expect(status.filter((s) => s.name !== 'crasher' && s.state !== 'down').map((s) => s.name)).toEqual([]);
       const verify = l.run('replay', '--verify');
       expect(verify.stderr).toMatch(/replay matches the stored projection and the running supervisor\n$/);
       expect(verify.code).toBe(0);

@@ -14,6 +14,8 @@ import { resolveNames, UnknownName } from './resolveNames.js';
 export interface SupervisorInternals extends SupervisorApi {
   readonly started: number;
   readonly storePath: string;
+  /** The last seq the event store handed out (`status`: what the answer corresponds to in the log). */
+  readonly appendedSeq: number;
   /** The event store's writing health (`info`). */
   readonly storeHealth: Results['info']['eventStore'];
   readonly liveNow: ReadonlySet<string>;
@@ -106,7 +108,7 @@ export function builtinOps(sup: SupervisorInternals): Pick<OpHandlers, BuiltinOp
 
     status: (req, reply) =>
       withNames(req.services, reply, sup, (names) => {
-        reply.end({ services: names.map((n) => statusView(sup.services.get(n)!.status(), sup.liveNow)) });
+        reply.end({ services: names.map((n) => statusView(sup.services.get(n)!.status(), sup.liveNow)), seq: sup.appendedSeq });
       }),
 
     up: (req, reply) =>
