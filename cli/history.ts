@@ -26,6 +26,13 @@ export const spec: CommandSpec = {
     { key: 'changes', long: 'changes', kind: 'flag', help: 'list change invocations: id, argv, user, start, duration, exit code, done, failed' },
     { key: 'criticalChain', long: 'critical-chain', kind: 'flag', help: 'print the critical chain of a change (systemd-analyze style)' },
     { key: 'deaths', long: 'deaths', kind: 'string', argName: 'S', help: "list the deaths of longrun S, as s6-svdt does: time, exit code or signal, pid, how long it had been up (--limit: the last N)" },
+    {
+      key: 'pruneBefore',
+      long: 'prune-before',
+      kind: 'string',
+      argName: 'T',
+      help: 'delete the events older than T (same forms as --since), keeping a replay checkpoint at the cut; the live state, open changes and status are untouched',
+    },
   ],
   interleaved: true,
 };
@@ -45,6 +52,15 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
   };
   const since = time('since');
   const until = time('until');
+  if (values.pruneBefore !== undefined) {
+    const others = spec.options.filter((o) => o.key !== 'pruneBefore' && o.key !== 'live' && o.key !== 'store' && o.key !== 'json' && values[o.key] !== undefined && values[o.key] !== false);
+    if (others.length) throw usageError(spec, `option --prune-before excludes --${others[0].long ?? others[0].short}`);
+    const raw = values.pruneBefore as string;
+    const before = parseTimeArg(raw, now);
+    if (before === null) throw usageError(spec, `option --prune-before expects an ISO time or a duration such as 10m, got '${raw}'`);
+    const { prune } = await import('./historyPrune.js');
+    return prune(liveDir(values.live), values.store as string | undefined, before, Boolean(values.json));
+  }
   const views = (['changes', 'criticalChain', 'deaths'] as const).filter((k) => values[k] !== undefined && values[k] !== false);
   if (views.length > 1) throw usageError(spec, `options ${views.map((k) => spec.options.find((o) => o.key === k)!.long).map((l) => `--${l}`).join(' and ')} exclude each other`);
   if (values.follow && views.length) throw usageError(spec, 'option --follow applies to events only');

@@ -47,17 +47,36 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
     log.close();
     throw err;
   }
-  // Ask the supervisor first, then read the log: the log can only be ahead of what it said.
+  // Ask the supervisor first, then read the log: the log can only be ahead of what it said,
+  // and the answer names the seq it corresponds to (compared with the fold at that seq).
   const actual = values.verify ? await supervisorStatus(live) : null;
   try {
-    const { replayLog, verifyReplay } = await import('../store/events/replay.js');
+    if (actual) await logReaches(log, actual.seq);
+    const { replayLog, verifyReplay, verifyActual, missingEvents } = await import('../store/events/replay.js');
     const { storeCheckpoints } = await import('../store/events/open.js');
-    const target = await resolveTarget(log, values.at as string | undefined);
-    const result = replayLog(log, model, target, (checkpoints) => storeCheckpoints(file, checkpoints));
+    const at = await targetResolver(log, values.at as string | undefined);
+    // One snapshot for the fold and everything compared with it: the supervisor commits on.
+    const { result, missing, mismatches } = log.consistent(() => {
+      const target = at();
+      // Before a prune's cut there is nothing left to fold.
+      const cut = Number(log.history({ type: 'log.pruned', limit: 1 })[0]?.payload.cut ?? 0);
+      if (target < cut) throw new Fatal(EXIT.usage, `seq ${target} was pruned from the log: replay can start at seq ${cut} (history --prune-before)`);
+      const result = replayLog(log, model, target, (checkpoints) => storeCheckpoints(file, checkpoints));
+      if (!values.verify) return { result, missing: null, mismatches: [] };
+      const missing = missingEvents(log);
+      const mismatches = [...missing.unrecorded, ...verifyReplay(log, result.state, null)];
+      if (actual && actual.seq > target) {
+        mismatches.push(`the log ends at seq ${target} but the supervisor had appended up to seq ${actual.seq}: events it could not write yet (a full disk?)`);
+      } else if (actual) {
+        const atAnswer = actual.seq === target ? result : replayLog(log, model, actual.seq, () => 0);
+        mismatches.push(...verifyActual(atAnswer.state, actual.services));
+      }
+      return { result, missing, mismatches };
+    });
     if (values.json) process.stdout.write(JSON.stringify(summary(result.state, result)) + '\n');
     else await printFold(result.state, result, model);
-    if (!values.verify) return EXIT.ok;
-    const mismatches = verifyReplay(log, result.state, actual);
+    if (!values.verify || !missing) return EXIT.ok;
+    for (const m of missing.recorded) say(m.startsWith('missing') ? 'warning' : 'info', m);
     for (const m of mismatches) say('warning', `mismatch: ${m}`);
     if (mismatches.length) throw new Fatal(EXIT.failed, `replay does not match: ${mismatches.length} mismatch${mismatches.length > 1 ? 'es' : ''}`);
     say('info', `replay matches the stored projection${actual ? ' and the running supervisor' : ' (no supervisor running to compare with)'}`);
@@ -67,14 +86,14 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
   }
 }
 
-async function resolveTarget(log: Log, at: string | undefined): Promise<number> {
-  const newest = log.lastSeq();
-  if (at === undefined) return newest;
-  if (/^\d+$/.test(at)) return Math.min(Number(at), newest);
+/** The target seq, read inside the fold's snapshot; a bad --at fails before anything is read. */
+async function targetResolver(log: Log, at: string | undefined): Promise<() => number> {
+  if (at === undefined) return () => log.lastSeq();
+  if (/^\d+$/.test(at)) return () => Math.min(Number(at), log.lastSeq());
   const { parseTimeArg } = await import('./render/timeArg.js');
   const time = parseTimeArg(at, Date.now());
   if (time === null) throw usageError(spec, `option --at expects a sequence number, an ISO time or a duration such as 10m, got '${at}'`);
-  return log.seqAt(time);
+  return () => log.seqAt(time);
 }
 
 function summary(state: FoldState, r: ReplayResult) {
@@ -104,7 +123,12 @@ async function printFold(state: FoldState, r: ReplayResult, model: import('../ma
   process.stdout.write(table(['SERVICE', 'TYPE', 'STATE', 'LIVE'], rows));
 }
 
-async function supervisorStatus(live: string): Promise<ActualStatus[] | null> {
+/** Waits (up to 2 s) until the log holds event `seq`: a group commit is a few ms away, a failing store never. */
+async function logReaches(log: Log, seq: number): Promise<void> {
+  for (let waited = 0; log.lastSeq() < seq && waited < 2000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+}
+
+async function supervisorStatus(live: string): Promise<{ services: ActualStatus[]; seq: number } | null> {
   const { ControlClient, SupervisorGone } = await import('./client.js');
   let client;
   try {
@@ -114,8 +138,8 @@ async function supervisorStatus(live: string): Promise<ActualStatus[] | null> {
     throw err;
   }
   try {
-    const { services } = await client.request('status', {});
-    return services;
+    const { services, seq } = await client.request('status', {});
+    return { services, seq };
   } finally {
     client.close();
   }

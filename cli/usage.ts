@@ -12,7 +12,7 @@ export const USAGE = {
   status: 'status [-l live] [-o fields | -uwNrpest] [-n] [--json] [services...]',
   wait: 'wait [-l live] [-U|-u|-D|-d|-r|-R] [-a|-o] [-t timeout] services...',
   svc: 'svc [--livedir live] [-T timeout] [-wu|-wU|-wd|-wD|-wr|-wR] -u|-d|-r|-o|-x|-l|-t|-k|-h|-a|-i|-q|-1|-2|-b|-y|-p|-c|-P|-C|-K|-s signal... services...',
-  history: 'history [-l live] [-s store] [--service S] [--change ID] [--since T] [--until T] [--limit N] [--json] [--follow] [--changes] [--critical-chain] [--deaths S]',
+  history: 'history [-l live] [-s store] [--service S] [--change ID] [--since T] [--until T] [--limit N] [--json] [--follow] [--changes] [--critical-chain] [--deaths S] [--prune-before T]',
   replay: 'replay [-l live] [-s store] [--at SEQ|TIME] [--verify] [--json]',
   reconcile: 'reconcile [-l live]',
   graph: 'graph [-l live | -c compiled] [-s store] [--format dot|mermaid|json|html] [-o file] [services...]',

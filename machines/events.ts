@@ -84,8 +84,31 @@ export type SupervisorEvent =
   | { type: 'supervisor.shutdown.timeout'; killed: string[] }
   | { type: 'supervisor.shutdown.error'; error: string };
 
+/**
+ * The log's own records. `log.dropped`: past its queue bound, a writer that
+ * could not commit (disk full) dropped `count` events with seqs between
+ * `firstSeq` and `lastSeq` (those seqs stay a gap); it carries the last
+ * state of every actor and live entry those events changed, so the
+ * projections and replay go on from there. `log.pruned`: `history
+ * --prune-before` deleted every event up to `cut` (a checkpoint at `cut`
+ * holds the fold there).
+ */
+export type LogEvent =
+  | {
+      type: 'log.dropped';
+      count: number;
+      firstSeq: number;
+      lastSeq: number;
+      /** ms since the epoch of the first and last dropped event. */
+      firstTime: number;
+      lastTime: number;
+      actors: Record<string, { state: string; context: unknown }>;
+      live: Record<string, boolean>;
+    }
+  | { type: 'log.pruned'; before: number; cut: number; events: number; checkpoints: number; changes: number };
+
 /** Every event s6rc records. */
-export type LoggedEvent = ServiceEvent | ChangeEvent | LiveEvent | SupervisorEvent;
+export type LoggedEvent = ServiceEvent | ChangeEvent | LiveEvent | SupervisorEvent | LogEvent;
 
 export type LoggedEventType = LoggedEvent['type'];
 

@@ -148,6 +148,12 @@ export interface Requests {
   listall: ListRequest;
   diff: NoFields;
   reconcile: NoFields;
+  /**
+   * `history --prune-before` deleted the events up to `cut` (it writes the log
+   * itself): the supervisor, which alone hands out seqs, records it as a
+   * `log.pruned` event. Every field is a non-negative integer.
+   */
+  pruned: { before: number; cut: number; events: number; checkpoints: number; changes: number };
 }
 
 export type Op = keyof Requests;
@@ -171,8 +177,20 @@ export type UpdateEnd =
 export interface Results {
   ping: { pong: true; pid: number; boot: number };
   /** `openRequests`: the requests not yet answered, by op. */
-  info: { pid: number; live: string; store: string; boot: number; started: number; services: number; rss: number; openRequests: Record<string, number> };
-  status: { services: StatusView[] };
+  /** `eventStore`: writes queued, commits failed in a row (a full disk), service events dropped past the queue bound and not yet recorded. */
+  info: {
+    pid: number;
+    live: string;
+    store: string;
+    boot: number;
+    started: number;
+    services: number;
+    rss: number;
+    eventStore: { pending: number; failedCommits: number; dropped: number };
+    openRequests: Record<string, number>;
+  };
+  /** `seq`: the last event the supervisor had appended when it answered (its log reaches it within a commit, unless the disk is full). */
+  status: { services: StatusView[]; seq: number };
   /** Never answered: it streams until the client cancels or goes away. */
   subscribe: never;
   up: { services: string[] };
@@ -192,6 +210,7 @@ export interface Results {
   /** `lines`: `+name` / `-name`; `unknown`: oneshots whose outcome was lost with a dead supervisor. */
   diff: { lines: string[]; unknown: { service: string; error: string | null }[] };
   reconcile: { corrections: Correction[] };
+  pruned: { recorded: true };
 }
 
 /** A change's id, sent first (null for a dry run). */

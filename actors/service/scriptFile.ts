@@ -14,6 +14,8 @@ import { join } from 'node:path';
 export class ScriptFiles {
   private dir: string | null = null;
   private counter = 0;
+  /** Where scripts go while `dir`'s file system is full (made on first need). */
+  private spill: ScriptFiles | undefined;
 
   constructor(dir?: string) {
     if (dir === undefined) return;
@@ -22,17 +24,29 @@ export class ScriptFiles {
     this.open(dir);
   }
 
-  /** Writes `script` to a new private executable file; returns its path and a function that removes it. */
+  /**
+   * Writes `script` to a new private executable file; returns its path and a
+   * function that removes it. When the directory's file system is full, the
+   * script goes to a private directory under the system's temporary one: a
+   * full live directory must not fail every oneshot.
+   */
   write(name: string, script: string): { path: string; remove(): void } {
     const dir = this.dir ?? this.open(mkdtempSync(join(tmpdir(), 's6rc-scripts-')));
-    const path = join(dir, `${name.replace(/[^\w.-]/g, '_')}-${++this.counter}`);
-    writeFileSync(path, script, { mode: 0o700 });
-    chmodSync(path, 0o700);
-    return { path, remove: () => rmSync(path, { force: true }) };
+    const file = `${name.replace(/[^\w.-]/g, '_')}-${++this.counter}`;
+    try {
+      return writeScript(join(dir, file), script);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== 'ENOSPC' && code !== 'EDQUOT') throw err;
+      this.spill ??= new ScriptFiles();
+      return this.spill.write(name, script);
+    }
   }
 
   /** Removes the directory now (a later `write` makes a new one). */
   close(): void {
+    this.spill?.close();
+    this.spill = undefined;
     if (this.dir) rmSync(this.dir, { recursive: true, force: true });
     this.dir = null;
     open.delete(this);
@@ -49,6 +63,17 @@ export class ScriptFiles {
     }
     return dir;
   }
+}
+
+function writeScript(path: string, script: string): { path: string; remove(): void } {
+  try {
+    writeFileSync(path, script, { mode: 0o700 });
+    chmodSync(path, 0o700);
+  } catch (err) {
+    rmSync(path, { force: true }); // a partly written script must not stay behind
+    throw err;
+  }
+  return { path, remove: () => rmSync(path, { force: true }) };
 }
 
 /** The directories not yet closed, removed by one exit hook for the whole process. */

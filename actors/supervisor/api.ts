@@ -25,8 +25,8 @@ interface EntryColumns {
  * start and end of a change have their own methods below.
  */
 export type LogEntry = {
-  [T in Exclude<(ChangeEvent | SupervisorEvent)['type'], 'change.started' | 'change.ended'>]: EntryColumns & { type: T; payload: PayloadOf<T> };
-}[Exclude<(ChangeEvent | SupervisorEvent)['type'], 'change.started' | 'change.ended'>];
+  [T in Exclude<(ChangeEvent | SupervisorEvent)['type'], 'change.started' | 'change.ended'> | 'log.pruned']: EntryColumns & { type: T; payload: PayloadOf<T> };
+}[Exclude<(ChangeEvent | SupervisorEvent)['type'], 'change.started' | 'change.ended'> | 'log.pruned'];
 
 /** The event log as the supervisor's inhabitants write it. Appends are batched per event-loop turn. */
 export interface EventLog {

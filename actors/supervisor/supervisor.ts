@@ -119,6 +119,16 @@ export class Supervisor implements SupervisorInternals {
     return this.stopping !== null;
   }
 
+  get appendedSeq(): number {
+    return this.options.store.appendedSeq;
+  }
+
+  /** The event store's writing health (what `info` reports). */
+  get storeHealth(): { pending: number; failedCommits: number; dropped: number } {
+    const s = this.options.store;
+    return { pending: s.pending, failedCommits: s.failedCommits, dropped: s.dropped };
+  }
+
   /** Requests open on the control socket, by operation (what `info` reports). */
   get openRequests(): ReadonlyMap<string, number> {
     return this.server?.openRequests ?? new Map();

@@ -95,6 +95,10 @@ function causeOf(ev: LoggedEvent): string[] {
       return ['timeout', Array.isArray(ev.killed) && ev.killed.length ? `killed ${ev.killed.join(' ')}` : ''];
     case 'supervisor.shutdown.error':
       return [ev.error];
+    case 'log.dropped':
+      return [`${ev.count} events dropped`, `seq ${ev.firstSeq}-${ev.lastSeq}`, 'the event store could not write'];
+    case 'log.pruned':
+      return [`${ev.events} events pruned`, `up to seq ${ev.cut}`];
     default:
       return [];
   }

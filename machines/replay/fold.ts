@@ -11,6 +11,8 @@
  * the compiled database it started with until an `update.switched` event
  * moves it to another: renamed actors go on under their new name, those gone
  * are dropped, and events from then on are folded with the new definitions.
+ * A `log.dropped` record (events the supervisor could not write) sets the
+ * actors and live entries the missing events changed to the state it carries.
  */
 import type { AnyMachineSnapshot, AnyStateMachine } from 'xstate';
 import type { PayloadOf } from '../events.js';
@@ -110,6 +112,19 @@ export function createFolder(fallback: CompiledModel, bootStarts: ReadonlyMap<nu
     model = databases?.model(change.database) ?? model;
   };
 
+  /** Past a gap of dropped events, the actors and live entries they changed take the state the record carries. */
+  const resync = (gap: PayloadOf<'log.dropped'>) => {
+    for (const [name, a] of Object.entries(gap.actors ?? {})) {
+      const s = model.services.get(name);
+      if (!s || s.type === 'bundle') continue;
+      snapshots.set(name, restoreServiceSnapshot(s.type, { state: a.state as never, context: a.context as never }));
+    }
+    for (const [name, up] of Object.entries(gap.live ?? {})) {
+      if (up) live.add(name);
+      else live.delete(name);
+    }
+  };
+
   return {
     apply(e) {
       seq = e.seq;
@@ -122,6 +137,7 @@ export function createFolder(fallback: CompiledModel, bootStarts: ReadonlyMap<nu
         model = (database !== null ? databases?.model(database) : null) ?? fallback;
       }
       if (e.type === 'update.switched') return switchDatabase(e.payload as unknown as PayloadOf<'update.switched'>);
+      if (e.type === 'log.dropped') return resync(e.payload as unknown as PayloadOf<'log.dropped'>);
       if (e.service === null) return;
       if (e.type === 'live.up' || e.type === 'live.down') {
         if (e.type === 'live.up') live.add(e.service);

@@ -161,10 +161,24 @@ export class LogReader implements EventLogReader {
     const stmt = this.db.prepare('SELECT seq, time, boot, service, type, payload FROM events WHERE seq > ? AND seq <= ? ORDER BY seq').raw();
     for (const r of stmt.iterate(after, upTo) as Iterable<[number, number, number, string | null, string, string]>) {
       // The fold reads the payloads of service events and of database switches only.
-      const folded = r[3] !== null ? r[4] !== 'live.up' && r[4] !== 'live.down' : r[4] === 'update.switched';
+      const folded = r[3] !== null ? r[4] !== 'live.up' && r[4] !== 'live.down' : r[4] === 'update.switched' || r[4] === 'log.dropped';
       const payload = folded ? parsePayload(r[5]) : {};
       yield { seq: r[0], time: r[1], boot: r[2], service: r[3], type: r[4], payload };
     }
+  }
+
+  consistent<T>(read: () => T): T {
+    // WAL: a read transaction sees the log as of its first read, and never blocks the writer.
+    return this.db.transaction(read)();
+  }
+
+  gaps(): { first: number; last: number }[] {
+    // One pass over the primary key: each seq with its predecessor.
+    const rows = this.db
+      .prepare('SELECT prev + 1 AS first, seq - 1 AS last FROM (SELECT seq, LAG(seq) OVER (ORDER BY seq) AS prev FROM events) WHERE seq - prev > 1')
+      .all() as { first: number; last: number }[];
+    const lowest = (this.statement('SELECT MIN(seq) AS m FROM events').get() as { m: number | null }).m;
+    return lowest !== null && lowest > 1 ? [{ first: 1, last: lowest - 1 }, ...rows] : rows;
   }
 
   bootStarts(): Map<number, number> {

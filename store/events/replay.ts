@@ -109,7 +109,9 @@ export function verifyReplay(log: EventLogReader, state: FoldState, actual: Actu
   const out: string[] = [];
   for (const [name, p] of log.actorStates()) {
     // A row last written in an older boot describes an actor that no longer exists: this boot's started down.
-    if (log.eventAt(p.seq)?.boot !== state.boot) continue;
+    // A row whose event is gone (pruned, dropped) is of this boot: a new boot empties the projection.
+    const boot = log.eventAt(p.seq)?.boot;
+    if (boot !== undefined && boot !== state.boot) continue;
     const folded = state.services[name];
     if (!folded) {
       out.push(`service ${name}: replay never saw it in boot ${state.boot}, the projection says ${p.state} (seq ${p.seq})`);
@@ -123,7 +125,19 @@ export function verifyReplay(log: EventLogReader, state: FoldState, actual: Actu
   const folded = new Set(state.live);
   for (const n of stored) if (!folded.has(n)) out.push(`live state: the projection has ${n} up, replay has it down`);
   for (const n of folded) if (!stored.has(n)) out.push(`live state: replay has ${n} up, the projection has it down`);
-  for (const s of actual ?? []) {
+  out.push(...verifyActual(state, actual ?? []));
+  return out;
+}
+
+/**
+ * Every difference between a fold and the running supervisor's answer: the
+ * fold must stop at the seq the answer corresponds to (`status`'s `seq`), or
+ * a service that changed in between (a crash loop) differs for no fault.
+ */
+export function verifyActual(state: FoldState, actual: ActualStatus[]): string[] {
+  const out: string[] = [];
+  const folded = new Set(state.live);
+  for (const s of actual) {
     const mine = stateOf(state, s.name);
     if (mine !== s.state) out.push(`service ${s.name}: replay says ${mine}, the supervisor says ${s.state}`);
     if (folded.has(s.name) !== s.normallyUp) out.push(`live state: replay has ${s.name} ${folded.has(s.name) ? 'up' : 'down'}, the supervisor has it ${s.normallyUp ? 'up' : 'down'}`);
@@ -144,4 +158,60 @@ function contextDiff(a: Record<string, unknown>, b: Record<string, unknown>, boo
     if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) out.push(`${k} (replay ${JSON.stringify(a[k])}, projection ${JSON.stringify(b[k])})`);
   }
   return out;
+}
+
+/** What the log is missing, as `replay --verify` reports it. */
+export interface MissingReport {
+  /** Gaps the log itself accounts for (`log.dropped`, `log.pruned`): one readable line each. */
+  recorded: string[];
+  /** Gaps nothing accounts for, or records that do not match their gap: mismatches. */
+  unrecorded: string[];
+}
+
+/**
+ * Every seq missing from the log, set against the records that account for
+ * them: a `log.dropped` names a range and how many events of it were dropped
+ * (the missing seqs in that range must be exactly that many); a `log.pruned`
+ * accounts for everything up to its cut.
+ */
+export function missingEvents(log: EventLogReader): MissingReport {
+  const gaps = log.gaps();
+  const recorded: string[] = [];
+  const unrecorded: string[] = [];
+  const pruned = log.history({ type: 'log.pruned' });
+  const cut = pruned.reduce((m, e) => Math.max(m, Number(e.payload.cut) || 0), 0);
+  const drops = log.history({ type: 'log.dropped' }).map((e) => ({ seq: e.seq, ...(e.payload as { count: number; firstSeq: number; lastSeq: number; firstTime: number; lastTime: number }) }));
+  const missingIn = (first: number, last: number) => gaps.reduce((n, g) => n + Math.max(0, Math.min(g.last, last) - Math.max(g.first, first) + 1), 0);
+  if (cut > 0) {
+    const last = pruned[pruned.length - 1];
+    recorded.push(`events up to seq ${cut} were pruned (history --prune-before; log.pruned at seq ${last.seq})`);
+  }
+  for (const d of drops) {
+    if (d.lastSeq <= cut) continue; // pruned since: nothing of it is in the log any more
+    const missing = missingIn(Math.max(d.firstSeq, cut + 1), d.lastSeq);
+    if (d.firstSeq > cut && missing !== d.count) {
+      unrecorded.push(`log.dropped at seq ${d.seq} says ${d.count} events of seq ${d.firstSeq}-${d.lastSeq} were dropped, but ${missing} are missing there`);
+      continue;
+    }
+    recorded.push(
+      `missing: ${d.count} service events in seq ${d.firstSeq}-${d.lastSeq}, dropped while the event store could not write ` +
+        `(${new Date(d.firstTime).toISOString()} to ${new Date(d.lastTime).toISOString()}; log.dropped at seq ${d.seq})`,
+    );
+  }
+  for (const g of gaps) {
+    // What a prune or a drop record does not cover, seq by seq (the ranges are few).
+    let first = Math.max(g.first, cut + 1);
+    while (first <= g.last) {
+      const cover = drops.find((d) => d.firstSeq <= first && first <= d.lastSeq);
+      if (cover) {
+        first = cover.lastSeq + 1;
+        continue;
+      }
+      const next = drops.filter((d) => d.firstSeq > first).reduce((m, d) => Math.min(m, d.firstSeq), Infinity);
+      const last = Math.min(g.last, next - 1);
+      unrecorded.push(`events seq ${first}-${last} (${last - first + 1}) are missing from the log, and no record says why`);
+      first = last + 1;
+    }
+  }
+  return { recorded, unrecorded };
 }

@@ -134,6 +134,10 @@ export interface EventLogReader {
   eventAt(seq: number): { time: number; boot: number } | null;
   /** Events with `after < seq <= upTo`, one at a time, as replay folds them. */
   foldEvents(after: number, upTo: number): Iterable<FoldEventRow>;
+  /** The seqs missing from the log (pruned, dropped, or lost), as inclusive ranges, oldest first. */
+  gaps(): { first: number; last: number }[];
+  /** Runs `read` on one snapshot of the log (a read transaction): what the writer commits meanwhile stays out of it. */
+  consistent<T>(read: () => T): T;
   /** Each boot's start time (ms), by boot id. */
   bootStarts(): Map<number, number>;
   /** The `actor_state` projection. */
@@ -157,6 +161,12 @@ export interface EventStore extends EventLogReader {
   readonly boot: number;
   /** Writes queued and not yet committed. */
   readonly pending: number;
+  /** The last seq handed out (committed or not). */
+  readonly appendedSeq: number;
+  /** Commits failed in a row (0 while it writes: a full disk makes it count up, once a second). */
+  readonly failedCommits: number;
+  /** Service events dropped past the queue bound and not yet recorded by a `log.dropped`. */
+  readonly dropped: number;
   /** Queues events for the next commit; returns them with their sequence numbers. */
   append(events: readonly EventInput[]): EventRow[];
   /** Commits everything queued now; false when the commit failed (it is retried). */

@@ -3,7 +3,9 @@
  * commit, with their projections (`actor_state`, `live_state`, `changes`), in
  * one transaction per event-loop turn, or per group-commit window when
  * commits come back to back. A failed commit (disk full, I/O error) rolls
- * back, keeps every queued write and is retried every second; a commit that
+ * back, keeps every queued write and is retried every second; past a bound
+ * on the queue, service events are dropped (their seqs stay a gap) and a
+ * `log.dropped` record of them is committed when writing works again; a commit that
  * something waits for (`whenCommitted`: a spawn's intent) is made at the end
  * of the turn. Once the log goes quiet, the WAL is checkpointed and truncated.
  */
@@ -21,6 +23,39 @@ export const GROUP_COMMIT_MS = 5;
 
 /** Between two tries of a failed commit. */
 const RETRY_MS = 1000;
+
+/**
+ * A failure streak that starts within this long of the end of the last one
+ * is the same episode (a disk hovering at full: each checkpoint frees a
+ * little, the next commits fill it), and is not warned about again.
+ */
+const EPISODE_MS = 60_000;
+
+/**
+ * Queued writes kept in memory while commits fail (S6RC_EVENT_QUEUE_MAX
+ * overrides it): past it, service events are dropped and counted. A queued
+ * event costs a few hundred bytes, so this bounds the queue to tens of MB.
+ */
+export const DEFAULT_QUEUE_LIMIT = 100_000;
+
+/** The queue bound: `S6RC_EVENT_QUEUE_MAX` when it is a positive integer, else the default. */
+export function queueLimitFromEnv(env: NodeJS.ProcessEnv = process.env): number {
+  const n = Number(env.S6RC_EVENT_QUEUE_MAX);
+  return Number.isInteger(n) && n > 0 ? n : DEFAULT_QUEUE_LIMIT;
+}
+
+/** What the writer dropped past its queue bound, until a commit records it (`log.dropped`). */
+interface Dropped {
+  count: number;
+  firstSeq: number;
+  lastSeq: number;
+  firstTime: number;
+  lastTime: number;
+  /** The last state of each actor the dropped events changed (the projection still gets it). */
+  actors: Map<string, { state: string; context: unknown; seq: number }>;
+  /** The last live-state edge of each service among them. */
+  live: Map<string, { up: boolean; seq: number }>;
+}
 
 /**
  * WAL pages between SQLite's own checkpoints (its default is 1000). A
@@ -50,6 +85,8 @@ type QueuedWrite =
 export interface WriterOptions {
   /** Where failure reports go, one line each (default: stderr). */
   report?: (line: string) => void;
+  /** Queued writes kept while commits fail, before service events are dropped (default: `queueLimitFromEnv()`). */
+  queueLimit?: number;
 }
 
 export class SqliteEventStore extends LogReader implements EventStore {
@@ -70,17 +107,23 @@ export class SqliteEventStore extends LogReader implements EventStore {
   private retryTimer: NodeJS.Timeout | null = null;
   /** Consecutive failed commits (0 when healthy). */
   private failures = 0;
+  /** `performance.now()` when the last failure streak ended. */
+  private lastStreakEnd = -Infinity;
   private checkpointTimer: NodeJS.Timeout | null = null;
   /** Idle checkpoints a reader held up since the last commit. */
   private checkpointRetries = 0;
   private commitListener: ((rows: EventRow[]) => void) | null = null;
   private closed = false;
   private readonly report: (line: string) => void;
+  private readonly queueLimit: number;
+  /** Service events dropped past the queue bound and not yet recorded. */
+  private droppedEvents: Dropped | null = null;
   private readonly insert: { event: Statement; actor: Statement; live: Statement; changeStart: Statement; changeEnd: Statement; changePlan: Statement };
 
   constructor(db: Database, path: string, options: WriterOptions = {}) {
     super(db, path);
     this.report = options.report ?? ((line) => process.stderr.write(line + '\n'));
+    this.queueLimit = options.queueLimit ?? queueLimitFromEnv();
     this.nextSeq = this.lastSeq() + 1;
     this.nextChangeId = (this.lastChangeId() ?? 0) + 1;
     this.resumeBoot();
@@ -120,6 +163,11 @@ export class SqliteEventStore extends LogReader implements EventStore {
         to: e.to ?? null,
         payload: e.payload ?? {},
       };
+      if (this.failures > 0 && row.service !== null && this.queue.length >= this.queueLimit) {
+        this.drop(row, e);
+        rows.push(row);
+        continue;
+      }
       // JSON is made at commit time: only the last context of each actor in a batch is ever serialised.
       this.queue.push({ kind: 'event', row, actorState: e.actorState, live: e.live, database: this.database?.id ?? null });
       rows.push(row);
@@ -131,19 +179,23 @@ export class SqliteEventStore extends LogReader implements EventStore {
   /**
    * Commits every queued write in one transaction. On a write error the
    * transaction rolls back, nothing queued is dropped, a warning is reported
-   * once per failure streak and the commit is retried every second (the
+   * once per failure episode (streaks less than a minute apart are one) and the commit is retried every second (the
    * supervisor keeps running: only writes still queued at `close` are lost).
    */
   flush(): boolean {
-    if (this.queue.length === 0) {
+    if (this.queue.length === 0 && !this.droppedEvents) {
       this.runAfterCommit();
       return true;
     }
     const batch = this.queue;
     this.queue = [];
+    // The record of what was dropped takes the next seq only if it commits (commit is synchronous: nothing else can take one meanwhile).
+    const dropped = this.droppedEvents;
+    const record = dropped ? this.droppedRecord(dropped) : null;
     try {
-      this.commit(batch);
+      this.commit(record ? [...batch, record] : batch, dropped);
     } catch (err) {
+      if (record) this.nextSeq--;
       this.queue = batch.concat(this.queue);
       this.noteFailure(err);
       // What waited for this commit goes on without it: supervision must not stop on a full disk.
@@ -153,6 +205,14 @@ export class SqliteEventStore extends LogReader implements EventStore {
     if (this.failures > 0) {
       this.report(`s6rc: info: event store ${this.path}: writing again after ${this.failures} failed attempts`);
       this.failures = 0;
+      this.lastStreakEnd = performance.now();
+    }
+    if (dropped && record) {
+      this.droppedEvents = null;
+      batch.push(record);
+      this.report(
+        `s6rc: warning: event store ${this.path}: ${dropped.count} events (seq ${dropped.firstSeq}-${dropped.lastSeq}) were dropped while it could not write; recorded as log.dropped at seq ${record.row.seq}`,
+      );
     }
     if (this.retryTimer) {
       clearTimeout(this.retryTimer);
@@ -183,7 +243,8 @@ export class SqliteEventStore extends LogReader implements EventStore {
     setImmediate(() => {
       this.urgent = false;
       if (this.afterCommit.length === 0) return;
-      if (!this.closed) this.flush();
+      // While commits fail, the retry timer tries them: a spawn does not wait for a doomed commit of the whole queue.
+      if (!this.closed && this.failures === 0) this.flush();
       this.runAfterCommit();
     });
   }
@@ -215,6 +276,11 @@ export class SqliteEventStore extends LogReader implements EventStore {
     const row = this.newDatabaseRow(database, this.nextSeq - 1);
     this.queue.push({ kind: 'database', row });
     this.queue.push({ kind: 'switch', renames: change.renames.map(([from, to]) => [from, to]), removed: [...change.removed] });
+    // What was dropped before the switch is recorded (and committed) after it, under the new names.
+    if (this.droppedEvents) {
+      switchKeys(this.droppedEvents.actors, change.renames, change.removed);
+      switchKeys(this.droppedEvents.live, change.renames, change.removed);
+    }
     this.database = row;
     this.append([
       {
@@ -279,6 +345,49 @@ export class SqliteEventStore extends LogReader implements EventStore {
     return open.map((c) => c.id);
   }
 
+  /** Drops a service event past the queue bound: its seq becomes part of the gap, its projection update is kept. */
+  private drop(row: EventRow, e: EventInput): void {
+    if (!this.droppedEvents) {
+      this.droppedEvents = { count: 0, firstSeq: row.seq, lastSeq: row.seq, firstTime: row.time, lastTime: row.time, actors: new Map(), live: new Map() };
+      this.report(
+        `s6rc: warning: event store ${this.path}: ${this.queue.length} writes queued (the bound); dropping service events until it can write again, and recording how many`,
+      );
+    }
+    const d = this.droppedEvents;
+    d.count++;
+    d.lastSeq = row.seq;
+    d.lastTime = row.time;
+    if (e.actorState) d.actors.set(row.service!, { state: e.actorState.state, context: e.actorState.context, seq: row.seq });
+    if (e.live !== undefined) d.live.set(row.service!, { up: e.live, seq: row.seq });
+  }
+
+  /** The `log.dropped` event for `d`, with the next seq (given back if its commit fails). */
+  private droppedRecord(d: Dropped): QueuedWrite & { kind: 'event' } {
+    const payload = {
+      count: d.count,
+      firstSeq: d.firstSeq,
+      lastSeq: d.lastSeq,
+      firstTime: d.firstTime,
+      lastTime: d.lastTime,
+      actors: Object.fromEntries([...d.actors].map(([name, a]) => [name, { state: a.state, context: a.context }])),
+      live: Object.fromEntries([...d.live].map(([name, l]) => [name, l.up])),
+    };
+    const row: EventRow = { seq: this.nextSeq++, time: Date.now(), boot: this.currentBoot, changeId: null, service: null, type: 'log.dropped', from: null, to: null, payload };
+    return { kind: 'event', row, database: this.database?.id ?? null };
+  }
+
+  get dropped(): number {
+    return this.droppedEvents?.count ?? 0;
+  }
+
+  get appendedSeq(): number {
+    return this.nextSeq - 1;
+  }
+
+  get failedCommits(): number {
+    return this.failures;
+  }
+
   onCommit(listener: ((rows: EventRow[]) => void) | null): void {
     this.commitListener = listener;
   }
@@ -287,7 +396,10 @@ export class SqliteEventStore extends LogReader implements EventStore {
     if (this.closed) return 0;
     this.flush();
     const lost = this.queue.length;
-    if (lost > 0) this.report(`s6rc: fatal: event store ${this.path}: ${lost} queued writes could not be committed before exit`);
+    const dropped = this.droppedEvents?.count ?? 0;
+    if (lost > 0 || dropped > 0) {
+      this.report(`s6rc: fatal: event store ${this.path}: ${lost} queued writes could not be committed before exit${dropped ? `, and ${dropped} dropped events not recorded` : ''}`);
+    }
     if (this.retryTimer) clearTimeout(this.retryTimer);
     if (this.checkpointTimer) clearTimeout(this.checkpointTimer);
     this.closed = true;
@@ -346,7 +458,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
     }
   }
 
-  private commit(batch: QueuedWrite[]): void {
+  private commit(batch: QueuedWrite[], dropped: Dropped | null = null): void {
     const s = this.insert;
     this.db.transaction(() => {
       // Projections: only the last state of each actor in the batch needs writing.
@@ -371,6 +483,11 @@ export class SqliteEventStore extends LogReader implements EventStore {
           this.switchRows(w.renames, w.removed);
         }
       }
+      // Dropped events are newer than everything queued: their projection updates go last.
+      if (dropped) {
+        for (const [service, a] of dropped.actors) actors.set(service, a);
+        for (const [service, l] of dropped.live) s.live.run(service, l.up ? 1 : 0, l.seq);
+      }
       for (const [service, a] of actors) s.actor.run(service, a.state, JSON.stringify(a.context ?? {}), a.seq);
     })();
   }
@@ -394,7 +511,7 @@ export class SqliteEventStore extends LogReader implements EventStore {
   private noteFailure(err: unknown): void {
     const e = err as { code?: string; message?: string };
     this.failures++;
-    if (this.failures === 1) {
+    if (this.failures === 1 && performance.now() - this.lastStreakEnd >= EPISODE_MS) {
       this.report(
         `s6rc: warning: event store ${this.path}: cannot commit: ${e.code ?? 'error'}: ${e.message ?? e}; ` +
           `keeping ${this.queue.length} queued writes in memory and retrying every ${RETRY_MS / 1000}s`,

@@ -158,4 +158,22 @@ describe('s6rc replay', () => {
       expect(r.stderr).toMatch(/^s6rc: fatal: invalid event log .*corrupt\/events\.db: not an SQLite database \(move it aside to start a new log\)\n$/);
     }
   });
+
+  // Found by the full-disk harness: with a service crash-looping, --verify compared the supervisor's answer with a
+  // fold of the log read a moment later, and reported the restart in between as a mismatch. The answer now carries
+  // its seq and is compared with the fold at that seq.
+  it('--verify matches a running supervisor while a service crash-loops', () => {
+    const t = makeLive({ flappy: { type: 'longrun', notificationFd: 3, run: 'echo >&3\nsleep 0.1\nexit 1' } });
+    cleanups.push(() => {
+      t.run('shutdown');
+      t.cleanup();
+    });
+    expect(t.run('init', '-c', t.compiled).code).toBe(0);
+    expect(t.run('change', '-u', 'flappy').code).toBe(0);
+    for (let i = 0; i < 8; i++) {
+      const verify = t.run('replay', '--verify');
+      expect(verify.stderr).toMatch(/replay matches the stored projection and the running supervisor\n$/);
+      expect(verify.code).toBe(0);
+    }
+  }, 120_000);
 });

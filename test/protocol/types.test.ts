@@ -76,7 +76,7 @@ describe('supervisor side', () => {
 describe('client side', () => {
   it('request and call take an op’s request and give its result', () => {
     async function uses(client: ControlClient, callOp: typeof call) {
-      expectTypeOf(await client.request('status', { services: ['web'] })).toEqualTypeOf<{ services: StatusView[] }>();
+      expectTypeOf(await client.request('status', { services: ['web'] })).toEqualTypeOf<{ services: StatusView[]; seq: number }>();
       expectTypeOf(await callOp(client, 'reconcile', {})).toEqualTypeOf<Results['reconcile']>();
       await client.request('subscribe', {}, (m) => expectTypeOf(m).toEqualTypeOf<{ status: StatusView }>());
       await callOp(client, 'signal', { services: ['web'], signal: 'SIGHUP', group: true });

@@ -5,6 +5,7 @@ import { checkEventLog } from '../../store/events/check.js';
 import { join } from 'node:path';
 import { openEventLog, openEventStore } from '../../store/events/open.js';
 import { MIGRATIONS } from '../../store/events/schema.js';
+import { missingEvents } from '../../store/events/replay.js';
 import type { EventStore } from '../../store/events/types.js';
 import { IDLE_CHECKPOINT_MS, SqliteEventStore } from '../../store/events/writer.js';
 import { tempDir } from '../helpers/cli.js';
@@ -181,10 +182,10 @@ describe('event store', () => {
   });
 
   /** A store whose failure reports are collected. */
-  const reporting = () => {
+  const reporting = (queueLimit?: number) => {
     const t = tempDir('s6rc-store-');
     const reports: string[] = [];
-    const s = openEventStore(join(t.dir, 'events.db'), { report: (l) => reports.push(l) }) as SqliteEventStore;
+    const s = openEventStore(join(t.dir, 'events.db'), { report: (l) => reports.push(l), queueLimit }) as SqliteEventStore;
     cleanups.push(t.cleanup, () => s.close());
     s.startBoot('/live', '/compiled');
     return { s, reports };
@@ -208,6 +209,96 @@ describe('event store', () => {
     expect(s.flush()).toBe(true);
     expect(events(s)).toHaveLength(2001);
     expect(events(s).at(-1)!.payload.i).toBe(1999);
+  });
+
+  it('past its queue bound drops service events, keeps their projection, and records them as log.dropped once it can write', () => {
+    const { s, reports } = reporting(100);
+    s.append([{ type: 'committed.before', service: 'a', actorState: { state: 'ready', context: { n: 0 } } }]);
+    s.flush();
+    s.connection.pragma(`max_page_count = ${s.connection.pragma('page_count', { simple: true }) as number}`);
+    const big = (i: number) => ({ type: 'run.spawned', service: `s${i % 3}`, payload: { blob: 'x'.repeat(500), i }, actorState: { state: 'up', context: { i } } });
+    s.append(Array.from({ length: 100 }, (_, i) => big(i)));
+    expect(s.flush()).toBe(false);
+    // Now at the bound: service events are dropped (seqs 102-131), a change-level one is kept (seq 132), more service ones dropped (133-152).
+    const droppedA = s.append(Array.from({ length: 30 }, (_, i) => big(100 + i)));
+    const kept = s.append([{ type: 'change.started', payload: {} }]);
+    const droppedB = s.append([...Array.from({ length: 19 }, (_, i) => big(130 + i)), { type: 'live.up', service: 'a', live: true }]);
+    expect(droppedA[0].seq).toBe(102);
+    expect(kept[0].seq).toBe(132);
+    expect(s.pending).toBe(101);
+    expect(s.dropped).toBe(50);
+    // A failed commit gives the record's seq back: the next try uses the same one.
+    expect(s.flush()).toBe(false);
+    expect(reports.filter((r) => r.includes('cannot commit'))).toHaveLength(1);
+    expect(reports.filter((r) => r.includes('dropping service events'))).toHaveLength(1);
+    s.connection.pragma('max_page_count = 1073741823');
+    expect(s.flush()).toBe(true);
+    const rows = events(s);
+    const record = rows.at(-1)!;
+    expect(record.type).toBe('log.dropped');
+    expect(record.seq).toBe(droppedB.at(-1)!.seq + 1);
+    expect(record.payload).toMatchObject({ count: 50, firstSeq: 102, lastSeq: 152, live: { a: true } });
+    expect(Object.keys(record.payload.actors as object).sort()).toEqual(['s0', 's1', 's2']);
+    // Nothing committed or kept is lost; exactly the dropped seqs are missing.
+    expect(rows.map((r) => r.seq)).toEqual([1, ...Array.from({ length: 100 }, (_, i) => 2 + i), 132, 153]);
+    expect(s.gaps()).toEqual([
+      { first: 102, last: 131 },
+      { first: 133, last: 152 },
+    ]);
+    // The projection has the newest state of every actor, dropped or not.
+    expect(s.actorStates().get('s0')).toMatchObject({ state: 'up', context: { i: 147 }, seq: 150 });
+    expect(s.liveSet()).toEqual(new Set(['a']));
+    expect(reports.at(-1)).toMatch(/50 events \(seq 102-152\) were dropped while it could not write; recorded as log.dropped at seq 153$/);
+    const missing = missingEvents(s);
+    expect(missing.unrecorded).toEqual([]);
+    expect(missing.recorded).toHaveLength(1);
+    expect(missing.recorded[0]).toMatch(/^missing: 50 service events in seq 102-152, dropped while the event store could not write \(.*; log.dropped at seq 153\)$/);
+  });
+
+  // Found by the full-disk harness (seed 812223528): `replay --verify` folded to the last seq, then read the
+  // projection after the crash-looping supervisor had committed more, and reported a mismatch that was not one.
+  it('reads one snapshot inside consistent(), whatever the writer commits meanwhile', () => {
+    const s = fresh();
+    s.append([{ type: 'run.spawned', service: 'a', actorState: { state: 'up', context: { n: 1 } } }]);
+    s.flush();
+    const reader = openEventLog(s.path);
+    cleanups.push(() => reader.close());
+    const seen = reader.consistent(() => {
+      const last = reader.lastSeq();
+      s.append([{ type: 'run.exited', service: 'a', actorState: { state: 'down', context: { n: 2 } } }]);
+      expect(s.flush()).toBe(true);
+      return { last, state: reader.actorStates().get('a')!.state, gaps: reader.gaps() };
+    });
+    expect(seen).toEqual({ last: 1, state: 'up', gaps: [] });
+    expect(reader.actorStates().get('a')!.state).toBe('down');
+  });
+
+  it('names gaps no record accounts for', () => {
+    const s = fresh();
+    s.append(Array.from({ length: 10 }, () => ({ type: 'x' })));
+    s.flush();
+    s.connection.exec('DELETE FROM events WHERE seq IN (1, 2, 5, 6, 7)');
+    expect(missingEvents(s).unrecorded).toEqual([
+      'events seq 1-2 (2) are missing from the log, and no record says why',
+      'events seq 5-7 (3) are missing from the log, and no record says why',
+    ]);
+  });
+
+  it('warns once per episode: a disk hovering at full (a commit now and then) is not warned about again within a minute', () => {
+    const { s, reports } = reporting();
+    s.flush();
+    const full = () => s.connection.pragma(`max_page_count = ${s.connection.pragma('page_count', { simple: true }) as number}`);
+    const big = () => s.append(Array.from({ length: 2000 }, (_, i) => ({ type: 'big', payload: { blob: 'x'.repeat(500), i } })));
+    for (let round = 0; round < 3; round++) {
+      full();
+      big();
+      expect(s.flush()).toBe(false);
+      s.connection.pragma('max_page_count = 1073741823');
+      expect(s.flush()).toBe(true);
+    }
+    expect(reports.filter((r) => r.includes('cannot commit'))).toHaveLength(1);
+    expect(reports.filter((r) => r.includes('writing again'))).toHaveLength(3);
+    expect(s.failedCommits).toBe(0);
   });
 
   it('reports writes still queued when it closes as fatal: they are lost', () => {

@@ -1,6 +1,7 @@
 /**
  * The supervisor's own socket operations (docs/protocol.md): ping, info,
- * status, subscribe, up, down, restart, once, exit, signal, reload, shutdown.
+ * status, subscribe, up, down, restart, once, exit, signal, reload, shutdown,
+ * pruned.
  */
 import { constants } from 'node:os';
 import type { BuiltinOp, OpHandlers, Reply, SupervisorApi } from '../api.js';
@@ -13,6 +14,10 @@ import { resolveNames, UnknownName } from './resolveNames.js';
 export interface SupervisorInternals extends SupervisorApi {
   readonly started: number;
   readonly storePath: string;
+  /** The last seq the event store handed out (`status`: what the answer corresponds to in the log). */
+  readonly appendedSeq: number;
+  /** The event store's writing health (`info`). */
+  readonly storeHealth: Results['info']['eventStore'];
   readonly liveNow: ReadonlySet<string>;
   readonly openRequests: ReadonlyMap<string, number>;
   /** Brings everything down and exits; resolves when the services are down. */
@@ -78,6 +83,16 @@ export function builtinOps(sup: SupervisorInternals): Pick<OpHandlers, BuiltinOp
   return {
     ping: (_req, reply) => reply.end({ pong: true, pid: process.pid, boot: sup.boot }),
 
+    pruned: (req, reply) => {
+      const fields = ['before', 'cut', 'events', 'checkpoints', 'changes'] as const;
+      const bad = fields.find((k) => !Number.isSafeInteger(req[k]) || (req[k] as number) < 0);
+      if (bad) return reply.fail(100, `pruned: field ${bad} must be a non-negative integer, got ${JSON.stringify(req[bad])}`);
+      const [before, cut, events, checkpoints, changes] = fields.map((k) => req[k] as number);
+      sup.log.append({ type: 'log.pruned', payload: { before, cut, events, checkpoints, changes } });
+      sup.log.flush();
+      reply.end({ recorded: true });
+    },
+
     info: (_req, reply) =>
       reply.end({
         pid: process.pid,
@@ -87,12 +102,13 @@ export function builtinOps(sup: SupervisorInternals): Pick<OpHandlers, BuiltinOp
         started: sup.started,
         services: sup.services.size,
         rss: process.memoryUsage.rss(),
+        eventStore: sup.storeHealth,
         openRequests: Object.fromEntries(sup.openRequests),
       }),
 
     status: (req, reply) =>
       withNames(req.services, reply, sup, (names) => {
-        reply.end({ services: names.map((n) => statusView(sup.services.get(n)!.status(), sup.liveNow)) });
+        reply.end({ services: names.map((n) => statusView(sup.services.get(n)!.status(), sup.liveNow)), seq: sup.appendedSeq });
       }),
 
     up: (req, reply) =>

@@ -44,6 +44,31 @@ describe('replay fold', () => {
     expect(a.context).toMatchObject({ exitCode: null, signal: 'SIGTERM', deathTally: 2, updownSince: 2001 });
   });
 
+  it('past a log.dropped gap, takes the state it records for the actors and live entries the dropped events changed', () => {
+    const boots = new Map([[1, 5]]);
+    // The whole life, folded: what the supervisor's actor went through.
+    const whole = createFolder(model, boots);
+    life.forEach((e, i) => whole.apply({ seq: i + 1, time: e.time, boot: 1, service: 'db', type: e.type, payload: e }));
+    // The same life with events 4-6 dropped (crash, respawn, spawn), recorded with db's state after them.
+    const gap = createFolder(model, boots);
+    const afterSix = createFolder(model, boots);
+    life.slice(0, 6).forEach((e, i) => afterSix.apply({ seq: i + 1, time: e.time, boot: 1, service: 'db', type: e.type, payload: e }));
+    const recorded = afterSix.state().services.db;
+    life.slice(0, 3).forEach((e, i) => gap.apply({ seq: i + 1, time: e.time, boot: 1, service: 'db', type: e.type, payload: e }));
+    gap.apply({
+      seq: 10,
+      time: 1014,
+      boot: 1,
+      service: null,
+      type: 'log.dropped',
+      payload: { count: 3, firstSeq: 4, lastSeq: 6, firstTime: 13, lastTime: 1014, actors: { db: { state: recorded.value, context: recorded.context } }, live: { db: true, gone: false } },
+    });
+    expect(gap.state().services.db).toEqual(recorded);
+    expect(gap.state().live).toEqual(['db']);
+    life.slice(6).forEach((e, i) => gap.apply({ seq: 11 + i, time: e.time, boot: 1, service: 'db', type: e.type, payload: e }));
+    expect(gap.state().services.db).toEqual(whole.state().services.db);
+  });
+
   it('resets every actor at a new boot and keeps live edges', () => {
     const boots = new Map([[1, 5], [2, 5000]]);
     const f = createFolder(model, boots);
