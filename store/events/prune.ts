@@ -12,7 +12,7 @@
  * asks it over the socket; `recordPruneDirectly` is for a log no supervisor
  * writes to).
  */
-import Database from 'better-sqlite3';
+import { openDatabase } from '../compiled/sqlite.js';
 import { definitionsFingerprint } from '../../machines/replay/fold.js';
 import type { CompiledModel } from '../../machines/model.js';
 import { checkEventLogContents, checkEventLogFile } from './check.js';
@@ -120,7 +120,7 @@ export class LogPruner extends LogReader {
  */
 export function openPruner(path: string): LogPruner {
   checkEventLogFile(path);
-  const db = new Database(path, { fileMustExist: true });
+  const db = openDatabase(path, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
     checkEventLogContents(db, path);
