@@ -47,24 +47,44 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
     log.close();
     throw err;
   }
-  // Ask the supervisor first, then read the log: the log can only be ahead of what it said.
-  const actual = values.verify ? await supervisorStatus(live) : null;
   try {
     const { replayLog, verifyReplay } = await import('../store/events/replay.js');
     const { storeCheckpoints } = await import('../store/events/open.js');
-    const target = await resolveTarget(log, values.at as string | undefined);
-    const result = replayLog(log, model, target, (checkpoints) => storeCheckpoints(file, checkpoints));
-    if (values.json) process.stdout.write(JSON.stringify(summary(result.state, result)) + '\n');
-    else await printFold(result.state, result, model);
-    if (!values.verify) return EXIT.ok;
-    const mismatches = verifyReplay(log, result.state, actual);
-    for (const m of mismatches) say('warning', `mismatch: ${m}`);
-    if (mismatches.length) throw new Fatal(EXIT.failed, `replay does not match: ${mismatches.length} mismatch${mismatches.length > 1 ? 'es' : ''}`);
-    say('info', `replay matches the stored projection${actual ? ' and the running supervisor' : ' (no supervisor running to compare with)'}`);
+    const fold = (target: number) => replayLog(log, model, target, (checkpoints) => storeCheckpoints(file, checkpoints));
+    if (!values.verify) {
+      const result = fold(await resolveTarget(log, values.at as string | undefined));
+      await print(result, model, values.json === true);
+      return EXIT.ok;
+    }
+    // The fold and the projections are read in one snapshot, so they agree unless the log is wrong.
+    // The supervisor is asked first (the log can then only be ahead of what it said); a service that
+    // changed in between differs for a moment, so a difference with it alone is checked again.
+    let verified;
+    for (let attempt = 1; ; attempt++) {
+      const actual = await supervisorStatus(live);
+      verified = log.snapshot(() => {
+        const result = fold(log.lastSeq());
+        return { result, stored: verifyReplay(log, result.state, null), all: verifyReplay(log, result.state, actual), actual };
+      });
+      if (verified.stored.length || !verified.all.length || attempt === VERIFY_ATTEMPTS) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await print(verified.result, model, values.json === true);
+    for (const m of verified.all) say('warning', `mismatch: ${m}`);
+    if (verified.all.length) throw new Fatal(EXIT.failed, `replay does not match: ${verified.all.length} mismatch${verified.all.length > 1 ? 'es' : ''}`);
+    say('info', `replay matches the stored projection${verified.actual ? ' and the running supervisor' : ' (no supervisor running to compare with)'}`);
     return EXIT.ok;
   } finally {
     log.close();
   }
+}
+
+/** How many times `--verify` asks the supervisor again when only its answer differs (it moved on meanwhile). */
+const VERIFY_ATTEMPTS = 5;
+
+async function print(result: ReplayResult, model: Parameters<typeof printFold>[2], json: boolean): Promise<void> {
+  if (json) process.stdout.write(JSON.stringify(summary(result.state, result)) + '\n');
+  else await printFold(result.state, result, model);
 }
 
 async function resolveTarget(log: Log, at: string | undefined): Promise<number> {

@@ -193,6 +193,10 @@ export class LogReader implements EventLogReader {
     return this.statement('SELECT id, boot, seq, sha256, path FROM databases ORDER BY id').all() as DatabaseRow[];
   }
 
+  snapshot<T>(read: () => T): T {
+    return this.db.transaction(read)();
+  }
+
   close(): void {
     this.db.close();
   }

@@ -144,6 +144,12 @@ export interface EventLogReader {
   checkpoint<T = unknown>(seq?: number): { seq: number; state: T } | null;
   /** Every compiled database each boot ran under, in order. */
   databases(): DatabaseRow[];
+  /**
+   * Runs `read` in one read transaction: every query in it sees the log as
+   * of one commit, so the events folded and the projections compared with
+   * them agree even while the supervisor commits.
+   */
+  snapshot<T>(read: () => T): T;
   close(): void;
 }
 
