@@ -38,19 +38,26 @@ export function logKept(before: LoggedEvent[], after: LoggedEvent[]): string | n
 /**
  * (b) Every service process alive at the kill is adopted (its service's pid
  * now) or recorded: its end is an event naming its pid, or the recovering
- * supervisor stopped it as a stray (and it is gone).
+ * supervisor stopped it as a stray (and it is gone), or, for one whose pid
+ * no event ever named (spawned just before the kill), a `*.lost` with no
+ * pid after the kill.
  */
-export function processesAccounted(atKill: Map<string, number[]>, now: Map<string, Status>, events: LoggedEvent[]): string | null {
+export function processesAccounted(atKill: Map<string, number[]>, now: Map<string, Status>, events: LoggedEvent[], lastSeqAtKill: number): string | null {
   const ended = new Set<string>();
+  const named = new Set<string>();
   for (const e of events) {
-    const p = JSON.parse(e.payload) as { pid?: number; stopped?: { service: string; pid: number }[] };
+    const p = JSON.parse(e.payload) as { pid?: number | null; stopped?: { service: string; pid: number }[] };
+    if (e.service && typeof p.pid === 'number') named.add(`${e.service}:${p.pid}`);
     if (e.service && typeof p.pid === 'number' && /\.(exited|lost)$/.test(e.type)) ended.add(`${e.service}:${p.pid}`);
+    // A run spawned in the last moment, its pid never committed, is lost with no pid to name.
+    if (e.service && p.pid === null && /\.lost$/.test(e.type) && e.seq > lastSeqAtKill) ended.add(`${e.service}:unrecorded`);
     if (e.type === 'supervisor.recovered') for (const s of p.stopped ?? []) ended.add(`${s.service}:${s.pid}:stray`);
   }
   for (const [service, pids] of atKill) {
     for (const pid of pids) {
       if (now.get(service)?.pid === pid && isAlive(pid)) continue;
       if (ended.has(`${service}:${pid}`)) continue;
+      if (!isAlive(pid) && !named.has(`${service}:${pid}`) && ended.has(`${service}:unrecorded`)) continue;
       if (ended.has(`${service}:${pid}:stray`)) {
         if (isAlive(pid)) return `process ${pid} of ${service}: stopped as a stray at recovery but still alive`;
         continue;

@@ -113,7 +113,7 @@ export async function runScenario(s: Scenario, w: CrashLive): Promise<Outcome> {
     graph = databases.find((d) => currentDatabaseIs(w, d.compiled))?.graph ?? graph;
     const kept = logKept(snapshot.events, w.events());
     if (kept) violations.push(kept);
-    const accounted = await settle(async () => processesAccounted(snapshot!.processes, await statuses(w), w.events()), 8000);
+    const accounted = await settle(async () => processesAccounted(snapshot!.processes, await statuses(w), w.events(), snapshot!.events.at(-1)?.seq ?? 0), 8000);
     if (accounted) violations.push(`(b) ${accounted}`);
   }
 
@@ -166,7 +166,7 @@ function describe(op: Op): string {
 
 /** Starts `op` in the background. An update compiles its new graph first. */
 function startOp(w: CrashLive, op: Op, graph: Graph, record: (d: { compiled: string; graph: Graph }) => void): { running: Running; nextGraph?: { compiled: string; graph: Graph } } {
-  if (op.kind === 'svc') return { running: w.start(['svc', '-l', w.live, op.flag, op.target]) };
+  if (op.kind === 'svc') return { running: w.start(['svc', '--livedir', w.live, op.flag, op.target]) };
   if (op.kind !== 'update') return { running: w.rc('-b', op.kind === 'up' ? '-u' : '-d', 'change', ...op.targets) };
   const next = updatedGraph(graph, op);
   const compiled = w.compile(next);
