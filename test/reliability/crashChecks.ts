@@ -68,13 +68,19 @@ export function processesAccounted(atKill: Map<string, number[]>, now: Map<strin
   return null;
 }
 
-/** No orphan, no duplicate: every service process is its longrun's supervised run, one per service. */
-export function noStrayProcesses(found: Map<string, number[]>, now: Map<string, Status>): string | null {
+/**
+ * No orphan, no duplicate: every service process is its longrun's supervised
+ * run, one per service. `before` and `after` are statuses taken around the
+ * look at the processes: a service whose run changed in between (one that
+ * exits and is restarted) is only held to one process.
+ */
+export function noStrayProcesses(before: Map<string, Status>, found: Map<string, number[]>, after: Map<string, Status>): string | null {
   for (const [service, pids] of found) {
-    const st = now.get(service);
+    const st = after.get(service);
     if (!st || st.type !== 'longrun') return `process ${pids.join(',')} of ${service}: ${st ? 'a oneshot script still running' : 'an unknown service'}`;
     if (pids.length > 1) return `${service} has ${pids.length} processes: ${pids.join(', ')} (supervised: ${st.pid})`;
-    if (pids[0] !== st.pid) return `process ${pids[0]} of ${service} is not the supervised one (${st.pid})`;
+    const moved = before.get(service)?.pid !== st.pid;
+    if (!moved && pids[0] !== st.pid) return `process ${pids[0]} of ${service} is not the supervised one (${st.pid})`;
   }
   return null;
 }

@@ -143,7 +143,7 @@ export async function runScenario(s: Scenario, w: CrashLive): Promise<Outcome> {
   if (conv) violations.push(`(d) ${conv}`);
   const runs = oneshotRuns(graph, w, w.events());
   if (runs) violations.push(`(d) ${runs}`);
-  const strays = await settle(async () => noStrayProcesses(w.serviceProcesses(), await statuses(w)), 8000);
+  const strays = await settle(async () => noStrayProcesses(await statuses(w), w.serviceProcesses(), await statuses(w)), 8000);
   if (strays) violations.push(`(b) ${strays}`);
   const after = await w.run('replay', '--verify');
   if (after.code !== 0) violations.push(`(c) replay --verify after the change exited ${after.code}: ${after.stderr.trim()}`);
