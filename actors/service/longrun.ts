@@ -1,4 +1,5 @@
 import type { StdioOptions } from 'node:child_process';
+import { crashPoint } from '../supervisor/crashPoint.js';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { longrunInput, type LongrunEffect } from '../../machines/longrun.js';
@@ -63,7 +64,9 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
   // Commit before spawn: a recovering supervisor must know run may have been started.
   const spawnRun = () =>
     whenRecorded(() => {
-      if (!disposed) spawnRunNow();
+      if (disposed) return;
+      crashPoint('spawn.recorded');
+      spawnRunNow();
     });
 
   const spawnRunNow = () => {
@@ -131,6 +134,7 @@ export function createLongrunActor(definition: Longrun, options: ServiceActorOpt
         send({ type: 'readiness.notified', via: 'fd' });
       });
     }
+    crashPoint('spawn.started');
     send({ type: 'run.spawned', pid: spawned.pid, startTime: readProcessStartTime(spawned.pid) });
   };
 

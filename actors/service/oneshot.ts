@@ -1,4 +1,5 @@
 import type { OneshotEffect } from '../../machines/oneshot.js';
+import { crashPoint } from '../supervisor/crashPoint.js';
 import type { OneshotContext, OneshotEvent } from '../../machines/service/events.js';
 import { initialServiceSnapshot, oneshotStep, restoreServiceSnapshot } from '../../machines/service/snapshots.js';
 import type { Command, Oneshot } from '../../machines/model.js';
@@ -39,7 +40,9 @@ export function createOneshotActor(definition: Oneshot, options: ServiceActorOpt
     clearTimeout(scriptTimer);
     // Commit before spawn: a recovering supervisor must know the script may have run.
     whenRecorded(() => {
-      if (!disposed) spawnScript(which, command);
+      if (disposed) return;
+      crashPoint('spawn.recorded');
+      spawnScript(which, command);
     });
   };
 
@@ -78,6 +81,7 @@ export function createOneshotActor(definition: Oneshot, options: ServiceActorOpt
       message.then((text) => send({ type: 'script.spawnFailed', script: which, error: text }));
       return;
     }
+    crashPoint('spawn.started');
     send({ type: 'script.spawned', pid, script: which, startTime: readProcessStartTime(pid), ...(command.kind === 'argv' ? { argv: command.argv } : {}) });
     const timeout = which === 'up' ? spec.timeoutUp : which === 'down' ? spec.timeoutDown : 0;
     if (timeout > 0) scriptTimer = setTimeout(() => send({ type: 'script.timeout', timeout }), timeout);

@@ -17,6 +17,7 @@ import { Supervisor } from './supervisor.js';
 import { defaultServiceFactory, defaultPipelines } from './defaultFactory.js';
 import { Orchestrator } from '../orchestrator/orchestrator.js';
 import { startReaper } from './reaper.js';
+import { crashPoint, crashPointArmed } from './crashPoint.js';
 
 export interface DaemonOptions {
   live: string;
@@ -52,7 +53,7 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
   let store;
   try {
     // An existing log that is not readable is refused (Fatal 4) and left as it is, never replaced.
-    store = openEventStore(storePath);
+    store = openEventStore(storePath, crashPointArmed ? { crashPoint } : {});
   } catch (err) {
     if (err instanceof Fatal) throw err;
     throw systemFatal(`unable to open the event store ${storePath}`, err);

@@ -136,7 +136,11 @@ export interface EventLogReader {
   foldEvents(after: number, upTo: number): Iterable<FoldEventRow>;
   /** The seqs missing from the log (pruned, dropped, or lost), as inclusive ranges, oldest first. */
   gaps(): { first: number; last: number }[];
-  /** Runs `read` on one snapshot of the log (a read transaction): what the writer commits meanwhile stays out of it. */
+  /**
+   * Runs `read` in one read transaction: every query in it sees the log as
+   * of one commit, so the events folded and the projections compared with
+   * them agree even while the supervisor commits.
+   */
   consistent<T>(read: () => T): T;
   /** Each boot's start time (ms), by boot id. */
   bootStarts(): Map<number, number>;

@@ -87,6 +87,13 @@ export interface WriterOptions {
   report?: (line: string) => void;
   /** Queued writes kept while commits fail, before service events are dropped (default: `queueLimitFromEnv()`). */
   queueLimit?: number;
+  /**
+   * Fault injection (the supervisor's `crashPoint`, given only when
+   * S6RC_CRASH_AT is set): called as `events.commit` inside each commit's
+   * transaction, after half of its batch is written, so a test can kill the
+   * writer there and check that the whole transaction rolls back.
+   */
+  crashPoint?: (name: string) => void;
 }
 
 export class SqliteEventStore extends LogReader implements EventStore {
@@ -118,12 +125,14 @@ export class SqliteEventStore extends LogReader implements EventStore {
   private readonly queueLimit: number;
   /** Service events dropped past the queue bound and not yet recorded. */
   private droppedEvents: Dropped | null = null;
+  private readonly crashPoint: ((name: string) => void) | undefined;
   private readonly insert: { event: Statement; actor: Statement; live: Statement; changeStart: Statement; changeEnd: Statement; changePlan: Statement };
 
   constructor(db: Database, path: string, options: WriterOptions = {}) {
     super(db, path);
     this.report = options.report ?? ((line) => process.stderr.write(line + '\n'));
     this.queueLimit = options.queueLimit ?? queueLimitFromEnv();
+    this.crashPoint = options.crashPoint;
     this.nextSeq = this.lastSeq() + 1;
     this.nextChangeId = (this.lastChangeId() ?? 0) + 1;
     this.resumeBoot();
@@ -463,7 +472,10 @@ export class SqliteEventStore extends LogReader implements EventStore {
     this.db.transaction(() => {
       // Projections: only the last state of each actor in the batch needs writing.
       const actors = new Map<string, { state: string; context: unknown; seq: number }>();
-      for (const w of batch) {
+      const half = batch.length >> 1;
+      for (let i = 0; i < batch.length; i++) {
+        if (i === half && this.crashPoint) this.crashPoint('events.commit');
+        const w = batch[i];
         if (w.kind === 'event') {
           const r = w.row;
           const payload = JSON.stringify(r.payload);
