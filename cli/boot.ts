@@ -67,7 +67,7 @@ export async function run({ values, operands }: ParseResult): Promise<number> {
     const compile = () => compiledFrom(resolve(source), cleanup);
     const compiled = await compile();
     const { loadCompiled } = await import('../store/compiled/loadCompiled.js');
-    const model = loadCompiled(compiled);
+    const model = loadCompiled(compiled, { integrity: true });
     const names = selection.length ? selection : model.services.has('default') ? ['default'] : [...model.atomics];
     for (const n of names) if (!model.services.has(n)) throw new Fatal(EXIT.unknownName, `unknown service name: ${n}`);
     if (stop.reason) return EXIT.ok; // stopped before anything started

@@ -30,7 +30,7 @@ export async function run({ values }: ParseResult): Promise<number> {
   const metrics = metricsArgument(spec, values);
   const compiled = resolve((values.compiled as string | undefined) ?? DEFAULT_COMPILED);
   const { loadCompiled } = await import('../store/compiled/loadCompiled.js');
-  loadCompiled(compiled); // invalid → Fatal 4 before anything is created
+  loadCompiled(compiled, { integrity: true }); // invalid → Fatal 4 before anything is created
   const { prepareLiveDir, launchSupervisor, runningSupervisor } = await import('../actors/supervisor/launch.js');
   const release = await acquireInitLock(live, Boolean(values.block));
   try {

@@ -67,7 +67,7 @@ export async function runUpdate(orchestrator: Orchestrator, options: UpdateOptio
     try {
       // Byte for byte the database running (a redeploy, or boot's SIGHUP with nothing edited): its model is in memory.
       sha256 = sha256Of(options.compiled);
-      next = sha256 !== null && sha256 === sha256Of(livePaths(sup.live).compiled) ? sup.model : loadCompiled(options.compiled);
+      next = sha256 !== null && sha256 === sha256Of(livePaths(sup.live).compiled) ? sup.model : loadCompiled(options.compiled, { integrity: true });
     } catch (err) {
       if (err instanceof Fatal) throw new UpdateError(EXIT.invalidDatabase, err.message);
       throw new UpdateError(EXIT.invalidDatabase, `unable to read compiled database ${options.compiled}: ${(err as Error).message}`);

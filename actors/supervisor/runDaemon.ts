@@ -46,7 +46,7 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
   const other = await supervisorAlive(live);
   if (other !== null) throw new Fatal(EXIT.system, `a supervisor is already running on ${live}${other > 0 ? ` (pid ${other})` : ''}`);
   const paths = livePaths(live);
-  let model = loadCompiled(paths.compiled); // invalid → Fatal 4 before the event log is touched
+  let model = loadCompiled(paths.compiled, { integrity: true }); // invalid → Fatal 4 before the event log is touched
   // Bound before the log is opened or anything started: an address in use stops us here (111).
   const metrics = options.metrics ? await startMetricsServer(options.metrics) : null;
   const storePath = storeLocation(live, options.store);
@@ -62,7 +62,7 @@ export async function runDaemon(options: DaemonOptions): Promise<Supervisor> {
   // An update is committed in the log before `compiled` is replaced: after a crash between the
   // two, the log says which database this boot runs under, and that one is put back.
   const current = options.newBoot ? null : store.currentDatabase();
-  if (current && existsSync(current.path) && installDatabase(live, current)) model = loadCompiled(paths.compiled);
+  if (current && existsSync(current.path) && installDatabase(live, current)) model = loadCompiled(paths.compiled, { integrity: true });
   // A child subreaper: what a service double-forks comes back to us, to be reaped and, at shutdown, stopped.
   const reaper = startReaper({ subreaper: true, warn: (text) => process.stderr.write(`s6rc: warning: ${text}\n`) });
   const longruns = model.atomics.filter((n) => model.services.get(n)?.type === 'longrun').length;
