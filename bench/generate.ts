@@ -44,6 +44,24 @@ export interface GeneratedSource {
 
 export const LONGRUN_RUN = '#!/bin/sh\necho >&3\nexec sleep infinity\n';
 
+/** A run script with no readiness: only sleeps. */
+export const PLAIN_RUN = '#!/bin/sh\nexec sleep infinity\n';
+
+/**
+ * Writes independent longruns named `names` under `src`: each runs
+ * `LONGRUN_RUN` and notifies readiness on fd 3, or, with `ready` false, runs
+ * `PLAIN_RUN` with no readiness. The suites' usual subject.
+ */
+export function writeLongruns(src: string, names: readonly string[], ready = true): void {
+  for (const name of names) {
+    const d = join(src, name);
+    mkdirSync(d, { recursive: true });
+    writeFileSync(join(d, 'type'), 'longrun\n');
+    if (ready) writeFileSync(join(d, 'notification-fd'), '3\n');
+    writeFileSync(join(d, 'run'), ready ? LONGRUN_RUN : PLAIN_RUN, { mode: 0o755 });
+  }
+}
+
 /** mulberry32: a tiny, well-distributed PRNG, so a seed always gives the same DAG. */
 function prng(seed: number): () => number {
   let a = seed >>> 0;

@@ -12,7 +12,7 @@
  * Its helpers mirror supervisor.ts's (one compiled source, `init`, one `up`
  * request over the control socket, teardown by pid), with `--metrics` added.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { createMetrics } from '../../actors/supervisor/metrics/collector.js';
 import type { ServiceHandle, ServiceStatus } from '../../actors/service/types.js';
 import type { CompiledModel } from '../../machines/model.js';
-import { LONGRUN_RUN } from '../generate.js';
+import { writeLongruns } from '../generate.js';
 import { bringAllUp, killLive, s6rcOk } from '../live.js';
 import { median, type Row } from '../measure.js';
 import type { BenchContext } from '../run.js';
@@ -40,14 +40,7 @@ const names = (count: number) => Array.from({ length: count }, (_, i) => `s${Str
 function initLive(count: number, initArgs: string[]): Live {
   const root = mkdtempSync(join(tmpdir(), 's6rc-bench-metrics-'));
   const src = join(root, 'src');
-  for (const name of names(count)) {
-    const d = join(src, name);
-    mkdirSync(d, { recursive: true });
-    writeFileSync(join(d, 'type'), 'longrun\n');
-    writeFileSync(join(d, 'notification-fd'), '3\n');
-    writeFileSync(join(d, 'run'), LONGRUN_RUN);
-    chmodSync(join(d, 'run'), 0o755);
-  }
+  writeLongruns(src, names(count));
   const live = join(root, 'live');
   s6rcOk(['compile', join(root, 'compiled'), src]);
   s6rcOk(['init', '-c', join(root, 'compiled'), '-l', live, ...initArgs]);

@@ -11,11 +11,11 @@
  *   fds, the open-file limit of the VM these figures come from.
  */
 import { spawnSync } from 'node:child_process';
-import { chmodSync, closeSync, mkdirSync, mkdtempSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { nativeSpawner } from '../../actors/service/posixSpawn.js';
-import { LONGRUN_RUN } from '../generate.js';
+import { LONGRUN_RUN, writeLongruns } from '../generate.js';
 import { BENCH_ENV, killLive, s6rcOk } from '../live.js';
 import { median, S6RC, type Row } from '../measure.js';
 import type { BenchContext } from '../run.js';
@@ -24,21 +24,13 @@ const FLOOR_TARGET = 1.6;
 const TENFOLD_TARGET = 10;
 const TENFOLD_LIMIT_MS = 10_000;
 
-const PLAIN_RUN = '#!/bin/sh\nexec sleep infinity\n';
 
 const nameOf = (i: number) => `s${String(i).padStart(5, '0')}`;
 
 /** `count` independent longruns (readiness on fd 3 if `ready`), compiled; returns the compiled database. */
 function compileLongruns(root: string, count: number, ready = true): string {
   const src = join(root, `src${count}${ready ? '' : '-plain'}`);
-  for (let i = 0; i < count; i++) {
-    const d = join(src, nameOf(i));
-    mkdirSync(d, { recursive: true });
-    writeFileSync(join(d, 'type'), 'longrun\n');
-    if (ready) writeFileSync(join(d, 'notification-fd'), '3\n');
-    writeFileSync(join(d, 'run'), ready ? LONGRUN_RUN : PLAIN_RUN);
-    chmodSync(join(d, 'run'), 0o755);
-  }
+  writeLongruns(src, Array.from({ length: count }, (_, i) => nameOf(i)), ready);
   const compiled = join(root, `compiled${count}${ready ? '' : '-plain'}`);
   s6rcOk(['compile', compiled, src]);
   return compiled;

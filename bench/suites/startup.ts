@@ -13,10 +13,10 @@
  * - the supervisor's RSS with 10 ready longruns.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LONGRUN_RUN } from '../generate.js';
+import { writeLongruns } from '../generate.js';
 import { BENCH_ENV, bringAllUp, killLive, s6rcOk } from '../live.js';
 import { median, nodeOnce, ROOT, S6RC, timeProcess, type Row } from '../measure.js';
 import type { BenchContext } from '../run.js';
@@ -34,14 +34,7 @@ const names = Array.from({ length: SERVICES }, (_, i) => `s${i}`);
 /** `SERVICES` independent longruns that notify readiness on fd 3, compiled into `<root>/compiled`. */
 function compileTen(root: string): string {
   const src = join(root, 'src');
-  for (const name of names) {
-    const d = join(src, name);
-    mkdirSync(d, { recursive: true });
-    writeFileSync(join(d, 'type'), 'longrun\n');
-    writeFileSync(join(d, 'notification-fd'), '3\n');
-    writeFileSync(join(d, 'run'), LONGRUN_RUN);
-    chmodSync(join(d, 'run'), 0o755);
-  }
+  writeLongruns(src, names);
   const compiled = join(root, 'compiled');
   s6rcOk(['compile', compiled, src]);
   return compiled;

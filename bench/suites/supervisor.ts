@@ -7,10 +7,10 @@
  * cold start of the thin clients (status, wait, svc) against `node -e 0`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LONGRUN_RUN } from '../generate.js';
+import { writeLongruns } from '../generate.js';
 import { bringAllUp, killLive, s6rcOk } from '../live.js';
 import { median, nodeOnce, S6RC, timeProcess, type Row } from '../measure.js';
 import type { BenchContext } from '../run.js';
@@ -29,14 +29,7 @@ interface Live {
 function initLive(count: number): Live {
   const root = mkdtempSync(join(tmpdir(), 's6rc-bench-sup-'));
   const src = join(root, 'src');
-  for (let i = 0; i < count; i++) {
-    const d = join(src, `s${String(i).padStart(5, '0')}`);
-    mkdirSync(d, { recursive: true });
-    writeFileSync(join(d, 'type'), 'longrun\n');
-    writeFileSync(join(d, 'notification-fd'), '3\n');
-    writeFileSync(join(d, 'run'), LONGRUN_RUN);
-    chmodSync(join(d, 'run'), 0o755);
-  }
+  writeLongruns(src, allNames(count));
   const live = join(root, 'live');
   s6rcOk(['compile', join(root, 'compiled'), src]);
   s6rcOk(['init', '-c', join(root, 'compiled'), '-l', live]);
