@@ -19,7 +19,25 @@ import { afterEach, describe, it } from 'vitest';
 import { budget, timeout, torture } from './budget.js';
 import { CrashLive, worlds } from './crashLive.js';
 import { runScenario } from './crashRun.js';
-import { scenarioArb } from './crashWorld.js';
+import { scenarioArb, type Scenario } from './crashWorld.js';
+
+/** The scenario of seed 2098355905's iteration 84 (crashWorld's shape), run first in every run. */
+const THROTTLED_RESTART: Scenario = {
+  graph: {
+    s0: { kind: 'exiting', deps: [], version: 0, slow: true },
+    s1: { kind: 'exiting', deps: [], version: 0, slow: true },
+    s2: { kind: 'ready', deps: [], version: 0, slow: true },
+    s3: { kind: 'oneshot', deps: ['s2'], version: 0, slow: false },
+    s4: { kind: 'plain', deps: [], version: 0, slow: false },
+    s5: { kind: 'plain', deps: [], version: 0, slow: true },
+  },
+  ops: [
+    { kind: 'up', targets: ['s4'] },
+    { kind: 'svc', flag: '-u', target: 's4' },
+    { kind: 'svc', flag: '-r', target: 's4' },
+  ],
+  fault: { victim: 'client', at: 1, delayMs: 1 },
+};
 
 afterEach(() => {
   for (const w of [...worlds]) w.cleanup();
@@ -49,7 +67,9 @@ describe('crash consistency', () => {
             w.cleanup();
           }
         }),
-        { seed, numRuns, endOnFailure: true },
+        // Seed 2098355905, iteration 84: a longrun restarted by svc -r right after its start waits out
+        // the throttle with no pid; the check now lets it get there.
+        { seed, numRuns, endOnFailure: true, examples: [[THROTTLED_RESTART]] },
       );
       process.stdout.write(`reliability crash: ${numRuns} runs, 0 violations, ${((Date.now() - started) / numRuns / 1000).toFixed(1)} s per run; exercised: ${[...covered].map(([c, n]) => `${c} ${n}`).join(', ')}\n`);
     },
