@@ -122,16 +122,22 @@ const ADDED_BY: string[][] = MIGRATIONS.map((sql) => [
 
 /**
  * Whether the schema is the one its `user_version` says: what the migrations
- * up to it add is there, what later ones add is not. A version number that
- * lies (a bit flip, a hand edit) would otherwise make the writer re-run a
- * migration on a log that has it, or skip one it lacks. Null when it agrees.
+ * up to it add is there, what later ones add is not, and every table has the
+ * columns those migrations give it, by name and in order (compared with the
+ * migrations run on an empty database in memory). A version number that lies
+ * (a bit flip, a hand edit) would otherwise make the writer re-run a
+ * migration on a log that has it, or skip one it lacks; a column name
+ * damaged in the schema would fail the first query that reads it. Null when
+ * it agrees.
  */
 function schemaMismatch(db: Database.Database, version: number, tables: Set<string>): string | null {
+  const columnsOf = (d: Database.Database, table: string): string[] => (d.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name);
   const columns = new Map<string, Set<string>>();
   const has = (object: string): boolean => {
     const [table, column] = object.split('.');
     if (column === undefined) return tables.has(table);
-    if (!columns.has(table)) columns.set(table, new Set((db.pragma(`table_info(${table})`) as { name: string }[]).map((c) => c.name)));
+    if (!tables.has(table)) return false;
+    if (!columns.has(table)) columns.set(table, new Set(columnsOf(db, table)));
     return columns.get(table)!.has(column);
   };
   for (let v = 0; v < ADDED_BY.length; v++) {
@@ -139,6 +145,18 @@ function schemaMismatch(db: Database.Database, version: number, tables: Set<stri
       if (v < version && !has(object)) return `${object} (of version ${v + 1}) is missing`;
       if (v >= version && has(object)) return `${object} (of version ${v + 1}) is there`;
     }
+  }
+  const reference = openDatabase(':memory:');
+  try {
+    for (let v = 0; v < version; v++) reference.exec(MIGRATIONS[v]);
+    const expected = reference.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+    for (const table of expected) {
+      const want = columnsOf(reference, table).join(', ');
+      const got = columnsOf(db, table).join(', ');
+      if (got !== want) return `table ${table} has the columns (${got}), not (${want})`;
+    }
+  } finally {
+    reference.close();
   }
   return null;
 }

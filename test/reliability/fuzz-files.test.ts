@@ -289,7 +289,9 @@ describe('fuzz: damaged event log', () => {
           for (const o of outcomes) if (o.code === 0 && !o.same) count(`log: ${o.args.split(' ')[0]}${o.args.includes('--json') ? ' --json' : ''} read a damaged log silently`);
           rmSync(live, { recursive: true, force: true });
         }),
-        { seed, numRuns, endOnFailure: true },
+        // Seed 1348367530: a bit flipped in a column name of the schema; the tables' columns were not
+        // checked, and history failed with an internal error (no such column: from_state), exit 111.
+        { seed, numRuns, endOnFailure: true, examples: [[{ kind: 'flip', bits: [[0.01509427899727598, 2]] }]] },
       );
     },
     timeout(150_000),
