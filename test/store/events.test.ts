@@ -255,8 +255,9 @@ describe('event store', () => {
     expect(missing.recorded[0]).toMatch(/^missing: 50 service events in seq 102-152, dropped while the event store could not write \(.*; log.dropped at seq 153\)$/);
   });
 
-  // Found by the full-disk harness (seed 812223528): `replay --verify` folded to the last seq, then read the
-  // projection after the crash-looping supervisor had committed more, and reported a mismatch that was not one.
+  // Found by the full-disk harness (seed 812223528) and by the crash harness (seed 778983222): `replay --verify`
+  // folded to the last seq, then read the projection after the crash-looping supervisor had committed more,
+  // and reported a mismatch that was not one ("replay says starting, the projection says ready").
   it('reads one snapshot inside consistent(), whatever the writer commits meanwhile', () => {
     const s = fresh();
     s.append([{ type: 'run.spawned', service: 'a', actorState: { state: 'up', context: { n: 1 } } }]);
